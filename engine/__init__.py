@@ -1,0 +1,1 @@
+"""poli engine: YAML -> validated model -> Celery app."""

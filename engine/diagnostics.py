@@ -1,0 +1,63 @@
+"""Diagnostics are values: collected, sorted, printed; never raised."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    file: str
+    line: int
+    column: int
+    severity: str
+    code: str
+    message: str
+    hint: str | None = None
+
+    def format(self) -> str:
+        text = f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class UserError(Exception):
+    """A mistake of the user's: caught once in the CLI, shown without a traceback."""
+
+    def __init__(self, message: str, hint: str | None = None, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.exit_code = exit_code
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity == ERROR for d in diagnostics)
+
+
+def summary(diagnostics: list[Diagnostic]) -> str:
+    errors = sum(d.severity == ERROR for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if not diagnostics:
+        return "config is valid"
+    plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
+    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+
+
+def format_text(diagnostics: list[Diagnostic]) -> str:
+    lines = [d.format() for d in sorted(diagnostics)]
+    lines.append(summary(diagnostics))
+    return "\n".join(lines)
+
+
+def format_json(diagnostics: list[Diagnostic]) -> str:
+    return json.dumps([asdict(d) for d in sorted(diagnostics)], indent=2)
+
+
+REPORTERS = {"text": format_text, "json": format_json}
