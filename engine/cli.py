@@ -1,0 +1,105 @@
+"""polictl: the command line. Commands parse options and hand off; heavy imports stay lazy."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import click
+
+from engine.diagnostics import REPORTERS, UserError, format_text, has_errors
+
+# Subcommands living in other modules, imported only when invoked (keeps start-up fast:
+# nothing here imports Celery).
+LAZY_COMMANDS: dict[str, str] = {
+    "schedules": "engine.cli_schedules:schedules",
+    "render": "engine.cli_render:render",
+    "db": "engine.cli_db:db",
+    "up": "engine.stack.cli:up",
+    "down": "engine.stack.cli:down",
+    "restart": "engine.stack.cli:restart",
+    "status": "engine.stack.cli:status",
+    "ping": "engine.stack.cli:ping",
+    "logs": "engine.stack.cli:logs",
+    "purge": "engine.stack.cli:purge",
+    "run": "engine.stack.cli:run",
+}
+
+
+class PoliContext:
+    """What every command shares: where the config is, and the loaded platform."""
+
+    def __init__(self, config_dir: Path, environment: str | None) -> None:
+        self.config_dir = config_dir
+        self.environment = environment
+        self._result = None
+
+    def load(self):  # -> engine.config.LoadResult
+        if self._result is None:
+            from engine.config import load
+
+            self._result = load(self.config_dir, self.environment)
+        return self._result
+
+    def platform(self):  # -> engine.model.Platform
+        """The validated platform, or the diagnostics on stderr and exit 1."""
+        result = self.load()
+        if has_errors(result.diagnostics):
+            click.echo(format_text(result.diagnostics), err=True)
+            raise SystemExit(1)
+        return result.platform
+
+
+class PoliGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            module_name, attr = LAZY_COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module_name), attr)
+        return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"  hint: {exc.hint}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=PoliGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C",
+    "--config-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Directory holding queues.yaml, tasks.yaml and schedules.yaml.",
+)
+@click.option("-e", "--env", "environment", help="Environment overlay to apply (e.g. production).")
+@click.pass_context
+def cli(ctx: click.Context, config_dir: Path, environment: str | None) -> None:
+    """poli: declarative Celery queues, tasks, schedules and deployments."""
+    ctx.obj = PoliContext(config_dir, environment)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text")
+@click.pass_obj
+def validate(obj: PoliContext, fmt: str) -> None:
+    """Check the config: every problem, each as FILE:LINE:COL."""
+    diagnostics = obj.load().diagnostics
+    click.echo(REPORTERS[fmt](diagnostics))
+    raise SystemExit(1 if has_errors(diagnostics) else 0)
+
+
+def main() -> None:
+    cli(prog_name="polictl")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

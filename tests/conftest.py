@@ -1,0 +1,39 @@
+"""Session fixtures: real processes, free ports, temporary directories, always cleaned up."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from redis_server import RedisServer  # noqa: E402
+
+_db_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory):
+    """A redis-server of this test session's own (never the machine's 6379)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """A fresh logical database on the session's server for each test (1..15, reused)."""
+    import redis
+
+    number = next(_db_numbers) % 15 + 1
+    client = redis.Redis.from_url(f"{redis_server.url}/{number}")
+    client.flushdb()  # our own server, started by this session
+    client.close()
+    return f"{redis_server.url}/{number}"
