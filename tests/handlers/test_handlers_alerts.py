@@ -95,8 +95,8 @@ def test_weekly_digest_stored_per_person_and_replaced_on_rerun(records: Records)
     records.germination(responsible="Bruno", window_start=TODAY + timedelta(2))
     tasks.process_alerts(today=DAY)
 
+    first = tasks.weekly_digest(today=DAY)
     result = tasks.weekly_digest(today=DAY)
-    tasks.weekly_digest(today=DAY)
 
     by_person = {d["responsible"]: d for d in result["digests"]}
     assert result["week_start"] == (TODAY - timedelta(TODAY.weekday())).isoformat()
@@ -106,6 +106,7 @@ def test_weekly_digest_stored_per_person_and_replaced_on_rerun(records: Records)
     stored = records.rows(digests)
     assert sorted(d["responsible"] for d in stored) == ["Ana", "Bruno"]
     assert [d["body"] | {"id": d["id"]} for d in stored] == result["digests"]
+    assert [d["responsible"] for d in first["digests"]] == ["Ana", "Bruno"]
     assert json.loads(json.dumps(result)) == result
 
 
