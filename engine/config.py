@@ -1,0 +1,74 @@
+"""Find, read, overlay, validate and build: the one entry point to a platform."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine import schema, semantic
+from engine.build import build
+from engine.diagnostics import Diagnostic, has_errors
+from engine.imports import ensure_on_path
+from engine.loader import Document, Pos, error, overlay, read_file
+from engine.model import Platform
+
+KINDS = ("queues", "tasks", "schedules")
+
+
+@dataclass
+class LoadResult:
+    platform: Platform | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.platform is not None
+
+
+def config_dir_from_env() -> Path:
+    return Path(os.environ.get("POLI_CONFIG_DIR") or ".")
+
+
+def _read(config_dir: Path, kind: str, environment: str | None, env: Mapping[str, str]):
+    """One file with its overlay applied; (Document | None, diagnostics, overlay found)."""
+    doc, diags = read_file(config_dir / f"{kind}.yaml", f"{kind}.yaml", env)
+    if not (config_dir / f"{kind}.yaml").exists():
+        diags = [error(Pos(f"{kind}.yaml", 1, 1), "missing-file", f"{kind}.yaml not found in {config_dir}")]
+    found = False
+    if environment:
+        name = f"{kind}.{environment}.yaml"
+        if (config_dir / name).exists():
+            found = True
+            top, more = read_file(config_dir / name, name, env)
+            diags += more
+            doc = overlay(doc, top) if doc and top else None
+    return doc, diags, found
+
+
+def load(config_dir: Path, environment: str | None = None, env: Mapping[str, str] | None = None) -> LoadResult:
+    """Every problem in the config in one pass; the platform when there is none."""
+    env = os.environ if env is None else env
+    docs: dict[str, Document] = {}
+    diagnostics: list[Diagnostic] = []
+    overlays = 0
+    for kind in KINDS:
+        doc, diags, found = _read(config_dir, kind, environment, env)
+        diagnostics += diags
+        overlays += found
+        if doc is not None:
+            docs[kind] = doc
+            diagnostics += schema.validate(kind, doc)
+    if environment and not overlays:
+        names = ", ".join(f"{k}.{environment}.yaml" for k in KINDS)
+        diagnostics.append(error(Pos("queues.yaml", 1, 1), "missing-overlay",
+                                 f"environment {environment!r} has no overlay file",
+                                 f"write at least one of: {names}"))  # fmt: skip
+    if len(docs) == len(KINDS):
+        ensure_on_path(config_dir)
+        diagnostics += semantic.check(docs)
+    diagnostics = sorted(set(diagnostics))
+    if has_errors(diagnostics) or len(docs) != len(KINDS):
+        return LoadResult(None, diagnostics)
+    return LoadResult(build(docs, config_dir, environment), diagnostics)

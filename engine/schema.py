@@ -1,0 +1,128 @@
+"""JSON Schema validation of a loaded Document, reported at the offending node.
+
+The schema files under engine/schemas/ are the one table of keys, types and
+defaults. A schema node may carry `x-message`: the message users see when that
+node fails, instead of the validator's generic text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from engine.diagnostics import Diagnostic
+from engine.loader import Document, Path_, error
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+SCHEMA_FILES = {"queues": "queues.schema.json", "tasks": "tasks.schema.json",
+                "schedules": "schedules.schema.json"}  # fmt: skip
+STRUCTURAL = {"additionalProperties", "unevaluatedProperties", "required", "propertyNames"}
+JSON_TYPES = {"object": "a mapping", "array": "a list", "string": "a string",
+              "integer": "an integer", "number": "a number", "boolean": "true or false",
+              "null": "nothing"}  # fmt: skip
+
+
+@cache
+def schema(kind: str) -> dict[str, Any]:
+    return json.loads((SCHEMA_DIR / SCHEMA_FILES[kind]).read_text("utf-8"))
+
+
+@cache
+def _validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(kind))
+
+
+def validate(kind: str, doc: Document) -> list[Diagnostic]:
+    """Every schema problem in `doc`, each at the position of the node at fault."""
+    out: list[Diagnostic] = []
+    for err in _validator(kind).iter_errors(doc.data):
+        out.extend(_diagnose(kind, doc, err))
+    return out
+
+
+def _diagnose(kind: str, doc: Document, err: ValidationError) -> Iterator[Diagnostic]:
+    path: Path_ = tuple(err.absolute_path)
+    custom = _custom_message(err)
+    if "propertyNames" in err.absolute_schema_path:
+        key_path = (*path, err.instance)
+        yield error(doc.key_pos(key_path), "bad-name", custom or err.message)
+    elif custom:
+        code = "bad-duration" if "duration" in custom else "schema"
+        yield error(doc.pos(path), code, custom)
+    elif err.validator in ("additionalProperties", "unevaluatedProperties"):
+        yield from _unknown_keys(kind, doc, path, err)
+    elif err.validator == "required":
+        missing = err.message.split("'")[1]
+        yield error(doc.pos(path), "schema", f"{_where(path)}missing required key {missing!r}")
+    elif err.validator == "type":
+        expected = err.validator_value
+        expected = [expected] if isinstance(expected, str) else expected
+        words = " or ".join(JSON_TYPES.get(t, t) for t in expected)
+        yield error(doc.pos(path), "schema", f"{_where(path)}expected {words}, got {_kind(err.instance)}")
+    elif err.context:
+        yield from _diagnose(kind, doc, best_match(err.context))
+    else:
+        yield error(doc.pos(path), "schema", f"{_where(path)}{err.message}")
+
+
+def _where(path: Path_) -> str:
+    return f"{'.'.join(str(p) for p in path)}: " if path else ""
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    names = {dict: "a mapping", list: "a list", str: "a string", int: "an integer",
+             float: "a number", type(None): "nothing"}  # fmt: skip
+    return names.get(type(value), type(value).__name__)
+
+
+def _custom_message(err: ValidationError) -> str | None:
+    """The x-message of the schema node whose check failed (not for structural checks)."""
+    if err.validator in STRUCTURAL or not isinstance(err.schema, dict):
+        return None
+    message = err.schema.get("x-message")
+    return message.format(instance=err.instance) if message else None
+
+
+def _resolve(kind: str, ref: str) -> Any:
+    node: Any = schema(kind)
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _unknown_keys(kind: str, doc: Document, path: Path_, err: ValidationError):
+    allowed = sorted(_allowed_keys(kind, err.schema))
+    for key in sorted(k for k in err.instance if k not in allowed):
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
+        yield error(doc.key_pos((*path, key)), "unknown-key",
+                    f"{_where(path)}unknown key {key!r}", hint)  # fmt: skip
+
+
+def _allowed_keys(kind: str, node: dict[str, Any]) -> set[str]:
+    keys = set(node.get("properties", {}))
+    if "$ref" in node:
+        keys |= _allowed_keys(kind, _resolve(kind, node["$ref"]))
+    return keys
+
+
+def defaults(kind: str, *pointer: str) -> dict[str, Any]:
+    """The `default` of every property of the object schema at `pointer`."""
+    node: Any = schema(kind)
+    for step in pointer:
+        node = node[step]
+        if "$ref" in node and "properties" not in node:
+            node = {**_resolve(kind, node["$ref"]), **node}
+    props = dict(node.get("properties", {}))
+    if "$ref" in node:
+        props = {**_resolve(kind, node["$ref"]).get("properties", {}), **props}
+    return {key: spec["default"] for key, spec in props.items() if "default" in spec}
