@@ -90,7 +90,7 @@ def _germination(
     age, opens_after, length, state, fraction = plan
     sown = today - timedelta(days=age)
     parent = parents[i % len(parents)] if i % 2 == 0 and parents else None
-    species = parent["species"] if parent else SPECIES[i % len(SPECIES)][0]
+    species = parent["species"] if parent else SPECIES[(i // 2) % len(SPECIES)][0]
     seeds = 200 + 25 * (i % 9)
     window_start = sown + timedelta(days=opens_after)
     return {
