@@ -35,7 +35,9 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
     return Platform(
         config_dir=config_dir.resolve(),
         broker=_broker(q["broker"]),
-        queues=tuple(Queue(n, (spec or {}).get("description", "")) for n, spec in q["queues"].items()),
+        queues=tuple(
+            Queue(n, (spec or {}).get("description", "")) for n, spec in q["queues"].items()
+        ),
         routes=tuple(Route(r["match"], r["queue"]) for r in q.get("routes") or []),
         workers=tuple(_worker(n, spec) for n, spec in q["workers"].items()),
         tasks=tasks,

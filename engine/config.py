@@ -35,7 +35,11 @@ def _read(config_dir: Path, kind: str, environment: str | None, env: Mapping[str
     """One file with its overlay applied; (Document | None, diagnostics, overlay found)."""
     doc, diags = read_file(config_dir / f"{kind}.yaml", f"{kind}.yaml", env)
     if not (config_dir / f"{kind}.yaml").exists():
-        diags = [error(Pos(f"{kind}.yaml", 1, 1), "missing-file", f"{kind}.yaml not found in {config_dir}")]
+        diags = [
+            error(
+                Pos(f"{kind}.yaml", 1, 1), "missing-file", f"{kind}.yaml not found in {config_dir}"
+            )
+        ]
     found = False
     if environment:
         name = f"{kind}.{environment}.yaml"
@@ -47,7 +51,9 @@ def _read(config_dir: Path, kind: str, environment: str | None, env: Mapping[str
     return doc, diags, found
 
 
-def load(config_dir: Path, environment: str | None = None, env: Mapping[str, str] | None = None) -> LoadResult:
+def load(
+    config_dir: Path, environment: str | None = None, env: Mapping[str, str] | None = None
+) -> LoadResult:
     """Every problem in the config in one pass; the platform when there is none."""
     env = os.environ if env is None else env
     docs: dict[str, Document] = {}

@@ -26,7 +26,9 @@ def import_object(spec: str) -> Any:
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # any import-time failure of user code is a diagnostic
-        raise ImportProblem(f"cannot import module {module_name!r}: {type(exc).__name__}: {exc}")
+        raise ImportProblem(
+            f"cannot import module {module_name!r}: {type(exc).__name__}: {exc}"
+        ) from None
     target: Any = module
     for part in attr.split("."):
         try:

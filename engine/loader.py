@@ -90,8 +90,12 @@ class _Converter:
     def convert(self, node: yaml.Node, path: Path_) -> Any:
         self.budget -= 1
         if self.budget < 0:
-            self.fail(node, "alias-bomb", f"document expands to more than {MAX_NODES} nodes",
-                      "aliases (*name) multiply nodes; write the values out or use fewer aliases")
+            self.fail(
+                node,
+                "alias-bomb",
+                f"document expands to more than {MAX_NODES} nodes",
+                "aliases (*name) multiply nodes; write the values out or use fewer aliases",
+            )
             raise _Abort
         if any(node is seen for seen in self.stack) or len(self.stack) > MAX_DEPTH:
             self.fail(node, "alias-bomb", "recursive alias or nesting deeper than 64 levels")
@@ -127,8 +131,12 @@ class _Converter:
             key_pos = _pos(self.doc.file, key_node.start_mark)
             if key in explicit:
                 first = explicit[key]
-                self.fail(key_node, "duplicate-key", f"duplicate key {key!r}",
-                          f"first defined at line {first.line}; a key may appear once")
+                self.fail(
+                    key_node,
+                    "duplicate-key",
+                    f"duplicate key {key!r}",
+                    f"first defined at line {first.line}; a key may appear once",
+                )
                 continue
             explicit[key] = key_pos
             self.doc.key_positions[(*path, key)] = key_pos
@@ -154,8 +162,12 @@ class _Converter:
 
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
         if node.tag not in SCALAR_TAGS:
-            self.fail(node, "unsafe-tag", f"unsupported tag {_tag(node.tag)}",
-                      "only plain YAML values are allowed; tags are never constructed")
+            self.fail(
+                node,
+                "unsafe-tag",
+                f"unsupported tag {_tag(node.tag)}",
+                "only plain YAML values are allowed; tags are never constructed",
+            )
             return None
         value, tag = node.value, node.tag
         if "$" in value:
@@ -173,16 +185,24 @@ class _Converter:
                 return "$"
             spec = ENV_NAME.match(match.group(1))
             if spec is None:
-                self.fail(node, "env-var", f"malformed interpolation {match.group(0)!r}",
-                          "write ${NAME}, ${NAME:-default} or $$ for a literal $")
+                self.fail(
+                    node,
+                    "env-var",
+                    f"malformed interpolation {match.group(0)!r}",
+                    "write ${NAME}, ${NAME:-default} or $$ for a literal $",
+                )
                 return ""
             name, op, default = spec.groups()
             value = self.env.get(name)
             if op == ":-" and not value or op == "-" and value is None:
                 return default
             if value is None:
-                self.fail(node, "env-var", f"environment variable {name} is not set",
-                          f"set it, or give a default: ${{{name}:-value}}")
+                self.fail(
+                    node,
+                    "env-var",
+                    f"environment variable {name} is not set",
+                    f"set it, or give a default: ${{{name}:-value}}",
+                )
                 return ""
             return value
 

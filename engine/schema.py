@@ -65,7 +65,9 @@ def _diagnose(kind: str, doc: Document, err: ValidationError) -> Iterator[Diagno
         expected = err.validator_value
         expected = [expected] if isinstance(expected, str) else expected
         words = " or ".join(JSON_TYPES.get(t, t) for t in expected)
-        yield error(doc.pos(path), "schema", f"{_where(path)}expected {words}, got {_kind(err.instance)}")
+        yield error(
+            doc.pos(path), "schema", f"{_where(path)}expected {words}, got {_kind(err.instance)}"
+        )
     elif err.context:
         yield from _diagnose(kind, doc, best_match(err.context))
     else:

@@ -42,17 +42,27 @@ class Checker:
         self.out: list[Diagnostic] = []
 
     def run(self) -> list[Diagnostic]:
-        for check in (self.routes_and_workers, self.retry_policies, self.tasks_check,
-                      self.schedules, self.queue_usage):
+        for check in (
+            self.routes_and_workers,
+            self.retry_policies,
+            self.tasks_check,
+            self.schedules,
+            self.queue_usage,
+        ):
             check()
         return self.out
 
     def undeclared(self, doc: Document, path: tuple, queue: Any, what: str) -> None:
         if isinstance(queue, str) and queue not in self.declared:
-            self.out.append(error(doc.pos(path), "undeclared-queue",
-                                  f"{what} names undeclared queue {queue!r}",
-                                  _did_you_mean(queue, self.declared) or
-                                  f"declare it under `queues:` in queues.yaml"))
+            self.out.append(
+                error(
+                    doc.pos(path),
+                    "undeclared-queue",
+                    f"{what} names undeclared queue {queue!r}",
+                    _did_you_mean(queue, self.declared)
+                    or "declare it under `queues:` in queues.yaml",
+                )
+            )
 
     def routes_and_workers(self) -> None:
         for index, route in enumerate(self.routes):
@@ -67,9 +77,14 @@ class Checker:
             initial = parse_duration(policy.get("initial", 60))
             cap = parse_duration(policy.get("max", 900))
             if initial is not None and cap is not None and initial > cap:
-                self.out.append(error(self.t.pos(("retry_policies", name, "initial")), "retry-initial",
-                                      f"retry policy {name!r}: initial delay {initial}s exceeds its cap (max) {cap}s",
-                                      "lower `initial` or raise `max`"))
+                self.out.append(
+                    error(
+                        self.t.pos(("retry_policies", name, "initial")),
+                        "retry-initial",
+                        f"retry policy {name!r}: initial delay {initial}s exceeds its cap (max) {cap}s",
+                        "lower `initial` or raise `max`",
+                    )
+                )
             for index, exc in enumerate(_names(policy.get("retry_on"))):
                 try:
                     resolve_exception(exc)
@@ -86,16 +101,27 @@ class Checker:
             retry = options.get("retry")
             if isinstance(retry, str) and retry != "none" and retry not in policies:
                 where = ("tasks", name, "retry") if "retry" in spec else ("defaults", "retry")
-                self.out.append(error(self.t.pos(where), "unknown-policy",
-                                      f"task {name!r} names undeclared retry policy {retry!r}",
-                                      _did_you_mean(retry, policies) or "declare it under `retry_policies:` or write `none`"))
+                self.out.append(
+                    error(
+                        self.t.pos(where),
+                        "unknown-policy",
+                        f"task {name!r} names undeclared retry policy {retry!r}",
+                        _did_you_mean(retry, policies)
+                        or "declare it under `retry_policies:` or write `none`",
+                    )
+                )
             self.time_limits(name, spec, options)
             if "queue" in spec:
                 self.undeclared(self.t, ("tasks", name, "queue"), spec["queue"], f"task {name!r}")
             elif route_queue(name, self.routes) not in self.declared:
-                self.out.append(error(self.t.key_pos(("tasks", name)), "undeclared-queue",
-                                      f"task {name!r} lands on undeclared queue {route_queue(name, self.routes)!r} (no route matches it)",
-                                      "add a route for it, give it a `queue:`, or declare a `default` queue"))
+                self.out.append(
+                    error(
+                        self.t.key_pos(("tasks", name)),
+                        "undeclared-queue",
+                        f"task {name!r} lands on undeclared queue {route_queue(name, self.routes)!r} (no route matches it)",
+                        "add a route for it, give it a `queue:`, or declare a `default` queue",
+                    )
+                )
             if isinstance(spec.get("handler"), str) and ":" in spec["handler"]:
                 self.handler(name, spec["handler"])
 
@@ -104,17 +130,29 @@ class Checker:
         soft = parse_duration(options.get("soft_time_limit"))
         if hard is not None and soft is not None and soft >= hard:
             own = "soft_time_limit" in spec or "time_limit" in spec
-            doc_path = ("tasks", name, "soft_time_limit") if own else ("defaults", "soft_time_limit")
-            self.out.append(error(self.t.pos(doc_path), "soft-limit",
-                                  f"task {name!r}: soft_time_limit {soft}s is not below time_limit {hard}s",
-                                  "the soft limit must leave the task time to clean up before the hard kill"))
+            doc_path = (
+                ("tasks", name, "soft_time_limit") if own else ("defaults", "soft_time_limit")
+            )
+            self.out.append(
+                error(
+                    self.t.pos(doc_path),
+                    "soft-limit",
+                    f"task {name!r}: soft_time_limit {soft}s is not below time_limit {hard}s",
+                    "the soft limit must leave the task time to clean up before the hard kill",
+                )
+            )
 
     def handler(self, name: str, spec: str) -> None:
         try:
             import_handler(spec)
         except ImportProblem as problem:
-            self.out.append(error(self.t.pos(("tasks", name, "handler")), "bad-handler",
-                                  f"task {name!r}: {problem}"))
+            self.out.append(
+                error(
+                    self.t.pos(("tasks", name, "handler")),
+                    "bad-handler",
+                    f"task {name!r}: {problem}",
+                )
+            )
 
     def schedules(self) -> None:
         self.timezone(("timezone",), self.s.data.get("timezone", "UTC"))
@@ -126,9 +164,14 @@ class Checker:
         base = ("schedules", name)
         task = spec.get("task")
         if isinstance(task, str) and task not in self.tasks:
-            self.out.append(error(self.s.pos((*base, "task")), "unknown-task",
-                                  f"schedule {name!r} names unknown task {task!r}",
-                                  _did_you_mean(task, list(self.tasks)) or "declare it in tasks.yaml"))
+            self.out.append(
+                error(
+                    self.s.pos((*base, "task")),
+                    "unknown-task",
+                    f"schedule {name!r} names unknown task {task!r}",
+                    _did_you_mean(task, list(self.tasks)) or "declare it in tasks.yaml",
+                )
+            )
         elif isinstance(task, str):
             self.arguments(name, spec, self.tasks[task])
         if "queue" in spec:
@@ -139,15 +182,22 @@ class Checker:
             except cron.CronError as problem:
                 self.out.append(error(self.s.pos((*base, "cron")), "cron", str(problem)))
         if "every" in spec and parse_duration(spec["every"]) == 0:
-            self.out.append(error(self.s.pos((*base, "every")), "every-zero",
-                                  f"schedule {name!r}: `every` must be longer than zero"))
+            self.out.append(
+                error(
+                    self.s.pos((*base, "every")),
+                    "every-zero",
+                    f"schedule {name!r}: `every` must be longer than zero",
+                )
+            )
         if "timezone" in spec:
             self.timezone((*base, "timezone"), spec["timezone"])
 
     def arguments(self, name: str, spec: dict, task: Any) -> None:
         handler_spec = mapping(task).get("handler")
         args, kwargs = spec.get("args", []), spec.get("kwargs", {})
-        if not (isinstance(handler_spec, str) and isinstance(args, list) and isinstance(kwargs, dict)):
+        if not (
+            isinstance(handler_spec, str) and isinstance(args, list) and isinstance(kwargs, dict)
+        ):
             return
         try:
             handler = import_handler(handler_spec)
@@ -158,8 +208,13 @@ class Checker:
             signature.bind(*args, **kwargs)
         except TypeError as problem:
             path = ("schedules", name, "kwargs" if "kwargs" in spec else "args")
-            self.out.append(error(self.s.pos(path), "bad-args",
-                                  f"schedule {name!r}: arguments do not fit {handler_spec}{signature}: {problem}"))
+            self.out.append(
+                error(
+                    self.s.pos(path),
+                    "bad-args",
+                    f"schedule {name!r}: arguments do not fit {handler_spec}{signature}: {problem}",
+                )
+            )
 
     def timezone(self, path: tuple, value: Any) -> None:
         if not isinstance(value, str):
@@ -167,8 +222,14 @@ class Checker:
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            self.out.append(error(self.s.pos(path), "timezone",
-                                  f"unknown time zone {value!r}", "use an IANA name such as UTC or Europe/Madrid"))
+            self.out.append(
+                error(
+                    self.s.pos(path),
+                    "timezone",
+                    f"unknown time zone {value!r}",
+                    "use an IANA name such as UTC or Europe/Madrid",
+                )
+            )
 
     def queue_usage(self) -> None:
         """A routed-to queue without consumers never runs its tasks; an unused queue is noise."""
@@ -179,17 +240,33 @@ class Checker:
         for name, spec in mapping(self.s.data.get("schedules")).items():
             if isinstance(mapping(spec).get("queue"), str):
                 landing.setdefault(spec["queue"], []).append(f"schedule {name}")
-        consumed = {q for g in mapping(self.q.data.get("workers")).values()
-                    for q in _names(mapping(g).get("queues"))}
+        consumed = {
+            q
+            for g in mapping(self.q.data.get("workers")).values()
+            for q in _names(mapping(g).get("queues"))
+        }
         for queue in self.declared:
             pos = self.q.key_pos(("queues", queue))
             if queue in landing and queue not in consumed:
-                self.out.append(error(pos, "unconsumed-queue",
-                                      f"queue {queue!r} is consumed by no worker group, but {landing[queue][0]!r} is routed to it (it would never run)",
-                                      "add the queue to a worker group's `queues:`"))
+                self.out.append(
+                    error(
+                        pos,
+                        "unconsumed-queue",
+                        f"queue {queue!r} is consumed by no worker group, but {landing[queue][0]!r} is routed to it (it would never run)",
+                        "add the queue to a worker group's `queues:`",
+                    )
+                )
             elif queue not in landing and queue != DEFAULT_QUEUE:  # the fallback for unrouted sends
-                self.out.append(Diagnostic(pos.file, pos.line, pos.column, WARNING, "unused-queue",
-                                           f"queue {queue!r} is declared but no task is routed to it"))
+                self.out.append(
+                    Diagnostic(
+                        pos.file,
+                        pos.line,
+                        pos.column,
+                        WARNING,
+                        "unused-queue",
+                        f"queue {queue!r} is declared but no task is routed to it",
+                    )
+                )
 
 
 def check(docs: dict[str, Document]) -> list[Diagnostic]:

@@ -1,0 +1,97 @@
+"""Model -> Celery app. The only module that imports Celery to build something.
+
+Every Celery setting poli controls is in `celery_settings()`, one visible table;
+per-task options are in `task_options()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+from engine.beat import build_beat_schedule
+from engine.imports import ensure_on_path, import_handler, resolve_exception
+from engine.model import Platform, Task
+
+
+def broker_url(platform: Platform) -> str:
+    if platform.broker.embedded:
+        from engine.embedded import broker_url as embedded_url
+
+        return embedded_url(platform.config_dir)
+    return platform.broker.url
+
+
+def result_backend(platform: Platform) -> str | None:
+    backend = platform.broker.result_backend
+    if backend == "broker" or (backend is None and platform.broker.embedded):
+        url = broker_url(platform)
+        return url if url.startswith(("redis", "rediss")) else None
+    return backend
+
+
+def celery_settings(platform: Platform) -> dict[str, Any]:
+    exact_routes = {t.name: {"queue": t.queue} for t in platform.tasks}
+    glob_routes = [{r.match: {"queue": r.queue}} for r in platform.routes]
+    return {
+        "broker_url": broker_url(platform),
+        "result_backend": result_backend(platform),
+        "broker_connection_retry_on_startup": True,
+        # Unacked (acks_late) messages come back after this; it must outlast any task.
+        "broker_transport_options": {"visibility_timeout": platform.visibility_timeout},
+        "result_backend_transport_options": {"visibility_timeout": platform.visibility_timeout},
+        "result_expires": 86400,
+        "task_queues": [
+            Queue(q.name, Exchange(q.name), routing_key=q.name) for q in platform.queues
+        ],
+        "task_default_queue": "default",
+        "task_create_missing_queues": False,
+        "task_routes": [exact_routes, *glob_routes],
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_track_started": True,
+        "task_send_sent_event": True,  # Flower shows queued tasks
+        "worker_send_task_events": True,
+        "worker_prefetch_multiplier": 1,  # per group on the command line
+        "timezone": platform.timezone,
+        "enable_utc": True,
+        "beat_schedule": build_beat_schedule(platform),
+        "beat_scheduler": "engine.beat:PoliScheduler",
+    }
+
+
+def task_options(task: Task) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "name": task.name,
+        "queue": task.queue,
+        "time_limit": task.time_limit,
+        "soft_time_limit": task.soft_time_limit,
+        "rate_limit": task.rate_limit,
+        "acks_late": task.acks_late,
+        "ignore_result": task.ignore_result,
+        "max_retries": 0,
+    }
+    policy = task.retry
+    if policy is not None:
+        options.update(
+            autoretry_for=tuple(resolve_exception(name) for name in policy.retry_on),
+            max_retries=policy.max_retries,
+            retry_backoff=int(policy.initial) if policy.backoff == "exponential" else False,
+            retry_backoff_max=int(policy.max),
+            retry_jitter=policy.jitter,
+            default_retry_delay=int(min(policy.initial, policy.max)),
+        )
+    return options
+
+
+def build_app(platform: Platform, main: str = "poli") -> Celery:
+    ensure_on_path(platform.config_dir)
+    app = Celery(main, set_as_current=True)
+    app.conf.update(celery_settings(platform))
+    app.poli_platform = platform  # what `polictl` commands and handlers read
+    for task in platform.tasks:
+        app.task(**task_options(task))(import_handler(task.handler))
+    return app
