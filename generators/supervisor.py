@@ -1,0 +1,112 @@
+"""supervisor programs (a conf.d include file, no [supervisord] section): a program per
+worker group (`numprocs` = replicas), beat, Flower, the embedded Redis, `[group:poli]`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.model import Platform, WorkerGroup
+from generators.common import (
+    Verbatim,
+    beat_args,
+    check_deploy,
+    flower_args,
+    percent_escape,
+    render_template,
+    runtime_environment,
+    shellquote,
+    stop_timeout_note,
+    worker_args,
+)
+from generators.redis import embedded_redis_args, redis_dir
+
+CONF = "poli.conf"
+REDIS_SERVER = "redis-server"  # searched on supervisord's PATH
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    command: str
+    log_file: str
+    numprocs: int = 1
+    stop_timeout: int | None = None
+    stop_note: str = ""
+    priority: int = 999
+
+
+def render_supervisor(platform: Platform, redis_server: str = REDIS_SERVER) -> dict[str, str]:
+    """`{"poli.conf": text}`: include it from a supervisord.conf (`[include] files=`)."""
+    deploy = platform.deploy
+    check_deploy(deploy)
+    programs = [_redis(platform, redis_server)] if platform.broker.embedded else []
+    programs += [_worker(platform, group) for group in platform.workers]
+    programs.append(_program(platform, "beat", beat_args(deploy.state_dir), "celery_beat.log"))
+    if deploy.flower.enabled:
+        args = flower_args(deploy.flower.address, deploy.flower.port)
+        programs.append(_program(platform, "flower", args, "celery_flower.log"))
+    environment = ",".join(
+        f"{name}={_quote_value(value)}" for name, value in runtime_environment(deploy).items()
+    )
+    text = render_template(
+        "supervisor/poli.conf", deploy=deploy, programs=programs, environment=environment
+    )
+    return {CONF: text}
+
+
+def _worker(platform: Platform, group: WorkerGroup) -> Program:
+    # supervisor expands %(process_num)d (1..replicas); %%h reaches Celery as %h, the host.
+    node = Verbatim(f"{group.name}-%(process_num)d@%%h")
+    # One file per process when there are replicas: each would rotate a shared file.
+    log = f"celery_worker_{group.name}.log"
+    if group.replicas > 1:
+        log = f"celery_worker_{group.name}_%(process_num)02d.log"
+    return _program(
+        platform,
+        f"worker-{group.name}",
+        worker_args(group, node),
+        log,
+        numprocs=group.replicas,
+        stop_timeout=platform.stop_timeout(group),
+        stop_note=stop_timeout_note(platform, group),
+    )
+
+
+def _program(platform: Platform, name: str, args: list[str], log: str, **extra) -> Program:
+    """A Celery program, run through /bin/sh so it first loads the environment file
+    (the secrets) and then execs Celery: supervisor signals Celery itself."""
+    deploy = platform.deploy
+    source = f". {shellquote(percent_escape(deploy.environment_file))}"
+    if platform.broker.embedded:  # the broker URL is derived, so the file is optional
+        path = shellquote(percent_escape(deploy.environment_file))
+        source = f"if [ -r {path} ]; then {source}; fi"
+    celery = " ".join(shellquote(percent_escape(w)) for w in [deploy.celery_bin, *args])
+    script = f"set -a; {source}; set +a; exec {celery}"
+    return Program(name, _sh(script), _log(platform, log), **extra)
+
+
+def _redis(platform: Platform, redis_server: str) -> Program:
+    directory = shellquote(percent_escape(redis_dir(platform.deploy)))
+    words = [redis_server, *embedded_redis_args(platform.deploy)]
+    redis = " ".join(shellquote(percent_escape(w)) for w in words)
+    script = f"mkdir -p {directory} && exec {redis}"
+    # Started first (lower priority number), stopped last.
+    return Program("redis", _sh(script), _log(platform, "redis.log"), priority=100)
+
+
+def _sh(script: str) -> str:
+    """`/bin/sh -c SCRIPT` as supervisor splits it (POSIX shlex, no `$` expansion):
+    double quotes keep the script's own single quotes readable when they suffice."""
+    if '"' in script or "\\" in script:
+        return f"/bin/sh -c {shellquote(script)}"
+    return f'/bin/sh -c "{script}"'
+
+
+def _log(platform: Platform, name: str) -> str:
+    return f"{percent_escape(platform.deploy.log_dir.rstrip('/'))}/{name}"
+
+
+def _quote_value(value: str) -> str:
+    """A value for supervisor's `environment=KEY="value",...` (its own shlex parsing)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return percent_escape(f'"{escaped}"')
