@@ -113,12 +113,12 @@ class Checker:
             self.time_limits(name, spec, options)
             if "queue" in spec:
                 self.undeclared(self.t, ("tasks", name, "queue"), spec["queue"], f"task {name!r}")
-            elif route_queue(name, self.routes) not in self.declared:
+            elif route_queue(name, self.routes) == DEFAULT_QUEUE not in self.declared:
                 self.out.append(
                     error(
                         self.t.key_pos(("tasks", name)),
                         "undeclared-queue",
-                        f"task {name!r} lands on undeclared queue {route_queue(name, self.routes)!r} (no route matches it)",
+                        f"task {name!r} matches no route and there is no `default` queue",
                         "add a route for it, give it a `queue:`, or declare a `default` queue",
                     )
                 )

@@ -1,0 +1,7 @@
+"""The handlers the bad-config corpus points at."""
+
+CONSTANT = 42
+
+
+def echo(value="pong"):
+    return value

@@ -1,0 +1,47 @@
+"""The corpus of bad configs: each case is the base config with one file replaced.
+
+`expected.txt` in each case holds the whole `polictl validate` output; a worse
+message or a wrong position fails the test.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import cli
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+CASES = sorted(p.name for p in (CONFIGS / "bad").iterdir() if p.is_dir())
+
+
+def make_case(case: str, tmp_path: Path) -> Path:
+    target = tmp_path / case
+    shutil.copytree(CONFIGS / "base", target)
+    for item in (CONFIGS / "bad" / case).iterdir():
+        if item.name != "expected.txt":
+            shutil.copy(item, target / item.name)
+    return target
+
+
+def validate(config_dir: Path, *extra: str):
+    return CliRunner().invoke(cli, ["-C", str(config_dir), "validate", *extra])
+
+
+def test_base_config_is_valid():
+    result = validate(CONFIGS / "base")
+    assert (result.exit_code, result.output) == (0, "config is valid\n")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_config_is_reported_at_its_position(case, tmp_path, monkeypatch):
+    monkeypatch.delenv("POLI_TEST_SURELY_UNSET", raising=False)
+    expected = (CONFIGS / "bad" / case / "expected.txt").read_text()
+    result = validate(make_case(case, tmp_path))
+    assert result.output == expected
+    has_error = "error:" in expected
+    assert result.exit_code == (1 if has_error else 0)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
