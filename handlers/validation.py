@@ -24,6 +24,12 @@ def positive_number(name: str, value: object) -> float:
     return float(value)
 
 
+def boolean(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidArgument(f"{name} must be true or false, got {value!r}")
+    return value
+
+
 def iso_date(name: str, value: object) -> date:
     """A date given as ``YYYY-MM-DD`` (or already a date)."""
     if isinstance(value, date):
