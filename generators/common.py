@@ -3,6 +3,7 @@ Celery command lines and environment derived from the model (built once, here)."
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from functools import cache
@@ -54,6 +55,11 @@ def systemd_env(name: str, value: object) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def yaml_str(value: object) -> str:
+    """A YAML scalar Compose reads back as exactly `value` (`$` is Compose's interpolation)."""
+    return json.dumps(str(value).replace("$", "$$"))
+
+
 def percent_escape(value: object) -> str:
     """Escape `%` for supervisor, which expands `%(name)s` in most values."""
     if isinstance(value, Verbatim):
@@ -74,6 +80,7 @@ def environment() -> jinja2.Environment:
     env.filters["shellquote"] = shellquote
     env.filters["systemdquote"] = systemdquote
     env.filters["percent"] = percent_escape
+    env.filters["yaml_str"] = yaml_str
     return env
 
 

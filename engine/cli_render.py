@@ -1,0 +1,93 @@
+"""`polictl render {systemd|supervisor|compose} [-o OUT_DIR] [--check]`."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+from pathlib import Path
+
+import click
+
+from engine.atomic import write_tree
+from engine.model import Platform
+from generators import OWNED, RENDERERS
+from generators.compose import render_compose
+
+
+@click.command()
+@click.argument("fmt", metavar="{systemd|supervisor|compose}", type=click.Choice(sorted(RENDERERS)))
+@click.option(
+    "-o",
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write (default: deploy/<format> under the config dir).",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff if files differ.")
+@click.pass_obj
+def render(obj, fmt: str, out_dir: Path | None, check: bool) -> None:  # obj: PoliContext
+    """Render deployment files for FORMAT from the config (validates first)."""
+    platform = obj.platform()  # exits 1 with the diagnostics on an invalid config
+    out = out_dir if out_dir is not None else obj.config_dir / "deploy" / fmt
+    files = render_files(fmt, platform, out, obj.config_dir)
+    raise SystemExit(execute(fmt, files, out, check))
+
+
+def render_files(fmt: str, platform: Platform, out_dir: Path, config_dir: Path) -> dict[str, str]:
+    if fmt == "compose":  # the build context is the project root, seen from out_dir
+        root, out = Path(os.path.abspath(config_dir)), Path(os.path.abspath(out_dir))
+        context = Path(os.path.relpath(root, out)).as_posix()
+        dockerfile = Path(os.path.relpath(out / "Dockerfile", root)).as_posix()
+        return render_compose(platform, build_context=context, dockerfile=dockerfile)
+    return RENDERERS[fmt](platform)
+
+
+def execute(fmt: str, files: dict[str, str], out_dir: Path, check: bool) -> int:
+    """Write `files` under `out_dir` (or, with `check`, diff them); the exit code."""
+    stale = sorted(set(owned_files(fmt, out_dir)) - set(files))
+    if check:
+        return _check(files, stale, out_dir)
+    for path in write_tree(out_dir, files):
+        click.echo(f"wrote {path}")
+    for rel in stale:
+        (out_dir / rel).unlink()
+        click.echo(f"removed stale {out_dir / rel}")
+    return 0
+
+
+def owned_files(fmt: str, out_dir: Path) -> list[str]:
+    """Files under `out_dir` that a `fmt` render owns (relative POSIX paths)."""
+    if not out_dir.is_dir():
+        return []
+    found = (p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
+    return sorted(rel for rel in found if any(fnmatch.fnmatch(rel, g) for g in OWNED[fmt]))
+
+
+def _check(files: dict[str, str], stale: list[str], out_dir: Path) -> int:
+    differing = []
+    for rel, text in sorted(files.items()):
+        path = out_dir / rel
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current != text:
+            differing.append(rel)
+            click.echo(_diff(rel, current, text), nl=False)
+    for rel in stale:
+        differing.append(rel)
+        click.echo(_diff(rel, (out_dir / rel).read_text(encoding="utf-8"), None), nl=False)
+    if differing:
+        click.echo(f"{len(differing)} file(s) in {out_dir} differ from the config", err=True)
+        return 1
+    click.echo(f"{out_dir} is up to date", err=True)
+    return 0
+
+
+def _diff(rel: str, old: str | None, new: str | None) -> str:
+    lines = difflib.unified_diff(
+        (old or "").splitlines(keepends=True),
+        (new or "").splitlines(keepends=True),
+        fromfile="/dev/null" if old is None else f"a/{rel}",
+        tofile="/dev/null" if new is None else f"b/{rel}",
+    )
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )

@@ -1,0 +1,66 @@
+"""Docker Compose: Redis (AOF, named volume, health check), a service per worker group
+(`deploy.replicas`), beat (exactly one), Flower, and the Dockerfile they build from."""
+
+from __future__ import annotations
+
+from engine.model import Platform, WorkerGroup
+from generators.common import (
+    beat_args,
+    check_deploy,
+    flower_args,
+    render_template,
+    runtime_environment,
+    stop_timeout_note,
+    worker_args,
+)
+
+APP_DIR = "/app"  # the image's working directory: code and YAML (POLI_CONFIG_DIR)
+FLOWER_PORT = 5555  # inside the container; published on deploy.flower.address:port
+EMBEDDED_BROKER_URL = "redis://redis:6379/0"  # the compose Redis: no secret in it
+IMAGE_USER = "poli"
+
+
+def render_compose(
+    platform: Platform,
+    build_context: str = "../..",
+    dockerfile: str = "deploy/compose/Dockerfile",
+) -> dict[str, str]:
+    """`{"compose.yaml", "Dockerfile"}`. `build_context` is the project root relative to
+    the output directory; `dockerfile` is this Dockerfile relative to that root."""
+    deploy = platform.deploy
+    check_deploy(deploy)
+    environment = runtime_environment(deploy, config_dir=APP_DIR)
+    if platform.broker.embedded:
+        environment["POLI_BROKER_URL"] = EMBEDDED_BROKER_URL
+    services = [_worker(platform, group) for group in platform.workers]
+    compose = render_template(
+        "compose/compose.yaml",
+        deploy=deploy,
+        environment=environment,
+        env_file_required=not platform.broker.embedded,
+        build_context=build_context,
+        dockerfile=dockerfile,
+        workers=services,
+        beat=["celery", *beat_args(deploy.state_dir)],
+        flower=["celery", *flower_args("0.0.0.0", FLOWER_PORT)],
+        flower_port=FLOWER_PORT,
+    )
+    dockerfile_text = render_template(
+        "compose/Dockerfile", deploy=deploy, app_dir=APP_DIR, user=deploy.user or IMAGE_USER
+    )
+    return {"Dockerfile": dockerfile_text, "compose.yaml": compose}
+
+
+def _worker(platform: Platform, group: WorkerGroup) -> dict[str, object]:
+    # Each replica is its own container, so `%h` (the container's host name) makes the
+    # node name unique, and the health check pings exactly that node.
+    node = f"{group.name}@%h"
+    ping = f"celery -A engine.app inspect ping --timeout 10 -d {group.name}@$$HOSTNAME"
+    return {
+        "name": f"worker-{group.name}",
+        "group": group,
+        "command": ["celery", *worker_args(group, node)],
+        "healthcheck": ping,
+        "stop_timeout": platform.stop_timeout(group),
+        "stop_note": stop_timeout_note(platform, group),
+    }
