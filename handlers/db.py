@@ -4,6 +4,7 @@ are translated: connection trouble becomes TransientError so the engine retries 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, make_url, select
-from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError, ProgrammingError
 
 from handlers import settings
 from handlers.errors import TransientError
@@ -81,11 +82,25 @@ def transient_errors() -> Iterator[None]:
         raise TransientError(f"database unavailable: {exc}") from exc
 
 
+def _forget_pools_after_fork() -> None:
+    # A prefork worker child must not reuse its parent's connections (SQLAlchemy's advice
+    # for multiprocessing): give every cached engine a fresh pool, leave the parent's open.
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_pools_after_fork)
+
+
 def init_db(url: str | None = None) -> dict[str, Any]:
     """Create the schema if missing (idempotent). Returns the URL (no password) and tables."""
     engine = get_engine(url)
     with transient_errors():
-        metadata.create_all(engine)
+        try:
+            metadata.create_all(engine)
+        except (ProgrammingError, IntegrityError):
+            # Two workers creating a fresh schema at once: one loses; the tables now exist.
+            metadata.create_all(engine)
     _ready.add(engine.url.render_as_string(hide_password=False))
     log.info("schema ready on %s", engine.url)
     return {"url": engine.url.render_as_string(), "tables": sorted(metadata.tables)}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ from sqlalchemy import select
 from handlers import db
 from handlers.schema import alerts, germinations, metadata, pollinations
 
-PG_HOST, PG_PORT = "127.0.0.1", 5432
+PG_HOST = "127.0.0.1"
+PG_PORT = int(os.environ.get("POLI_TEST_PG_PORT", "5432"))  # another port: see the skip path
 
 
 def _pg_reachable() -> bool:
