@@ -11,8 +11,8 @@ import click
 
 from engine.atomic import write_tree
 from engine.model import Platform
-from generators import OWNED, RENDERERS
 from generators.compose import render_compose
+from generators.formats import OWNED, RENDERERS
 
 
 @click.command()

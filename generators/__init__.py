@@ -1,26 +1,3 @@
 """Deployments rendered from the model: each `render_X(platform)` is pure and returns
-`{relative_path: text}`; writing is the CLI's job (engine.atomic.write_tree)."""
-
-from __future__ import annotations
-
-from collections.abc import Callable
-
-from engine.model import Platform
-from generators.compose import render_compose
-from generators.supervisor import render_supervisor
-from generators.systemd import render_systemd
-
-RENDERERS: dict[str, Callable[[Platform], dict[str, str]]] = {
-    "compose": render_compose,
-    "supervisor": render_supervisor,
-    "systemd": render_systemd,
-}
-
-# The files each format owns in its output directory, so `--check` can report (and a
-# render can remove) a stale one, e.g. the unit of a worker group that was deleted,
-# without touching anything else that lives there.
-OWNED: dict[str, tuple[str, ...]] = {
-    "compose": ("compose.yaml", "Dockerfile"),
-    "supervisor": ("poli.conf",),
-    "systemd": ("poli-*.service", "poli.target", "tmpfiles.d/poli.conf"),
-}
+`{relative_path: text}`; writing is the CLI's job (engine.atomic.write_tree).
+The table of formats is in `generators.formats`."""
