@@ -1,0 +1,37 @@
+"""Shared by the generator tests: the test config dirs and the platforms built from them."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+from engine.config import load
+from engine.model import Platform
+
+CONFIGS = Path(__file__).resolve().parent / "configs"
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+ROOT = Path(__file__).resolve().parents[2]
+EXTERNAL_BROKER = "redis://:s3cret-password@broker.internal:6379/0"
+
+
+def load_case(case: str, broker_url: str = EXTERNAL_BROKER) -> Platform:
+    result = load(CONFIGS / case, env={"POLI_BROKER_URL": broker_url})
+    assert result.platform is not None, result.diagnostics
+    return result.platform
+
+
+def local_deploy(platform: Platform, tmp_path: Path, user: str = "root", **extra) -> Platform:
+    """The platform deployed against this test virtualenv, with dirs under tmp_path."""
+    deploy = dataclasses.replace(
+        platform.deploy,
+        user=user,
+        group=user or "root",
+        working_directory=str(platform.config_dir.resolve()),
+        virtualenv=sys.prefix,
+        environment_file=str(tmp_path / "poli.env"),
+        log_dir=str(tmp_path / "log"),
+        state_dir=str(tmp_path / "state"),
+        **extra,
+    )
+    return dataclasses.replace(platform, deploy=deploy)
