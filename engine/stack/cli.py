@@ -172,9 +172,18 @@ def ping(obj: Any, timeout: float) -> None:
     problem = unreachable(app)
     if problem:
         raise UserError(f"broker unreachable: {problem}", hint="polictl status; polictl up")
+    _need_results(app, "ping")
     results = probe(app, platform, timeout)
     print_ping(results)
     raise SystemExit(0 if all(r.ok for r in results) else 1)
+
+
+def _need_results(app: Any, command: str) -> None:
+    if not app.conf.result_backend:
+        raise UserError(
+            f"{command} needs a result backend to hear back from the workers",
+            hint="set broker.result_backend in queues.yaml (or POLI_RESULT_BACKEND)",
+        )
 
 
 def log_files(platform: Platform, layout: Layout) -> dict[str, Any]:
@@ -250,7 +259,10 @@ def run(
     platform = obj.platform()
     task = declared_task(platform, task_name)
     args, kwargs = _json("--args", args_json, list), _json("--kwargs", kwargs_json, dict)
-    result = send(celery_app(platform), task, args, kwargs)
+    app = celery_app(platform)
+    if wait:
+        _need_results(app, "run --wait")
+    result = send(app, task, args, kwargs)
     click.echo(f"sent {task.name} to queue {task.queue}: id {result.id}")
     if wait:
         _print_result(result, task.queue, timeout)

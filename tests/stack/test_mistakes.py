@@ -1,0 +1,97 @@
+"""User mistakes: a message and a hint, a non-zero exit, never a traceback (no stack needed)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Stack
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "hint"),
+    [
+        (
+            ["run", "system.pnig"],
+            "error: task 'system.pnig' is not declared in tasks.yaml",
+            "hint: did you mean 'system.ping'?",
+        ),
+        (
+            ["run", "system.ping", "--args", "[1,"],
+            "error: --args is not valid JSON: Expecting value: line 1 column 4 (char 3)",
+            "hint: e.g. --args '[1, 2]'",
+        ),
+        (
+            ["run", "system.ping", "--kwargs", "[1]"],
+            "error: --kwargs must be a JSON object",
+            None,
+        ),
+        (
+            ["up", "defualt"],
+            "error: unknown worker group 'defualt'",
+            "hint: did you mean 'default'?",
+        ),
+        (["logs", "bat"], "error: unknown log 'bat'", "hint: did you mean 'beat'?"),
+        (
+            ["purge", "alert"],
+            "error: unknown queue 'alert'",
+            "hint: did you mean 'alerts'?",
+        ),
+        (["restart"], "error: the stack is not running", "hint: polictl up"),
+    ],
+)
+def test_mistake_is_a_message_not_a_traceback(
+    stack: Stack, args: list[str], message: str, hint: str | None
+) -> None:
+    result = stack.polictl(*args)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == message
+    assert lines[1:] == ([f"  {hint}"] if hint else [])
+
+
+def test_purge_asks_first(stack: Stack) -> None:
+    result = stack.polictl("purge", "default", input="n\n")
+    assert result.returncode == 1
+    assert "Delete every message waiting in 'default'?" in result.stdout
+    assert "Aborted!" in result.stderr
+
+
+def test_status_of_a_stack_not_running_fails(stack: Stack) -> None:
+    result = stack.polictl("status")
+    assert result.returncode == 1
+    assert "problem: the stack is not running (polictl up)" in result.stdout
+    assert "next run" in result.stdout.lower()
+
+
+def test_embedded_broker_falls_back_to_loopback_when_socket_path_is_too_long(
+    tmp_path, monkeypatch
+) -> None:
+    import subprocess
+
+    import redis
+
+    from engine import embedded
+
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    monkeypatch.setenv("POLI_DATA_DIR", str(deep))
+    assert not embedded.uses_socket(tmp_path)
+    server = subprocess.Popen(embedded.redis_program(tmp_path), stdout=subprocess.DEVNULL)
+    try:
+        url = embedded.broker_url(tmp_path)
+        assert url == f"redis://127.0.0.1:{(deep / 'redis' / 'port').read_text().strip()}/0"
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.2)
+        for _ in range(50):
+            try:
+                assert client.ping()
+                break
+            except redis.ConnectionError:
+                server.poll()
+                assert server.returncode is None
+                import time
+
+                time.sleep(0.1)
+        else:
+            raise AssertionError("embedded redis did not answer on its loopback port")
+        assert (deep / "redis").is_dir()
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -1,0 +1,101 @@
+"""The operator's story: up, status, ping, run, a crash and its recovery, purge, down."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import urllib.request
+
+from conftest import Stack, wait_for
+
+from engine.stack.processes import _alive
+
+
+def _program(stack: Stack, prefix: str):
+    return next(p for p in stack.supervisor().programs() if p.name.startswith(prefix))
+
+
+def test_embedded_stack_runs_answers_recovers_and_stops_clean(stack: Stack) -> None:
+    started = stack.polictl("up", "--detach", "--flower", "--timeout", "60")
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert f"logs:    {stack.data_dir}/logs" in started.stdout
+    assert (stack.data_dir / "redis" / "redis.sock").is_socket()
+
+    status = stack.polictl("status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    for program in ("redis", "poli:beat", "poli:flower", "poli:worker-default_01"):
+        assert program in status.stdout
+    assert f"redis+socket://{stack.data_dir}/redis/redis.sock  reachable" in status.stdout
+    assert "everything declared is running" in status.stdout
+
+    ping = stack.polictl("ping", "--timeout", "10")
+    assert ping.returncode == 0, ping.stdout + ping.stderr
+    for queue in ("default", "alerts", "reports", "system"):
+        assert f"{queue} " in ping.stdout
+    assert ping.stdout.count(" ok ") == 4
+
+    ran = stack.polictl("run", "system.ping", "--wait", "--timeout", "20")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    reply = json.loads(ran.stdout.split("\n", 1)[1])
+    assert reply["pong"] is True and reply["pid"] != _program(stack, "worker-system").pid
+
+    flower = stack.polictl("status").stdout  # Flower reads the same socket broker
+    assert "flower" in flower
+    port = (
+        next(
+            line
+            for line in (stack.config_dir / "queues.yaml").read_text().splitlines()
+            if "flower:" in line
+        )
+        .split("port: ")[1]
+        .rstrip("}")
+    )
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/broker", timeout=5) as page:
+        assert b"redis+socket://" in page.read()
+
+    # A worker dies hard: status says so, supervisord brings it back.
+    victim = _program(stack, "worker-default")
+    os.kill(victim.pid, signal.SIGKILL)
+    assert wait_for(lambda: stack.polictl("status").returncode == 1, 10)
+    assert wait_for(lambda: stack.polictl("status").returncode == 0, 30)
+    assert _program(stack, "worker-default").pid != victim.pid
+
+    purged = stack.polictl("purge", "default", "--yes")
+    assert purged.returncode == 0 and "purged 0 message(s) from default" in purged.stdout
+
+    pids = stack.pids()
+    assert len(pids) >= 8  # supervisord, redis, 4 workers (+ pool children), beat, flower
+    down = stack.polictl("down", timeout=120)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert [pid for pid in pids if _alive(pid)] == []
+    assert stack.polictl("status").returncode == 1
+
+
+def test_explicit_broker_url_runs_no_redis_of_its_own(stack: Stack, redis_url: str) -> None:
+    stack.env |= {"POLI_BROKER_URL": redis_url, "POLI_RESULT_BACKEND": redis_url}
+    started = stack.polictl("up", "--detach", "system", "--timeout", "60")
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert [p.name for p in stack.supervisor().programs()] == ["beat", "worker-system_01"]
+    assert not (stack.data_dir / "redis").exists()
+
+    ran = stack.polictl("run", "system.ping", "--wait", "--timeout", "20")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert '"pong": true' in ran.stdout
+
+    status = stack.polictl("status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "reachable" in status.stdout and redis_url.split("//")[1] in status.stdout
+
+
+def test_ping_names_the_queues_nobody_consumes(stack: Stack) -> None:
+    started = stack.polictl("up", "--detach", "default", "--timeout", "60")
+    assert started.returncode == 0, started.stdout + started.stderr
+
+    ping = stack.polictl("ping", "--timeout", "3")
+    assert ping.returncode == 1
+    lines = {line.split()[0]: line for line in ping.stdout.splitlines() if line.strip()}
+    assert " ok " in lines["default"]
+    for queue in ("alerts", "reports", "system"):
+        assert "no worker consumes this queue" in lines[queue]
+    assert "failed: alerts, reports, system" in ping.stdout
