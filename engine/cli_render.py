@@ -6,6 +6,7 @@ import difflib
 import fnmatch
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from engine.atomic import write_tree
 from engine.model import Platform
 from generators.compose import render_compose
 from generators.formats import OWNED, RENDERERS
+
+if TYPE_CHECKING:
+    from engine.cli import PoliContext
 
 
 @click.command()
@@ -25,7 +29,7 @@ from generators.formats import OWNED, RENDERERS
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff if files differ.")
 @click.pass_obj
-def render(obj, fmt: str, out_dir: Path | None, check: bool) -> None:  # obj: PoliContext
+def render(obj: PoliContext, fmt: str, out_dir: Path | None, check: bool) -> None:
     """Render deployment files for FORMAT from the config (validates first)."""
     platform = obj.platform()  # exits 1 with the diagnostics on an invalid config
     out = out_dir if out_dir is not None else obj.config_dir / "deploy" / fmt

@@ -1,6 +1,6 @@
 """Rendered files equal the reviewed ones under tests/golden/<format>/<case>/.
 
-Regenerate (then review the diff): `make golden`, i.e.
+Regenerate them only on purpose, then review the diff:
 `POLI_UPDATE_GOLDEN=1 .venv/bin/pytest tests/generators/test_golden.py`.
 """
 
@@ -28,7 +28,9 @@ def test_rendered_files_match_golden(fmt: str, case: str) -> None:
     on_disk = {
         p.relative_to(golden).as_posix(): p.read_text() for p in golden.rglob("*") if p.is_file()
     }
-    assert files == on_disk, "rendered output changed: run `make golden` and review the diff"
+    assert files == on_disk, (
+        "rendered output changed: regenerate (module docstring) and review the diff"
+    )
 
 
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
