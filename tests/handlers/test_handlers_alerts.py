@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from conftest import TODAY, Records
+from records_factory import TODAY, Records
 
 from handlers import alerts as tasks
 from handlers import db

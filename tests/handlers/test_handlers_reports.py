@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, Records
+from records_factory import TODAY, Records
 
 from handlers import alerts as alert_tasks
 from handlers import reports as tasks

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Records
+from records_factory import Records
 
 from handlers import system as tasks
 from handlers.demo import load_demo
