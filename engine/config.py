@@ -31,6 +31,11 @@ def config_dir_from_env() -> Path:
     return Path(os.environ.get("POLI_CONFIG_DIR") or ".")
 
 
+def environment_from_env() -> str | None:
+    """The overlay a process runs with (`polictl -e NAME` sets it for what it starts)."""
+    return os.environ.get("POLI_ENVIRONMENT") or None
+
+
 def _read(config_dir: Path, kind: str, environment: str | None, env: Mapping[str, str]):
     """One file with its overlay applied; (Document | None, diagnostics, overlay found)."""
     doc, diags = read_file(config_dir / f"{kind}.yaml", f"{kind}.yaml", env)
