@@ -1,0 +1,42 @@
+# poli: `make run` starts the whole system on an embedded Redis; `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install test lint format validate run bench golden clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+
+validate: install
+	$(BIN)/polictl validate
+
+run: install
+	$(BIN)/polictl validate
+	$(BIN)/polictl db init
+	$(BIN)/polictl db demo
+	$(BIN)/polictl up --flower
+
+bench: install
+	$(BIN)/python bench/run.py
+
+golden: install
+	POLI_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/generators/test_golden.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
