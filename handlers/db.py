@@ -46,6 +46,14 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _connect_args(url: str) -> dict[str, Any]:
+    # Fail fast (and retry later) rather than hang a worker on an unreachable server.
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        return {"connect_timeout": 10}
+    return {}
+
+
 def get_engine(url: str | None = None) -> Engine:
     """The cached engine for ``url`` (default: settings.database_url())."""
     url = url or settings.database_url()
@@ -58,7 +66,7 @@ def get_engine(url: str | None = None) -> Engine:
                 engine = create_engine(url, connect_args={"timeout": 30})
                 event.listen(engine, "connect", _enable_sqlite_pragmas)
             else:
-                engine = create_engine(url, pool_pre_ping=True)
+                engine = create_engine(url, pool_pre_ping=True, connect_args=_connect_args(url))
             _engines[url] = engine
         return engine
 

@@ -22,17 +22,31 @@ def delete_old_logs(
     (epoch seconds). Symlinks are never followed nor deleted."""
     patterns = tuple(patterns)
     deleted: list[str] = []
+    failed: list[str] = []
     freed = skipped = 0
     for dirpath, dirnames, filenames, dirfd in os.fwalk(root, follow_symlinks=False):
         for name in filenames + dirnames:
-            info = os.stat(name, dir_fd=dirfd, follow_symlinks=False)
-            if stat.S_ISLNK(info.st_mode):
-                skipped += 1
+            relative = os.path.relpath(os.path.join(dirpath, name), root)
+            try:
+                info = os.stat(name, dir_fd=dirfd, follow_symlinks=False)
+                if stat.S_ISLNK(info.st_mode):
+                    skipped += 1
+                    continue
+                wanted = any(fnmatch.fnmatchcase(name, p) for p in patterns)
+                if not (stat.S_ISREG(info.st_mode) and wanted and info.st_mtime < cutoff):
+                    continue
+                os.unlink(name, dir_fd=dirfd)
+            except FileNotFoundError:
+                continue  # rotated away meanwhile
+            except OSError as exc:
+                failed.append(f"{relative}: {exc.strerror}")
                 continue
-            wanted = any(fnmatch.fnmatchcase(name, p) for p in patterns)
-            if not (stat.S_ISREG(info.st_mode) and wanted and info.st_mtime < cutoff):
-                continue
-            os.unlink(name, dir_fd=dirfd)
-            deleted.append(os.path.relpath(os.path.join(dirpath, name), root))
+            deleted.append(relative)
             freed += info.st_size
-    return {"deleted": sorted(deleted), "count": len(deleted), "bytes": freed, "symlinks": skipped}
+    return {
+        "deleted": sorted(deleted),
+        "count": len(deleted),
+        "bytes": freed,
+        "symlinks": skipped,
+        "errors": failed,
+    }

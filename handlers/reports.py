@@ -38,6 +38,8 @@ FORMATS = ("csv", "json")
 
 
 def _period(start: object, end: object) -> tuple[date, date]:
+    if (start is None) != (end is None):
+        raise InvalidArgument("start and end go together: give both or neither")
     first, last = iso_date("start", start), iso_date("end", end)
     if last < first:
         raise InvalidArgument(f"end ({last}) is before start ({first})")

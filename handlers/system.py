@@ -94,7 +94,8 @@ def cleanup_logs(retention_days: int = 14) -> dict[str, Any]:
         raise ConfigurationError(f"refusing to clean logs in the filesystem root {root}")
     if not root.is_dir():
         log.info("system.cleanup_logs: %s does not exist, nothing to do", root)
-        return {"log_dir": str(root), "deleted": [], "count": 0, "bytes": 0, "symlinks": 0}
+        empty = {"deleted": [], "count": 0, "bytes": 0, "symlinks": 0, "errors": []}
+        return {"log_dir": str(root), **empty}
     cutoff = time.time() - timedelta(days=retention_days).total_seconds()
     result = {"log_dir": str(root), **delete_old_logs(root, cutoff)}
     log.info("system.cleanup_logs: deleted %(count)d files (%(bytes)d bytes)", result)

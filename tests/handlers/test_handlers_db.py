@@ -100,3 +100,22 @@ def test_events_respect_states_and_horizons(rows: list, offset: int, ahead: int)
     assert all(today < e.on <= today + timedelta(ahead) for e in coming)
     keys = [events.dedup_key(e.kind, e.record_type, e.record_id, today) for e in due]
     assert len(keys) == len(set(keys))
+
+
+def test_every_declared_task_resolves_to_a_function_with_json_defaults() -> None:
+    import importlib
+    import inspect as pyinspect
+    import json
+
+    from handlers import TASKS
+
+    for name, handler in TASKS.items():
+        module, function = handler.split(":")
+        func = getattr(importlib.import_module(module), function)
+        defaults = {
+            p.name: p.default
+            for p in pyinspect.signature(func).parameters.values()
+            if p.default is not p.empty
+        }
+        assert json.loads(json.dumps(defaults)) == defaults, name
+        assert func.__doc__, name

@@ -99,6 +99,7 @@ def test_export_stored_report(records: Records) -> None:
         (lambda: tasks.export_report("report", report_id=0), "report_id must be at least 1"),
         (lambda: tasks.export_report("report", start="2026-01-01"), "start/end apply"),
         (lambda: tasks.export_report("report", report_id=99), "no report with id 99"),
+        (lambda: tasks.export_report("alerts", start="2026-01-01"), "start and end go together"),
     ],
 )
 def test_bad_arguments_raise_invalid_argument(call, message: str, poli_db: str) -> None:
