@@ -109,13 +109,19 @@ def flower_args(address: str, port: int) -> list[str]:
     return ["-A", CELERY_APP, "flower", f"--address={address}", f"--port={port}"]
 
 
-def runtime_environment(deploy: Deploy, config_dir: str | None = None) -> dict[str, str]:
-    """The non-secret variables every process relies on (secrets: environment_file only)."""
-    return {
+def runtime_environment(platform: Platform, config_dir: str | None = None) -> dict[str, str]:
+    """The non-secret variables every process relies on (secrets: environment_file only).
+
+    A render with `-e NAME` makes the processes load the same overlay (POLI_ENVIRONMENT)."""
+    deploy = platform.deploy
+    environment = {
         "POLI_CONFIG_DIR": config_dir or deploy.working_directory,
         "POLI_DATA_DIR": deploy.state_dir,
         "POLI_LOG_DIR": deploy.log_dir,
     }
+    if platform.environment:
+        environment["POLI_ENVIRONMENT"] = platform.environment
+    return environment
 
 
 def stop_timeout_note(platform: Platform, group: WorkerGroup) -> str:

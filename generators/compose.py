@@ -29,7 +29,7 @@ def render_compose(
     the output directory; `dockerfile` is this Dockerfile relative to that root."""
     deploy = platform.deploy
     check_deploy(deploy)
-    environment = runtime_environment(deploy, config_dir=APP_DIR)
+    environment = runtime_environment(platform, config_dir=APP_DIR)
     if platform.broker.embedded:
         environment["POLI_BROKER_URL"] = EMBEDDED_BROKER_URL
     services = [_worker(platform, group) for group in platform.workers]

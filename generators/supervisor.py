@@ -46,7 +46,7 @@ def render_supervisor(platform: Platform, redis_server: str = REDIS_SERVER) -> d
         args = flower_args(deploy.flower.address, deploy.flower.port)
         programs.append(_program(platform, "flower", args, "celery_flower.log"))
     environment = ",".join(
-        f"{name}={_quote_value(value)}" for name, value in runtime_environment(deploy).items()
+        f"{name}={_quote_value(value)}" for name, value in runtime_environment(platform).items()
     )
     text = render_template(
         "supervisor/poli.conf", deploy=deploy, programs=programs, environment=environment

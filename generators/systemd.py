@@ -74,7 +74,7 @@ def _worker(platform: Platform, group: WorkerGroup) -> str:
 
 def _unit(platform: Platform, kind: str, description: str, exec_start: str, **extra: object) -> str:
     deploy = platform.deploy
-    environment = [systemd_env(k, v) for k, v in runtime_environment(deploy).items()]
+    environment = [systemd_env(k, v) for k, v in runtime_environment(platform).items()]
     return render_template(
         "systemd/process.service",
         kind=kind,
