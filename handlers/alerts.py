@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from handlers import db
-from handlers.escalation import SEVERITY_ORDER, records_to_escalate
+from handlers.digest import digest_body, store_digests
+from handlers.escalation import records_to_escalate
 from handlers.events import SEVERITY, Event, dedup_key, due_events, upcoming_events
-from handlers.records import jsonable, open_alerts, open_records
-from handlers.schema import alerts, digests
+from handlers.records import open_alerts, open_records
+from handlers.schema import alerts
 from handlers.validation import optional_date, whole_number
 
 log = logging.getLogger(__name__)
@@ -140,51 +141,10 @@ def weekly_digest(today: str | None = None) -> dict[str, Any]:
         {r["responsible"] for r in [*pols, *gers]}
         | {a["responsible"] for a in still_open if a["responsible"]}
     )
-    bodies = [_digest_body(p, week_start, still_open, coming) for p in people]
-    stored = _store_digests(week_start, bodies)
+    bodies = [digest_body(p, week_start, still_open, coming) for p in people]
+    stored = store_digests(week_start, bodies)
     log.info("alerts.weekly: %d digests for week of %s", len(stored), week_start)
     return {"week_start": week_start.isoformat(), "digests": stored}
-
-
-def _digest_body(
-    person: str, week_start: date, still_open: list[Any], coming: list[Event]
-) -> dict[str, Any]:
-    mine = [jsonable(a) for a in still_open if a["responsible"] == person]
-    rank = {s: i for i, s in enumerate(reversed(SEVERITY_ORDER))}
-    mine.sort(key=lambda a: (rank.get(a["severity"], 9), a["id"]))
-    upcoming = [
-        {
-            "kind": e.kind,
-            "record_type": e.record_type,
-            "record_id": e.record_id,
-            "on": e.on.isoformat(),
-            "message": e.message,
-        }
-        for e in sorted(coming, key=lambda e: (e.on, e.record_type, e.record_id))
-        if e.responsible == person
-    ]
-    return {
-        "responsible": person,
-        "week_start": week_start.isoformat(),
-        "open_alerts": mine,
-        "coming": upcoming,
-    }
-
-
-def _store_digests(week_start: date, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    stored = []
-    with db.begin() as conn:
-        conn.execute(delete(digests).where(digests.c.week_start == week_start))
-        for body in bodies:
-            row = {
-                "week_start": week_start,
-                "responsible": body["responsible"],
-                "created_at": db.utcnow(),
-                "body": body,
-            }
-            digest_id = conn.execute(digests.insert().values(**row)).inserted_primary_key[0]
-            stored.append({"id": digest_id, **body})
-    return stored
 
 
 def escalate_frequent(
