@@ -66,7 +66,6 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
 def task_options(task: Task) -> dict[str, Any]:
     options: dict[str, Any] = {
         "name": task.name,
-        "queue": task.queue,
         "time_limit": task.time_limit,
         "soft_time_limit": task.soft_time_limit,
         "rate_limit": task.rate_limit,
