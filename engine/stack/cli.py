@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import time
 from typing import Any
 
@@ -114,18 +115,24 @@ def _wait_gone(pid: int, timeout: float) -> None:
 
 
 def select_programs(programs: list[sup.Program], names: tuple[str, ...]) -> list[sup.Program]:
-    """Programs for NAME: a program name, or a worker group's name (`default` = worker_default)."""
+    """Programs for NAME: `default` or `worker_default` (every replica of the worker group),
+    `beat`, `flower`, `redis`, or one process as supervisord names it (`worker-default_01`)."""
     chosen = []
     for name in names:
-        matches = [p for p in programs if _short_name(p.name) in (name, f"worker_{name}")]
+        matches = [p for p in programs if name in program_aliases(p.name)]
         if not matches:
-            raise _unknown("program", name, sorted({_short_name(p.name) for p in programs}))
+            known = sorted({min(program_aliases(p.name), key=len) for p in programs})
+            raise _unknown("program", name, known)
         chosen += matches
     return chosen
 
 
-def _short_name(program: str) -> str:
-    return program.removeprefix("celery_")
+def program_aliases(process_name: str) -> set[str]:
+    program = re.sub(r"_\d+$", "", process_name)  # replicas: worker-default_01, _02, ...
+    aliases = {process_name, program, program.replace("-", "_")}
+    if program.startswith("worker-"):
+        aliases.add(program.removeprefix("worker-"))
+    return aliases
 
 
 @click.command()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import urllib.request
 
-from conftest import Stack, wait_for
+from stack_helpers import POLICTL, Stack, wait_for
 
 from engine.stack.processes import _alive
 
@@ -88,14 +89,39 @@ def test_explicit_broker_url_runs_no_redis_of_its_own(stack: Stack, redis_url: s
     assert "reachable" in status.stdout and redis_url.split("//")[1] in status.stdout
 
 
-def test_ping_names_the_queues_nobody_consumes(stack: Stack) -> None:
-    started = stack.polictl("up", "--detach", "default", "--timeout", "60")
-    assert started.returncode == 0, started.stdout + started.stderr
+def test_foreground_stack_pings_restarts_and_stops_on_ctrl_c(stack: Stack) -> None:
+    log = (stack.data_dir.parent / "up.out").open("w")
+    up = subprocess.Popen(
+        [POLICTL, "-C", str(stack.config_dir), "up", "default"],
+        env=stack.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # like a terminal's foreground job: Ctrl-C reaches it alone
+    )
+    try:
+        assert wait_for(lambda: stack.polictl("status").returncode == 0, 40)
+        assert stack.supervisor().pid() == up.pid  # polictl became supervisord
 
-    ping = stack.polictl("ping", "--timeout", "3")
-    assert ping.returncode == 1
-    lines = {line.split()[0]: line for line in ping.stdout.splitlines() if line.strip()}
-    assert " ok " in lines["default"]
-    for queue in ("alerts", "reports", "system"):
-        assert "no worker consumes this queue" in lines[queue]
-    assert "failed: alerts, reports, system" in ping.stdout
+        # Only `default` has a worker: ping names every other queue and fails.
+        ping = stack.polictl("ping", "--timeout", "3")
+        assert ping.returncode == 1
+        lines = {line.split()[0]: line for line in ping.stdout.splitlines() if line.strip()}
+        assert " ok " in lines["default"]
+        for queue in ("alerts", "reports", "system"):
+            assert "no worker consumes this queue" in lines[queue]
+        assert "failed: alerts, reports, system" in ping.stdout
+
+        before = _program(stack, "worker-default").pid
+        restarted = stack.polictl("restart", "default")
+        assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+        assert _program(stack, "worker-default").pid != before
+
+        pids = stack.pids()
+        up.send_signal(signal.SIGINT)
+        assert up.wait(60) == 0
+        assert [pid for pid in pids if _alive(pid)] == []
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+        log.close()

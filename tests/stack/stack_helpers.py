@@ -1,0 +1,65 @@
+"""Helpers for the local-stack tests: a config dir, `polictl` as a subprocess, waiting."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICTL = str(Path(sys.prefix) / "bin" / "polictl")
+CONFIG_FILES = ("queues.yaml", "tasks.yaml", "schedules.yaml")
+
+
+@dataclass
+class Stack:
+    config_dir: Path
+    data_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def polictl(self, *args: str, timeout: float = 60, input: str | None = None):
+        return subprocess.run(
+            [POLICTL, "-C", str(self.config_dir), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input,
+        )
+
+    def supervisor(self):
+        from engine.stack.layout import Layout
+        from engine.stack.supervisor import Supervisor
+
+        return Supervisor(Layout(self.config_dir.resolve(), self.data_dir.resolve()))
+
+    def pids(self) -> list[int]:
+        from engine.stack.processes import stack_pids
+
+        return stack_pids(self.data_dir.resolve())
+
+
+def small_config(target: Path, flower_port: int) -> Path:
+    """The repo's own YAML, shrunk for a 2-core CI machine: concurrency 1, Flower on a free port."""
+    target.mkdir(parents=True)
+    for name in CONFIG_FILES:
+        shutil.copy(ROOT / name, target / name)
+    queues = (target / "queues.yaml").read_text()
+    queues = re.sub(r"concurrency: \d+", "concurrency: 1", queues)
+    queues = re.sub(r"port: \d+", f"port: {flower_port}", queues)
+    (target / "queues.yaml").write_text(queues)
+    return target
+
+
+def wait_for(check: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(interval)
+    return check()
