@@ -18,6 +18,9 @@ from engine.model import Platform
 from engine.stack import supervisor as sup
 from engine.stack.layout import Layout
 
+# When the config no longer loads, `down` still waits this long for running tasks.
+UNKNOWN_STOP_GRACE = 3600
+
 
 def _unknown(kind: str, name: str, known: list[str]) -> UserError:
     close = difflib.get_close_matches(name, known, n=1)
@@ -91,8 +94,7 @@ def down(obj: Any) -> None:
     layout = Layout.of(obj.config_dir)
     client = sup.Supervisor(layout)
     if client.alive():
-        platform = obj.platform()
-        grace = max((platform.stop_timeout(w) for w in platform.workers), default=30) + 30
+        grace = _stop_grace(obj)
         pid = client.pid()
         click.echo(f"stopping (running tasks may take up to {grace}s to finish)...")
         client.shutdown()
@@ -104,6 +106,15 @@ def down(obj: Any) -> None:
         killed = processes.end(leftovers)
         click.echo(f"ended {len(leftovers)} leftover process(es) ({len(killed)} killed)")
     click.echo("stopped")
+
+
+def _stop_grace(obj: Any) -> int:
+    """How long supervisord may take to stop: the longest worker stop timeout, plus a margin.
+    A config broken since `up` must not keep the user from stopping the stack."""
+    platform = obj.load().platform
+    if platform is None:
+        return UNKNOWN_STOP_GRACE
+    return max((platform.stop_timeout(w) for w in platform.workers), default=30) + 30
 
 
 def _wait_gone(pid: int, timeout: float) -> None:

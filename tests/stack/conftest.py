@@ -28,3 +28,14 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         from engine.stack.processes import end
 
         end(made.pids(), grace=2)
+
+
+@pytest.fixture
+def platform_with_password(monkeypatch: pytest.MonkeyPatch):
+    """The repo's platform with a broker URL that carries a password (never connected to)."""
+    from stack_helpers import ROOT
+
+    from engine.config import load
+
+    monkeypatch.setenv("POLI_BROKER_URL", "redis://:s3cret@127.0.0.1:1/0")
+    return load(ROOT).platform
