@@ -29,8 +29,13 @@ class ZonedCrontab(crontab):
         self.__dict__["tz"] = ZoneInfo(zone)  # overrides the cached property
 
     def __reduce__(self):
-        fields = (self._orig_minute, self._orig_hour, self._orig_day_of_week,
-                  self._orig_day_of_month, self._orig_month_of_year)  # fmt: skip
+        fields = (
+            self._orig_minute,
+            self._orig_hour,
+            self._orig_day_of_week,
+            self._orig_day_of_month,
+            self._orig_month_of_year,
+        )
         return _rebuild, (fields, self.zone, self.catchup)
 
     def is_due(self, last_run_at):
@@ -51,8 +56,15 @@ def celery_schedule(schedule: Schedule) -> Any:
     if schedule.every is not None:
         return interval(run_every=timedelta(seconds=schedule.every))
     minute, hour, day_of_month, month, day_of_week = schedule.cron.split()
-    return ZonedCrontab(minute, hour, day_of_week, day_of_month, month,
-                        zone=schedule.timezone, catchup=schedule.catchup)  # fmt: skip
+    return ZonedCrontab(
+        minute,
+        hour,
+        day_of_week,
+        day_of_month,
+        month,
+        zone=schedule.timezone,
+        catchup=schedule.catchup,
+    )
 
 
 def build_beat_schedule(platform: Platform) -> dict[str, dict[str, Any]]:

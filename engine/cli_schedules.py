@@ -36,8 +36,14 @@ def format_rows(rows: list[dict]) -> str:
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--next", "count", type=click.IntRange(0, 1000), default=3, show_default=True,
-              help="How many upcoming fire times to show.")  # fmt: skip
+@click.option(
+    "--next",
+    "count",
+    type=click.IntRange(0, 1000),
+    default=3,
+    show_default=True,
+    help="How many upcoming fire times to show.",
+)
 @click.pass_obj
 def schedules(obj, fmt: str, count: int) -> None:
     """List schedules with their next fire times, in each schedule's time zone."""

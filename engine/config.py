@@ -73,9 +73,14 @@ def load(
             diagnostics += schema.validate(kind, doc)
     if environment and not overlays:
         names = ", ".join(f"{k}.{environment}.yaml" for k in KINDS)
-        diagnostics.append(error(Pos("queues.yaml", 1, 1), "missing-overlay",
-                                 f"environment {environment!r} has no overlay file",
-                                 f"write at least one of: {names}"))  # fmt: skip
+        diagnostics.append(
+            error(
+                Pos("queues.yaml", 1, 1),
+                "missing-overlay",
+                f"environment {environment!r} has no overlay file",
+                f"write at least one of: {names}",
+            )
+        )
     if len(docs) == len(KINDS):
         ensure_on_path(config_dir)
         diagnostics += semantic.check(docs)

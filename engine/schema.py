@@ -21,12 +21,21 @@ from engine.diagnostics import Diagnostic
 from engine.loader import Document, Path_, error
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
-SCHEMA_FILES = {"queues": "queues.schema.json", "tasks": "tasks.schema.json",
-                "schedules": "schedules.schema.json"}  # fmt: skip
+SCHEMA_FILES = {
+    "queues": "queues.schema.json",
+    "tasks": "tasks.schema.json",
+    "schedules": "schedules.schema.json",
+}
 STRUCTURAL = {"additionalProperties", "unevaluatedProperties", "required", "propertyNames"}
-JSON_TYPES = {"object": "a mapping", "array": "a list", "string": "a string",
-              "integer": "an integer", "number": "a number", "boolean": "true or false",
-              "null": "nothing"}  # fmt: skip
+JSON_TYPES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
 
 
 @cache
@@ -81,8 +90,14 @@ def _where(path: Path_) -> str:
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
-    names = {dict: "a mapping", list: "a list", str: "a string", int: "an integer",
-             float: "a number", type(None): "nothing"}  # fmt: skip
+    names = {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        type(None): "nothing",
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -106,8 +121,9 @@ def _unknown_keys(kind: str, doc: Document, path: Path_, err: ValidationError):
     for key in sorted(k for k in err.instance if k not in allowed):
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
-        yield error(doc.key_pos((*path, key)), "unknown-key",
-                    f"{_where(path)}unknown key {key!r}", hint)  # fmt: skip
+        yield error(
+            doc.key_pos((*path, key)), "unknown-key", f"{_where(path)}unknown key {key!r}", hint
+        )
 
 
 def _allowed_keys(kind: str, node: dict[str, Any]) -> set[str]:

@@ -42,8 +42,14 @@ def celery_worker(
     command += ["-Q", ",".join(queues), "--concurrency", "2", "--loglevel", "info"]
     command += ["--without-gossip", "--without-mingle", *args]
     with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=config_dir, env=celery_env(config_dir, broker_url, **env),
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        process = subprocess.Popen(
+            command,
+            cwd=config_dir,
+            env=celery_env(config_dir, broker_url, **env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 30
         while not app.control.ping(destination=[node], timeout=0.5):
@@ -61,8 +67,14 @@ def celery_beat(
     command = [sys.executable, "-m", "celery", "-A", "engine.app", "beat", "--loglevel", "info"]
     command += ["--schedule", str(state / "celerybeat-schedule"), "--max-interval", "1"]
     with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=config_dir, env=celery_env(config_dir, broker_url),
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        process = subprocess.Popen(
+            command,
+            cwd=config_dir,
+            env=celery_env(config_dir, broker_url),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         yield process
     finally:

@@ -97,9 +97,13 @@ def test_preventive_weekly_and_frequent_alerts(app, worker, database):
 
 def test_cleanup_deletes_only_old_resolved_alerts(app, worker, database):
     with database.begin() as conn:
-        conn.execute(sa.text("update alerts set resolved_at = '2000-01-01 00:00:00', "
-                             "created_at = '2000-01-01 00:00:00' where id in "
-                             "(select id from alerts order by id limit 2)"))  # fmt: skip
+        conn.execute(
+            sa.text(
+                "update alerts set resolved_at = '2000-01-01 00:00:00', "
+                "created_at = '2000-01-01 00:00:00' where id in "
+                "(select id from alerts order by id limit 2)"
+            )
+        )
     before = count(database, "alerts")
     result = run(app, "alerts.cleanup", older_than_days=30, batch_size=1)
     assert result["deleted"] == 2

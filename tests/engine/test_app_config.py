@@ -26,9 +26,13 @@ def app():
 def test_queues_and_routes(app):
     assert [q.name for q in app.conf.task_queues] == ["default", "alerts", "reports", "system"]
     router = app.amqp.router
-    for task, queue in [("alerts.process", "alerts"), ("reports.export", "reports"),
-                        ("system.backup_database", "system"), ("alerts.not_declared", "alerts"),
-                        ("something.else", "default")]:  # fmt: skip
+    for task, queue in [
+        ("alerts.process", "alerts"),
+        ("reports.export", "reports"),
+        ("system.backup_database", "system"),
+        ("alerts.not_declared", "alerts"),
+        ("something.else", "default"),
+    ]:
         assert router.route({}, task)["queue"].name == queue
 
 

@@ -15,14 +15,47 @@ from engine.diagnostics import Diagnostic
 from engine.loader import parse_text
 
 BASE = Path(__file__).resolve().parent.parent / "configs" / "base"
-KEYS = ["broker", "url", "queues", "routes", "match", "queue", "workers", "concurrency", "tasks",
-        "handler", "retry", "retry_policies", "initial", "max", "retry_on", "time_limit",
-        "soft_time_limit", "defaults", "schedules", "task", "cron", "every", "args", "kwargs",
-        "timezone", "deploy", "flower", "system", "default", "tick", "system.echo"]  # fmt: skip
+KEYS = [
+    "broker",
+    "url",
+    "queues",
+    "routes",
+    "match",
+    "queue",
+    "workers",
+    "concurrency",
+    "tasks",
+    "handler",
+    "retry",
+    "retry_policies",
+    "initial",
+    "max",
+    "retry_on",
+    "time_limit",
+    "soft_time_limit",
+    "defaults",
+    "schedules",
+    "task",
+    "cron",
+    "every",
+    "args",
+    "kwargs",
+    "timezone",
+    "deploy",
+    "flower",
+    "system",
+    "default",
+    "tick",
+    "system.echo",
+]
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=False),
-    st.text(max_size=12), st.sampled_from(["0 * * * *", "5m", "basehandlers:echo", "system", "x:y"]),
-)  # fmt: skip
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(["0 * * * *", "5m", "basehandlers:echo", "system", "x:y"]),
+)
 structures = st.recursive(
     scalars,
     lambda inner: (
@@ -59,8 +92,14 @@ def test_arbitrary_structures_give_diagnostics_only(file, data):
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(st.sampled_from(["task", "cron", "every", "args", "kwargs", "queue",
-                                        "timezone", "catchup", "enabled"]), scalars | structures))  # fmt: skip
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["task", "cron", "every", "args", "kwargs", "queue", "timezone", "catchup", "enabled"]
+        ),
+        scalars | structures,
+    )
+)
 def test_arbitrary_schedule_entries_give_diagnostics_only(entry):
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(BASE, tmp, dirs_exist_ok=True)

@@ -89,14 +89,28 @@ def test_validate_does_not_import_celery():
         "print('CELERY' if any(m == 'celery' or m.startswith('celery.') for m in sys.modules) else 'CLEAN')"
     )
     env = {**os.environ, "POLI_BROKER_URL": "redis://127.0.0.1:1/0"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=CONFIGS / "minimal", env=env,
-                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=CONFIGS / "minimal",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.stdout.strip().splitlines()[-1] == "CLEAN", out.stdout + out.stderr
 
 
 def test_schedules_json_lists_next_runs_in_the_schedules_zone():
-    result = polictl("-C", str(CONFIGS / "minimal"), "schedules", "--format", "json", "--next", "2",
-                     env={"POLI_BROKER_URL": "redis://127.0.0.1:1/0"})  # fmt: skip
+    result = polictl(
+        "-C",
+        str(CONFIGS / "minimal"),
+        "schedules",
+        "--format",
+        "json",
+        "--next",
+        "2",
+        env={"POLI_BROKER_URL": "redis://127.0.0.1:1/0"},
+    )
     assert result.exit_code == 0, result.output
     rows = {row["name"]: row for row in json.loads(result.output)}
     nightly = rows["nightly"]

@@ -132,8 +132,14 @@ def test_beat_sends_the_declared_schedule(fresh_app, redis_url, tmp_path):
 def test_celery_inspect_sees_the_declared_tasks_and_queues(app, worker, shared_url):
     command = [sys.executable, "-m", "celery", "-A", "engine.app", "inspect", "registered"]
     command += ["-d", worker, "--timeout", "5"]
-    out = subprocess.run(command, cwd=MINIMAL, env=celery_env(MINIMAL, shared_url),
-                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    out = subprocess.run(
+        command,
+        cwd=MINIMAL,
+        env=celery_env(MINIMAL, shared_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     for name in ("default.echo", "alerts.echo", "system.flaky", "system.sleep"):
         assert name in out.stdout
