@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from celery.beat import PersistentScheduler
 from celery.schedules import crontab, schedstate
 from celery.schedules import schedule as interval
 
@@ -78,19 +77,3 @@ def build_beat_schedule(platform: Platform) -> dict[str, dict[str, Any]]:
         }
         for s in platform.enabled_schedules
     }
-
-
-class PoliScheduler(PersistentScheduler):
-    """The persistent scheduler, whose entries always follow the YAML.
-
-    Celery merges the stored schedule with the configured one; a schedule removed
-    from (or disabled in) the YAML must stop firing, so stored extras are dropped.
-    """
-
-    def setup_schedule(self) -> None:
-        super().setup_schedule()
-        configured = set(self.app.conf.beat_schedule)
-        for name in list(self.schedule):
-            if name not in configured and not name.startswith("celery."):
-                del self.schedule[name]
-        self.sync()

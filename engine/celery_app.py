@@ -59,7 +59,6 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "timezone": platform.timezone,
         "enable_utc": True,
         "beat_schedule": build_beat_schedule(platform),
-        "beat_scheduler": "engine.beat:PoliScheduler",
     }
 
 
