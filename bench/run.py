@@ -1,0 +1,434 @@
+"""`make bench`: poli against a hand-written plain Celery app, as ratios.
+
+Both sides run in the same process tree, on the same machine, against one real
+redis-server this script starts on a free port (never the machine's Redis):
+
+1. cold start: a fresh `python -c "import engine.app"` vs `python -c "import plain_app"`;
+   `polictl validate` and `polictl --help` against `python -c "import celery"`;
+2. dispatch: `apply_async` of N messages to Redis, in-process, poli app vs plain app;
+3. round trip: a real worker (`celery -A engine.app|plain_app worker`, same options),
+   N echo tasks sent and every result collected: tasks/second.
+
+Repetitions are interleaved (poli, plain, poli, ...) so drift hits both sides alike.
+The table is printed and written to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform as pyplatform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+CONFIG_DIR = ROOT / "tests" / "configs" / "minimal"
+POLICTL = Path(sys.executable).with_name("polictl")
+PY = sys.executable
+
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(BENCH))
+
+from redis_server import RedisServer  # noqa: E402 - tests/ is on the path just above
+
+ECHO = "system.echo"
+QUEUE = "system"
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def spread(values: list[float], digits: int = 3) -> str:
+    return f"{min(values):.{digits}f}–{max(values):.{digits}f}"
+
+
+def child_env(broker_url: str) -> dict[str, str]:
+    env = {**os.environ, "POLI_CONFIG_DIR": str(CONFIG_DIR), "POLI_BROKER_URL": broker_url}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(BENCH)])
+    env.pop("POLI_ENVIRONMENT", None)
+    return env
+
+
+def wall(command: list[str], env: dict[str, str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, timeout=60)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{command} exited {done.returncode}:\n{done.stderr.decode()}")
+    return elapsed
+
+
+def interleaved(runs: int, cases: dict[str, Callable[[], float]]) -> dict[str, list[float]]:
+    """One untimed warm-up each (pyc caches, connections), then `runs` rounds in turn."""
+    for measure in cases.values():
+        measure()
+    results: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(runs):
+        for name, measure in cases.items():
+            results[name].append(measure())
+    return results
+
+
+def purge(app) -> None:
+    with app.connection_for_write() as conn:
+        conn.default_channel.client.delete(*[q.name for q in app.conf.task_queues])
+
+
+# --- parity: the baseline must really be the same app -------------------------------
+
+TASK_ATTRS = ("queue", "time_limit", "soft_time_limit", "rate_limit", "acks_late",
+              "ignore_result", "max_retries", "autoretry_for", "retry_backoff",
+              "retry_backoff_max", "retry_jitter", "default_retry_delay", "typing")  # fmt: skip
+CONF_KEYS = ("broker_url", "result_backend", "broker_connection_retry_on_startup",
+             "broker_transport_options", "result_backend_transport_options", "result_expires",
+             "task_default_queue", "task_create_missing_queues", "task_routes",
+             "task_serializer", "result_serializer", "accept_content", "task_track_started",
+             "task_send_sent_event", "worker_send_task_events", "worker_prefetch_multiplier",
+             "timezone", "enable_utc")  # fmt: skip
+
+
+def parity(poli, plain) -> list[str]:
+    """Differences between the poli-built app and the hand-written one (empty: equal)."""
+    problems = []
+    for key in CONF_KEYS:
+        if poli.conf[key] != plain.conf[key]:
+            problems.append(f"conf {key}: poli={poli.conf[key]!r} plain={plain.conf[key]!r}")
+
+    def queues(app):
+        return [(q.name, q.exchange.name, q.exchange.type, q.routing_key)
+                for q in app.conf.task_queues]  # fmt: skip
+
+    if queues(poli) != queues(plain):
+        problems.append(f"task_queues: poli={queues(poli)} plain={queues(plain)}")
+
+    def beat(app):
+        return {name: (e["task"], list(e["args"]), e["kwargs"], e["options"])
+                for name, e in app.conf.beat_schedule.items()}  # fmt: skip
+
+    if beat(poli) != beat(plain):
+        problems.append(f"beat_schedule: poli={beat(poli)} plain={beat(plain)}")
+    names = {n for n in poli.tasks if not n.startswith("celery.")}
+    plain_names = {n for n in plain.tasks if not n.startswith("celery.")}
+    if names != plain_names:
+        problems.append(f"tasks: only poli {names - plain_names}, only plain {plain_names - names}")
+    for name in sorted(names & plain_names):
+        a, b = poli.tasks[name], plain.tasks[name]
+        if a.__wrapped__ is not b.__wrapped__:
+            problems.append(f"{name}: handler {a.__wrapped__} vs {b.__wrapped__}")
+        for attr in TASK_ATTRS:
+            if getattr(a, attr, None) != getattr(b, attr, None):
+                problems.append(f"{name}.{attr}: poli={getattr(a, attr, None)!r} "
+                                f"plain={getattr(b, attr, None)!r}")  # fmt: skip
+    return problems
+
+
+# --- 1. cold start -------------------------------------------------------------------
+
+
+def failure(command: list[str], env: dict[str, str], cwd: Path) -> str | None:
+    """Why `command` fails (its last stderr line), or None when it exits 0."""
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, timeout=60)
+    if done.returncode == 0:
+        return None
+    lines = done.stderr.decode(errors="replace").strip().splitlines() or ["(no stderr)"]
+    return f"exit {done.returncode}: {lines[-1]}"
+
+
+def bench_cold_start(
+    broker_url: str, runs: int, cwd: Path
+) -> tuple[dict[str, list[float]], dict[str, str]]:
+    """Times per command; a command that fails is reported (second dict), not timed."""
+    env = child_env(broker_url)
+    commands = {
+        "import engine.app": [PY, "-c", "import engine.app"],
+        "import plain_app": [PY, "-c", "import plain_app"],
+        "polictl validate": [str(POLICTL), "-C", str(CONFIG_DIR), "validate"],
+        "polictl --help": [str(POLICTL), "--help"],
+        "import celery": [PY, "-c", "import celery"],
+        "python -c pass": [PY, "-c", "pass"],
+    }
+    failed = {
+        name: why for name, command in commands.items() if (why := failure(command, env, cwd))
+    }
+    for name, why in failed.items():
+        print(f"    FAILED {name}: {why}", file=sys.stderr)
+    cases = {
+        name: (lambda command=command: wall(command, env, cwd))
+        for name, command in commands.items()
+        if name not in failed
+    }
+    return interleaved(runs, cases), failed
+
+
+# --- 2. dispatch ---------------------------------------------------------------------
+
+
+def send_chunk(app, first: int, count: int, keep: list) -> float:
+    task = app.tasks[ECHO]
+    start = time.perf_counter()
+    keep.extend(task.apply_async(args=[i]) for i in range(first, first + count))
+    return time.perf_counter() - start
+
+
+def dispatch_run(apps: dict[str, object], n: int, chunk: int) -> dict[str, float]:
+    """N messages from each app, sent in alternating chunks (ABBA) so that load from
+    anything else on the machine falls on both sides alike; per-app sums of chunk times."""
+    totals = dict.fromkeys(apps, 0.0)
+    kept: dict[str, list] = {name: [] for name in apps}
+    names = list(apps)
+    for number, first in enumerate(range(0, n, chunk)):
+        for name in names if number % 2 == 0 else reversed(names):
+            totals[name] += send_chunk(apps[name], first, min(chunk, n - first), kept[name])
+    del kept  # AsyncResult.__del__ unsubscribes from the result channels: untimed
+    gc.collect()
+    for app in apps.values():
+        purge(app)
+    return totals
+
+
+def bench_dispatch(
+    apps: dict[str, object], n: int, runs: int, chunk: int = 100
+) -> dict[str, list[float]]:
+    for app in apps.values():
+        purge(app)
+    dispatch_run(apps, chunk, chunk)  # warm-up: connections, pubsub
+    results: dict[str, list[float]] = {name: [] for name in apps}
+    for _ in range(runs):
+        for name, seconds in dispatch_run(apps, n, chunk).items():
+            results[name].append(seconds)
+    return results
+
+
+# --- 3. round trip through a real worker --------------------------------------------
+
+
+def stop(process: subprocess.Popen, timeout: float = 20) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+@contextmanager
+def worker(app, module: str, broker_url: str, concurrency: int, log: Path) -> Iterator[float]:
+    """`celery -A module worker` on the echo queue; yields seconds until it answered a ping."""
+    node = f"bench-{module.replace('.', '-')}-{uuid.uuid4().hex[:6]}@localhost"
+    command = [PY, "-m", "celery", "-A", module, "worker", "-n", node, "-Q", QUEUE]
+    command += ["--concurrency", str(concurrency), "--loglevel", "warning"]
+    command += ["--without-gossip", "--without-mingle"]
+    cwd = CONFIG_DIR if module == "engine.app" else BENCH
+    start = time.perf_counter()
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, cwd=cwd, env=child_env(broker_url), stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(destination=[node], timeout=0.2):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{module} worker did not start:\n{log.read_text()}")
+        yield time.perf_counter() - start
+    finally:
+        stop(process)
+
+
+def round_trip(app, n: int, timeout: float = 60) -> float:
+    from celery.result import ResultSet
+
+    task = app.tasks[ECHO]
+    start = time.perf_counter()
+    results = ResultSet([task.apply_async(args=[i]) for i in range(n)], app=app)
+    values = results.get(timeout=timeout)
+    elapsed = time.perf_counter() - start
+    wrong = [v for i, v in enumerate(values) if v["value"] != i or v["queue"] != QUEUE]
+    if wrong:
+        raise RuntimeError(f"{len(wrong)} wrong results, e.g. {wrong[0]}")
+    del results, values
+    gc.collect()
+    return elapsed
+
+
+def bench_round_trip(
+    apps: dict[str, object], modules: dict[str, str], broker_url: str, n: int, reps: int,
+    concurrency: int, logs: Path,
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:  # fmt: skip
+    """ABBA order (poli, plain, plain, poli): each round a fresh worker, warm-up, `reps` runs."""
+    names = list(apps)
+    order = [*names, *reversed(names)]
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    startup: dict[str, list[float]] = {name: [] for name in names}
+    for round_no, name in enumerate(order):
+        app = apps[name]
+        purge(app)
+        log = logs / f"worker-{name}-{round_no}.log"
+        with worker(app, modules[name], broker_url, concurrency, log) as ready:
+            startup[name].append(ready)
+            round_trip(app, 20)  # warm-up: pool processes, connections
+            for _ in range(reps):
+                seconds[name].append(round_trip(app, n))
+    return seconds, startup
+
+
+# --- report --------------------------------------------------------------------------
+
+
+def table(rows: list[tuple[str, str, str, str, str]]) -> str:
+    header = ("Benchmark", "poli (median)", "plain / reference (median)", "ratio poli/plain",
+              "runs (spread poli; other)")  # fmt: skip
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    import celery
+    import kombu
+    import redis
+
+    return (f"nproc {os.cpu_count()}, Python {pyplatform.python_version()}, "
+            f"Celery {celery.__version__}, kombu {kombu.__version__}, redis-py {redis.__version__}, "
+            f"{pyplatform.system()} {pyplatform.release()} {pyplatform.machine()}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cold-runs", type=int, default=10)
+    parser.add_argument("--dispatch-n", type=int, default=2000)
+    parser.add_argument("--dispatch-runs", type=int, default=5)
+    parser.add_argument("--roundtrip-n", type=int, default=300)
+    parser.add_argument("--roundtrip-reps", type=int, default=3, help="per worker round (x2)")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
+    args = parser.parse_args(argv)
+
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="poli-bench-") as tmp:
+        tmpdir = Path(tmp)
+        redis = RedisServer(tmpdir / "redis")
+        redis.start()
+        try:
+            os.environ["POLI_BROKER_URL"] = redis.url
+            os.environ["POLI_CONFIG_DIR"] = str(CONFIG_DIR)
+            os.environ.pop("POLI_ENVIRONMENT", None)
+            print(f"redis-server on {redis.url}; {machine()}", flush=True)
+
+            print(f"1/3 cold start: {args.cold_runs} runs each ...", flush=True)
+            cold, failed = bench_cold_start(redis.url, args.cold_runs, tmpdir)
+
+            import plain_app
+
+            import engine.app
+
+            apps = {"poli": engine.app.app, "plain": plain_app.app}
+            modules = {"poli": "engine.app", "plain": "plain_app"}
+            problems = parity(apps["poli"], apps["plain"])
+            for problem in problems:
+                print(f"PARITY WARNING: {problem}", file=sys.stderr)
+            print(f"    parity: {'OK' if not problems else f'{len(problems)} differences'}")
+
+            print(f"2/3 dispatch: {args.dispatch_n} x apply_async, "
+                  f"{args.dispatch_runs} runs each ...", flush=True)  # fmt: skip
+            dispatch = bench_dispatch(apps, args.dispatch_n, args.dispatch_runs)
+
+            print(f"3/3 round trip: {args.roundtrip_n} echo tasks, "
+                  f"{2 * args.roundtrip_reps} runs each ...", flush=True)  # fmt: skip
+            trip, startup = bench_round_trip(apps, modules, redis.url, args.roundtrip_n,
+                                             args.roundtrip_reps, args.concurrency, tmpdir)  # fmt: skip
+            for app in apps.values():
+                app.close()
+        finally:
+            redis.stop()
+    total = time.perf_counter() - began
+
+    def ms(values: list[float]) -> str:
+        return f"{median(values) * 1000:.0f} ms"
+
+    def ratio(a: list[float], b: list[float]) -> str:
+        return f"{median(a) / median(b):.2f}×"
+
+    def runs(a: list[float], b: list[float], scale: float = 1000, unit: str = "ms") -> str:
+        return (f"{len(a)} ({min(a) * scale:.0f}–{max(a) * scale:.0f}; "
+                f"{min(b) * scale:.0f}–{max(b) * scale:.0f} {unit})")  # fmt: skip
+
+    n_d, n_t = args.dispatch_n, args.roundtrip_n
+    rate_poli = [n_t / s for s in trip["poli"]]
+    rate_plain = [n_t / s for s in trip["plain"]]
+
+    def timed(label: str, a: str, b: str) -> tuple[str, str, str, str, str]:
+        """A row comparing two cold-start commands; a failed one shows why instead."""
+        if a in failed or b in failed:
+            why = "; ".join(f"`{k}` FAILED ({failed[k]})" for k in (a, b) if k in failed)
+            cells = [ms(cold[k]) if k in cold else "FAILED" for k in (a, b)]
+            return (label, *cells, "–", why)
+        return (label, ms(cold[a]), ms(cold[b]), ratio(cold[a], cold[b]), runs(cold[a], cold[b]))
+
+    floor = cold.get("python -c pass", [])
+    rows = [
+        timed("Cold start: `import engine.app` vs `import plain_app`",
+              "import engine.app", "import plain_app"),
+        timed("`polictl validate` vs `python -c 'import celery'`", "polictl validate",
+              "import celery"),
+        timed("`polictl --help` vs `python -c 'import celery'`", "polictl --help",
+              "import celery"),
+        ("(floor: `python -c pass`)", "–", ms(floor) if floor else "FAILED", "–",
+         f"{len(floor)} ({spread(floor)} s)" if floor else "–"),
+        (f"Dispatch: {n_d} × `apply_async` to Redis (in-process)", ms(dispatch["poli"]),
+         ms(dispatch["plain"]), ratio(dispatch["poli"], dispatch["plain"]),
+         runs(dispatch["poli"], dispatch["plain"])),
+        ("Dispatch rate (msgs/s)", f"{n_d / median(dispatch['poli']):.0f}",
+         f"{n_d / median(dispatch['plain']):.0f}",
+         f"{median(dispatch['plain']) / median(dispatch['poli']):.2f}×", "(higher is better)"),
+        (f"Round trip: {n_t} echo tasks, worker -c {args.concurrency} (tasks/s)",
+         f"{median(rate_poli):.0f}", f"{median(rate_plain):.0f}",
+         f"{median(rate_poli) / median(rate_plain):.2f}×",
+         f"{len(rate_poli)} ({min(rate_poli):.0f}–{max(rate_poli):.0f}; "
+         f"{min(rate_plain):.0f}–{max(rate_plain):.0f} tasks/s, higher is better)"),
+        ("Worker start until first ping reply", ms(startup["poli"]), ms(startup["plain"]),
+         ratio(startup["poli"], startup["plain"]), runs(startup["poli"], startup["plain"])),
+    ]  # fmt: skip
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    report = "\n".join([
+        "# poli benchmarks: poli vs plain Celery",
+        "",
+        f"Run {now} by `make bench` (`bench/run.py`, {total:.0f} s in all).",
+        f"Machine: {machine()}.",
+        f"Config: `tests/configs/minimal`; baseline: `bench/plain_app.py` "
+        f"(parity with the poli-built app: {'OK' if not problems else 'DIFFERS, see stderr'}).",
+        "Broker and result backend: a redis-server started by the benchmark on a free port.",
+        "",
+        table(rows),
+        "",
+        "Ratios are poli/plain medians: for times, above 1 means poli is slower; for rates "
+        "(msgs/s, tasks/s), below 1 means poli is slower. Runs alternate poli and plain "
+        "(dispatch: in alternating chunks of 100 messages within each run); each side's "
+        "worker is started twice (ABBA order) with `--without-gossip --without-mingle "
+        "--loglevel warning`, prefork pool, the same queue and options. The machine is "
+        "shared, so look at the spread before reading much into a ratio near 1.",
+        "",
+    ])  # fmt: skip
+    print()
+    print(report)
+    args.output.write_text(report)
+    print(f"written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
