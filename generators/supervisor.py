@@ -33,6 +33,7 @@ class Program:
     stop_timeout: int | None = None
     stop_note: str = ""
     priority: int = 999
+    grouped: bool = True  # a member of [group:poli]
 
 
 def render_supervisor(platform: Platform, redis_server: str = REDIS_SERVER) -> dict[str, str]:
@@ -90,8 +91,11 @@ def _redis(platform: Platform, redis_server: str) -> Program:
     words = [redis_server, *embedded_redis_args(platform.deploy)]
     redis = " ".join(shellquote(percent_escape(w)) for w in words)
     script = f"mkdir -p {directory} && exec {redis}"
-    # Started first (lower priority number), stopped last.
-    return Program("redis", _sh(script), _log(platform, "redis.log"), priority=100)
+    # Started first (lower priority number), stopped last; outside [group:poli], because
+    # supervisord stops a group's members all at once, and a worker finishing its task in
+    # a warm shutdown still needs the broker to ack it and store its result.
+    log = _log(platform, "redis.log")
+    return Program("redis", _sh(script), log, priority=100, grouped=False)
 
 
 def _sh(script: str) -> str:
