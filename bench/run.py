@@ -27,7 +27,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,7 +94,7 @@ def purge(app) -> None:
 TASK_ATTRS = ("queue", "time_limit", "soft_time_limit", "rate_limit", "acks_late",
               "ignore_result", "max_retries", "autoretry_for", "retry_backoff",
               "retry_backoff_max", "retry_jitter", "default_retry_delay", "typing")  # fmt: skip
-CONF_KEYS = ("broker_url", "result_backend", "broker_connection_retry_on_startup",
+CONF_KEYS = ("broker_connection_retry_on_startup",
              "broker_transport_options", "result_backend_transport_options", "result_expires",
              "task_default_queue", "task_create_missing_queues", "task_routes",
              "task_serializer", "result_serializer", "accept_content", "task_track_started",
@@ -105,6 +105,10 @@ CONF_KEYS = ("broker_url", "result_backend", "broker_connection_retry_on_startup
 def parity(poli, plain) -> list[str]:
     """Differences between the poli-built app and the hand-written one (empty: equal)."""
     problems = []
+    for app in (poli, plain):  # the URLs differ (one Redis db each); their shape must not
+        if app.conf.result_backend != app.conf.broker_url:
+            problems.append(f"{app.main}: result_backend {app.conf.result_backend!r} is not "
+                            f"the broker {app.conf.broker_url!r}")  # fmt: skip
     for key in CONF_KEYS:
         if poli.conf[key] != plain.conf[key]:
             problems.append(f"conf {key}: poli={poli.conf[key]!r} plain={plain.conf[key]!r}")
@@ -266,23 +270,29 @@ def round_trip(app, n: int, timeout: float = 60) -> float:
 
 
 def bench_round_trip(
-    apps: dict[str, object], modules: dict[str, str], broker_url: str, n: int, reps: int,
+    apps: dict[str, object], modules: dict[str, str], urls: dict[str, str], n: int, reps: int,
     concurrency: int, logs: Path,
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:  # fmt: skip
-    """ABBA order (poli, plain, plain, poli): each round a fresh worker, warm-up, `reps` runs."""
+    """Both workers up at once (each app on its own Redis db, so each worker sees only its
+    own app's messages), batches alternating ABBA so machine load hits both alike; two
+    sessions, each with fresh workers started in opposite order, `reps` batches per app."""
     names = list(apps)
-    order = [*names, *reversed(names)]
     seconds: dict[str, list[float]] = {name: [] for name in names}
     startup: dict[str, list[float]] = {name: [] for name in names}
-    for round_no, name in enumerate(order):
-        app = apps[name]
-        purge(app)
-        log = logs / f"worker-{name}-{round_no}.log"
-        with worker(app, modules[name], broker_url, concurrency, log) as ready:
-            startup[name].append(ready)
-            round_trip(app, 20)  # warm-up: pool processes, connections
-            for _ in range(reps):
-                seconds[name].append(round_trip(app, n))
+    for session, order in enumerate([names, names[::-1]]):
+        with ExitStack() as stack:
+            for name in order:
+                purge(apps[name])
+                log = logs / f"worker-{name}-{session}.log"
+                ready = stack.enter_context(
+                    worker(apps[name], modules[name], urls[name], concurrency, log)
+                )
+                startup[name].append(ready)
+            for name in order:
+                round_trip(apps[name], 20)  # warm-up: pool processes, connections
+            for rep in range(reps):
+                for name in order if rep % 2 == 0 else order[::-1]:
+                    seconds[name].append(round_trip(apps[name], n))
     return seconds, startup
 
 
@@ -313,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dispatch-n", type=int, default=2000)
     parser.add_argument("--dispatch-runs", type=int, default=5)
     parser.add_argument("--roundtrip-n", type=int, default=300)
-    parser.add_argument("--roundtrip-reps", type=int, default=3, help="per worker round (x2)")
+    parser.add_argument("--roundtrip-reps", type=int, default=4, help="per session (x2)")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args(argv)
@@ -332,9 +342,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"1/3 cold start: {args.cold_runs} runs each ...", flush=True)
             cold, failed = bench_cold_start(redis.url, args.cold_runs, tmpdir)
 
-            import plain_app
-
+            # one Redis db per app: in the round trip both workers run side by side
+            urls = {"poli": f"{redis.url}/0", "plain": f"{redis.url}/1"}
+            os.environ["POLI_BROKER_URL"] = urls["poli"]
             import engine.app
+
+            os.environ["POLI_BROKER_URL"] = urls["plain"]
+            import plain_app
 
             apps = {"poli": engine.app.app, "plain": plain_app.app}
             modules = {"poli": "engine.app", "plain": "plain_app"}
@@ -349,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"3/3 round trip: {args.roundtrip_n} echo tasks, "
                   f"{2 * args.roundtrip_reps} runs each ...", flush=True)  # fmt: skip
-            trip, startup = bench_round_trip(apps, modules, redis.url, args.roundtrip_n,
+            trip, startup = bench_round_trip(apps, modules, urls, args.roundtrip_n,
                                              args.roundtrip_reps, args.concurrency, tmpdir)  # fmt: skip
             for app in apps.values():
                 app.close()
@@ -417,8 +431,9 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "Ratios are poli/plain medians: for times, above 1 means poli is slower; for rates "
         "(msgs/s, tasks/s), below 1 means poli is slower. Runs alternate poli and plain "
-        "(dispatch: in alternating chunks of 100 messages within each run); each side's "
-        "worker is started twice (ABBA order) with `--without-gossip --without-mingle "
+        "(dispatch: in alternating chunks of 100 messages within each run; round trip: both "
+        "workers up side by side, each app on its own Redis db, batches in ABBA order, "
+        "workers started twice in opposite orders) with `--without-gossip --without-mingle "
         "--loglevel warning`, prefork pool, the same queue and options. The machine is "
         "shared, so look at the spread before reading much into a ratio near 1.",
         "",
