@@ -45,6 +45,8 @@ class Document:
     data: Any
     positions: dict[Path_, Pos] = field(default_factory=dict)
     key_positions: dict[Path_, Pos] = field(default_factory=dict)
+    # values already reported (an unset ${VAR}): later checks stay quiet about them
+    reported: set[Path_] = field(default_factory=set)
 
     def pos(self, path: Path_) -> Pos:
         """The position of the node at `path`, or of its nearest ancestor."""
@@ -171,7 +173,10 @@ class _Converter:
             return None
         value, tag = node.value, node.tag
         if "$" in value:
+            before = len(self.diagnostics)
             value = self.interpolate(node, value)
+            if len(self.diagnostics) > before:
+                self.doc.reported.add(path)
             if node.style is None:  # plain scalar: "${N:-4}" should become the int 4
                 tag = self.constructor.resolve(yaml.ScalarNode, value, (True, False))
         if tag == f"{YAML_TAG}timestamp":
@@ -268,6 +273,7 @@ def overlay(base: Document, top: Document) -> Document:
     """Deep-merge `top` over `base`: mappings merge, anything else is replaced."""
     data = _merge(base.data, top.data)
     merged = Document(base.file, data)
+    merged.reported = base.reported | top.reported
     for path in _paths(data):
         for source in (top, base):
             if path in source.positions:

@@ -52,7 +52,8 @@ def validate(kind: str, doc: Document) -> list[Diagnostic]:
     """Every schema problem in `doc`, each at the position of the node at fault."""
     out: list[Diagnostic] = []
     for err in _validator(kind).iter_errors(doc.data):
-        out.extend(_diagnose(kind, doc, err))
+        if tuple(err.absolute_path) not in doc.reported:
+            out.extend(_diagnose(kind, doc, err))
     return out
 
 
