@@ -167,3 +167,30 @@ def test_log_cleanup_and_database_backup(app, worker, data_dir):
 
 def test_ping_round_trips(app, worker):
     assert run(app, "system.ping")["pong"] is True
+
+
+def test_database_outage_is_retried_under_the_overlays_policy(redis_server, tmp_path):
+    """An overlay (`-e fast`) shortens the retry policy; the worker loads it through
+    POLI_ENVIRONMENT; a database that refuses connections is retried, then given up."""
+    for name in ("queues.yaml", "tasks.yaml", "schedules.yaml"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    (tmp_path / "tasks.fast.yaml").write_text(
+        "retry_policies:\n  standard: {max_retries: 2, initial: 1s, max: 1s, jitter: false}\n"
+    )
+    env = {
+        "POLI_BROKER_URL": f"{redis_server.url}/12",
+        "POLI_RESULT_BACKEND": "broker",
+        "POLI_ENVIRONMENT": "fast",
+        "POLI_DATA_DIR": str(tmp_path / "data"),
+        "POLI_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2",
+    }
+    app = build_app(load(tmp_path, "fast", env=env).platform)
+    log = tmp_path / "worker.log"
+    try:
+        with celery_worker(app, tmp_path, env["POLI_BROKER_URL"], ["alerts"], log, **env):
+            with pytest.raises(Exception) as failure:
+                app.send_task("alerts.process").get(timeout=60)
+    finally:
+        app.close()
+    assert type(failure.value).__name__ == "TransientError"
+    assert log.read_text().count("Retry in 1s") == 2  # max_retries 2, then it gives up
