@@ -36,7 +36,8 @@ class Checker:
     def __init__(self, docs: dict[str, Document]) -> None:
         self.q, self.t, self.s = docs["queues"], docs["tasks"], docs["schedules"]
         self.declared = list(mapping(self.q.data.get("queues")))
-        self.routes = [r for r in self.q.data.get("routes") or [] if isinstance(r, dict)]
+        routes = self.q.data.get("routes")
+        self.routes = [r for r in routes if isinstance(r, dict)] if isinstance(routes, list) else []
         self.tasks = mapping(self.t.data.get("tasks"))
         self.defaults = mapping(self.t.data.get("defaults"))
         self.out: list[Diagnostic] = []
@@ -65,8 +66,10 @@ class Checker:
             )
 
     def routes_and_workers(self) -> None:
-        for index, route in enumerate(self.routes):
-            self.undeclared(self.q, ("routes", index, "queue"), route.get("queue"), "route")
+        routes = self.q.data.get("routes")
+        for index, route in enumerate(routes if isinstance(routes, list) else []):
+            queue = mapping(route).get("queue")
+            self.undeclared(self.q, ("routes", index, "queue"), queue, "route")
         for name, group in mapping(self.q.data.get("workers")).items():
             for index, queue in enumerate(_names(mapping(group).get("queues"))):
                 path = ("workers", name, "queues", index)
@@ -74,6 +77,7 @@ class Checker:
 
     def retry_policies(self) -> None:
         for name, policy in mapping(self.t.data.get("retry_policies")).items():
+            policy = mapping(policy)
             initial = parse_duration(policy.get("initial", 60))
             cap = parse_duration(policy.get("max", 900))
             if initial is not None and cap is not None and initial > cap:
@@ -235,7 +239,8 @@ class Checker:
         """A routed-to queue without consumers never runs its tasks; an unused queue is noise."""
         landing: dict[str, list[str]] = {}
         for name, spec in self.tasks.items():
-            queue = mapping(spec).get("queue") or route_queue(name, self.routes)
+            queue = mapping(spec).get("queue")
+            queue = queue if isinstance(queue, str) else route_queue(name, self.routes)
             landing.setdefault(queue, []).append(name)
         for name, spec in mapping(self.s.data.get("schedules")).items():
             if isinstance(mapping(spec).get("queue"), str):

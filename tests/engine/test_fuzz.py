@@ -106,3 +106,32 @@ def test_arbitrary_schedule_entries_give_diagnostics_only(entry):
         (Path(tmp) / "schedules.yaml").write_text(yaml.safe_dump({"schedules": {"tick": entry}}))
         result = load(Path(tmp), env={})
     check(result.diagnostics)
+
+
+PLACES = [
+    ("queues.yaml", ("routes",)),
+    ("queues.yaml", ("workers", "main")),
+    ("queues.yaml", ("queues", "system")),
+    ("queues.yaml", ("deploy",)),
+    ("tasks.yaml", ("retry_policies", "standard")),
+    ("tasks.yaml", ("tasks", "system.echo")),
+    ("tasks.yaml", ("defaults",)),
+    ("schedules.yaml", ("schedules", "tick")),
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(PLACES), structures)
+def test_arbitrary_values_at_every_known_place_give_diagnostics_only(place, value):
+    file, path = place
+    data = yaml.safe_load((BASE / file).read_text())
+    node = data
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(BASE, tmp, dirs_exist_ok=True)
+        (Path(tmp) / file).write_text(yaml.safe_dump(data))
+        result = load(Path(tmp), env={})
+    check(result.diagnostics)
+    assert result.platform is not None or result.diagnostics
