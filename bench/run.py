@@ -19,7 +19,6 @@ import argparse
 import gc
 import os
 import platform as pyplatform
-import signal
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,8 @@ PY = sys.executable
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(BENCH))
 
-from redis_server import RedisServer  # noqa: E402 - tests/ is on the path just above
+from celery_process import stop  # noqa: E402 - tests/ is on the path just above
+from redis_server import RedisServer  # noqa: E402
 
 ECHO = "system.echo"
 QUEUE = "system"
@@ -219,16 +219,6 @@ def bench_dispatch(
 
 
 # --- 3. round trip through a real worker --------------------------------------------
-
-
-def stop(process: subprocess.Popen, timeout: float = 20) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
 
 
 @contextmanager
