@@ -12,18 +12,21 @@ from engine.diagnostics import REPORTERS, UserError, format_text, has_errors
 
 # Subcommands living in other modules, imported only when invoked (keeps start-up fast:
 # nothing here imports Celery).
-LAZY_COMMANDS: dict[str, str] = {
-    "schedules": "engine.cli_schedules:schedules",
-    "render": "engine.cli_render:render",
-    "db": "engine.cli_db:db",
-    "up": "engine.stack.cli:up",
-    "down": "engine.stack.cli:down",
-    "restart": "engine.stack.cli:restart",
-    "status": "engine.stack.cli:status",
-    "ping": "engine.stack.cli:ping",
-    "logs": "engine.stack.cli:logs",
-    "purge": "engine.stack.cli:purge",
-    "run": "engine.stack.cli:run",
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "schedules": (
+        "engine.cli_schedules:schedules",
+        "Schedules in words, with their next fire times.",
+    ),
+    "render": ("engine.cli_render:render", "Render systemd, supervisor or Compose files."),
+    "db": ("engine.cli_db:db", "Create the database; load the demo data set."),
+    "up": ("engine.stack.cli:up", "Run the stack under supervisord (embedded Redis by default)."),
+    "down": ("engine.stack.cli:down", "Stop the stack, letting running tasks finish."),
+    "restart": ("engine.stack.cli:restart", "Restart programs of the running stack."),
+    "status": ("engine.stack.cli:status", "Programs, broker, queues and consumers, next runs."),
+    "ping": ("engine.stack.cli:ping", "Round-trip a probe through every queue."),
+    "logs": ("engine.stack.cli:logs", "Show (or follow) a program's log."),
+    "purge": ("engine.stack.cli:purge", "Empty a queue."),
+    "run": ("engine.stack.cli:run", "Send a declared task through its route."),
 }
 
 
@@ -57,9 +60,16 @@ class PoliGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in LAZY_COMMANDS:
-            module_name, attr = LAZY_COMMANDS[name].split(":")
+            module_name, attr = LAZY_COMMANDS[name][0].split(":")
             return getattr(importlib.import_module(module_name), attr)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """`polictl --help` lists the lazy commands without importing them."""
+        rows = [(name, cmd.get_short_help_str()) for name, cmd in self.commands.items()]
+        rows += [(name, short_help) for name, (_, short_help) in LAZY_COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
 
     def invoke(self, ctx: click.Context):
         try:

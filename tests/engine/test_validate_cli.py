@@ -129,3 +129,19 @@ def test_schedules_json_lists_next_runs_in_the_schedules_zone():
 def test_repository_config_is_valid():
     result = polictl("-C", str(ROOT), "validate")
     assert result.exit_code == 0, result.output
+
+
+def test_every_command_in_the_help_exists_and_help_imports_none_of_them():
+    from engine.cli import LAZY_COMMANDS
+
+    code = (
+        "import sys; from engine.cli import cli\n"
+        "try: cli(['--help'])\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('engine.stack', 'generators', 'celery'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    for name in LAZY_COMMANDS:
+        command = cli.get_command(None, name)
+        assert command is not None and command.name == name
+        assert name in out.stdout
