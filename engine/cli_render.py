@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from engine.atomic import write_tree
+from engine.diagnostics import UserError
 from engine.model import Platform
 from generators.compose import render_compose
 from generators.formats import OWNED, RENDERERS
@@ -51,7 +52,11 @@ def execute(fmt: str, files: dict[str, str], out_dir: Path, check: bool) -> int:
     stale = sorted(set(owned_files(fmt, out_dir)) - set(files))
     if check:
         return _check(files, stale, out_dir)
-    for path in write_tree(out_dir, files):
+    try:
+        written = write_tree(out_dir, files)
+    except OSError as exc:
+        raise UserError(f"cannot write to {out_dir}: {exc.strerror} ({exc.filename})") from None
+    for path in written:
         click.echo(f"wrote {path}")
     for rel in stale:
         (out_dir / rel).unlink()

@@ -75,3 +75,19 @@ def test_invalid_config_writes_nothing(check: list[str], tmp_path: Path) -> None
 
 def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
     assert polictl(CONFIGS / "full", "kubernetes", "-o", str(tmp_path)).exit_code == 2
+
+
+def test_an_unwritable_output_directory_is_an_error_not_a_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from engine.cli import cli
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    root = Path(__file__).resolve().parent.parent.parent
+    result = CliRunner().invoke(
+        cli, ["-C", str(root), "render", "systemd", "-o", str(blocker / "out")]
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: cannot write to {blocker / 'out'}: ")
+    assert "Traceback" not in result.output
