@@ -72,6 +72,16 @@ def check(diagnostics: list[Diagnostic]) -> None:
         assert d.line >= 1 and d.column >= 1 and d.message
 
 
+def load_with(file: str, data: object) -> None:
+    """The base config with `file` replaced by `data`: diagnostics, or a platform."""
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(BASE, tmp, dirs_exist_ok=True)
+        (Path(tmp) / file).write_text(yaml.safe_dump(data))
+        result = load(Path(tmp), env={})
+    check(result.diagnostics)
+    assert result.platform is not None or result.diagnostics
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_arbitrary_text_gives_diagnostics_only(text):
@@ -83,12 +93,7 @@ def test_arbitrary_text_gives_diagnostics_only(text):
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["queues.yaml", "tasks.yaml", "schedules.yaml"]), structures)
 def test_arbitrary_structures_give_diagnostics_only(file, data):
-    with tempfile.TemporaryDirectory() as tmp:
-        shutil.copytree(BASE, tmp, dirs_exist_ok=True)
-        (Path(tmp) / file).write_text(yaml.safe_dump(data))
-        result = load(Path(tmp), env={})
-    check(result.diagnostics)
-    assert result.platform is not None or result.diagnostics
+    load_with(file, data)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -129,9 +134,4 @@ def test_arbitrary_values_at_every_known_place_give_diagnostics_only(place, valu
     for key in path[:-1]:
         node = node.setdefault(key, {})
     node[path[-1]] = value
-    with tempfile.TemporaryDirectory() as tmp:
-        shutil.copytree(BASE, tmp, dirs_exist_ok=True)
-        (Path(tmp) / file).write_text(yaml.safe_dump(data))
-        result = load(Path(tmp), env={})
-    check(result.diagnostics)
-    assert result.platform is not None or result.diagnostics
+    load_with(file, data)
