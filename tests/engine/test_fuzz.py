@@ -106,11 +106,7 @@ def test_arbitrary_structures_give_diagnostics_only(file, data):
     )
 )
 def test_arbitrary_schedule_entries_give_diagnostics_only(entry):
-    with tempfile.TemporaryDirectory() as tmp:
-        shutil.copytree(BASE, tmp, dirs_exist_ok=True)
-        (Path(tmp) / "schedules.yaml").write_text(yaml.safe_dump({"schedules": {"tick": entry}}))
-        result = load(Path(tmp), env={})
-    check(result.diagnostics)
+    load_with("schedules.yaml", {"schedules": {"tick": entry}})
 
 
 PLACES = [
