@@ -61,16 +61,17 @@ def _raise_all(values: Iterable[dict[str, Any]]) -> tuple[Counter[str], int]:
     return raised, duplicates
 
 
-def _resolve(alert_ids: list[int]) -> int:
+def _update(alert_ids: list[int], condition: Any, **values: Any) -> int:
+    """Set `values` on the listed alerts that meet `condition`; how many changed."""
     if not alert_ids:
         return 0
     with db.begin() as conn:
-        stmt = (
-            update(alerts)
-            .where(alerts.c.id.in_(alert_ids), alerts.c.resolved_at.is_(None))
-            .values(resolved_at=db.utcnow())
-        )
+        stmt = update(alerts).where(alerts.c.id.in_(alert_ids), condition).values(**values)
         return conn.execute(stmt).rowcount
+
+
+def _resolve(alert_ids: list[int]) -> int:
+    return _update(alert_ids, alerts.c.resolved_at.is_(None), resolved_at=db.utcnow())
 
 
 def process_alerts(today: str | None = None) -> dict[str, Any]:
@@ -180,15 +181,7 @@ def escalate_frequent(
 
 
 def _raise_severity(alert_ids: list[int]) -> int:
-    if not alert_ids:
-        return 0
-    with db.begin() as conn:
-        stmt = (
-            update(alerts)
-            .where(alerts.c.id.in_(alert_ids), alerts.c.severity.in_(("low", "medium")))
-            .values(severity="high")
-        )
-        return conn.execute(stmt).rowcount
+    return _update(alert_ids, alerts.c.severity.in_(("low", "medium")), severity="high")
 
 
 def cleanup_alerts(older_than_days: int = 90, batch_size: int = 500) -> dict[str, Any]:
