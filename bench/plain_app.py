@@ -3,7 +3,7 @@
 The baseline of the benchmark: the same queues, routes, settings, per-task options
 and the very same handler functions (`testhandlers` from that config dir), written
 the way a Celery user would write them without poli. `bench/run.py` checks this
-stays in step with `engine.celery_app.build_app` before measuring anything.
+stays in step with `engine.runtime.celery_app.build_app` before measuring anything.
 
     POLI_BROKER_URL=redis://127.0.0.1:PORT celery -A plain_app worker   # from bench/
 """

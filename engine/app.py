@@ -17,7 +17,7 @@ if _result.platform is None:
     print(format_text(_result.diagnostics), file=sys.stderr)
     raise SystemExit(1)
 
-from engine.celery_app import build_app  # noqa: E402 - only once the config is valid
+from engine.runtime.celery_app import build_app  # noqa: E402 - only once the config is valid
 
 platform = _result.platform
 app = build_app(platform)

@@ -101,12 +101,12 @@ class Schedule:
         return dict(self.kwargs)
 
     def next_runs(self, count: int, now: datetime | None = None) -> list[datetime]:
-        from engine.timing import next_runs
+        from engine.schedule_times import next_runs
 
         return next_runs(self, count, now)
 
     def describe(self) -> str:
-        from engine.timing import describe
+        from engine.schedule_times import describe
 
         return describe(self)
 

@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from engine.embedded import free_port, redis_binary
+from engine.runtime.embedded import free_port, redis_binary
 
 
 class RedisServer:

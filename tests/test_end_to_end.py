@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from celery_process import celery_worker
 
-from engine.celery_app import build_app
 from engine.config import load
+from engine.runtime.celery_app import build_app
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUES = ["default", "alerts", "reports", "system"]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from celery.schedules import schedule as interval
 
-from engine.celery_app import build_app
 from engine.config import load
+from engine.runtime.celery_app import build_app
 from handlers.errors import TransientError
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import cli
+from polictl.main import cli
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 CASES = sorted(p.name for p in (CONFIGS / "bad").iterdir() if p.is_dir())

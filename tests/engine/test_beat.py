@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from celery import Celery
 
-from engine.beat import ZonedCrontab
+from engine.runtime.beat import ZonedCrontab
 
 
 def crontab(catchup: str, zone: str = "UTC", now: datetime | None = None) -> ZonedCrontab:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from engine.cli import cli
+from polictl.main import cli
 
 
 def test_db_init_then_demo_fills_the_database_under_the_config_dir(tmp_path, monkeypatch):

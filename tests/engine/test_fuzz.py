@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.config import load
+from engine.config.loader import parse_text
 from engine.diagnostics import Diagnostic
-from engine.loader import parse_text
 
 BASE = Path(__file__).resolve().parent.parent / "configs" / "base"
 KEYS = [

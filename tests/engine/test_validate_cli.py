@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from engine.cli import cli
+from polictl.main import cli
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 ROOT = CONFIGS.parent.parent
@@ -84,7 +84,7 @@ def test_environment_overlay_merges_and_reports_its_own_positions(tmp_path):
 
 def test_validate_does_not_import_celery():
     code = (
-        "import sys; from engine.cli import main; sys.argv = ['polictl', 'validate'];\n"
+        "import sys; from polictl.main import main; sys.argv = ['polictl', 'validate'];\n"
         "try: main()\nexcept SystemExit: pass\n"
         "print('CELERY' if any(m == 'celery' or m.startswith('celery.') for m in sys.modules) else 'CLEAN')"
     )
@@ -132,12 +132,12 @@ def test_repository_config_is_valid():
 
 
 def test_every_command_in_the_help_exists_and_help_imports_none_of_them():
-    from engine.cli import LAZY_COMMANDS
+    from polictl.main import LAZY_COMMANDS
 
     code = (
-        "import sys; from engine.cli import cli\n"
+        "import sys; from polictl.main import cli\n"
         "try: cli(['--help'])\nexcept SystemExit: pass\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('engine.stack', 'generators', 'celery'))))"
+        "print(sorted(m for m in sys.modules if m.startswith(('polictl.stack', 'generators', 'celery'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "[]"

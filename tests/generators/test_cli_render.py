@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from render_cases import CONFIGS
 
-from engine.cli import cli
+from polictl.main import cli
 
 
 def polictl(config_dir: Path, *args: str):
@@ -80,7 +80,7 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
 def test_an_unwritable_output_directory_is_an_error_not_a_traceback(tmp_path):
     from click.testing import CliRunner
 
-    from engine.cli import cli
+    from polictl.main import cli
 
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from render_cases import load_case, local_deploy
 
-from engine.atomic import write_tree
 from generators.compose import render_compose
+from polictl.files import write_tree
 
 
 def compose_binary() -> Path:

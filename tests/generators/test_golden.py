@@ -12,8 +12,8 @@ import shutil
 import pytest
 from render_cases import EXTERNAL_BROKER, GOLDEN, load_case
 
-from engine.atomic import write_tree
 from generators.formats import RENDERERS
+from polictl.files import write_tree
 
 CASES = [(fmt, case) for fmt in sorted(RENDERERS) for case in ("full", "stack")]
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from render_cases import load_case, local_deploy
 
-from engine.atomic import write_tree
 from generators.supervisor import render_supervisor
+from polictl.files import write_tree
 
 BIN = Path(sys.prefix) / "bin"
 SUPERVISORD_CONF = """\
@@ -81,7 +81,7 @@ def stack(redis_url: str, tmp_path: Path) -> Iterator[tuple]:
 
 
 def test_tasks_run_on_every_queue_and_stop_lets_a_running_task_finish(stack) -> None:
-    from engine.celery_app import build_app
+    from engine.runtime.celery_app import build_app
 
     platform, ctl, tmp = stack
     app = build_app(platform)

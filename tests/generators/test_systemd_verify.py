@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from render_cases import load_case, local_deploy
 
-from engine.atomic import write_tree
 from generators.systemd import render_systemd
+from polictl.files import write_tree
 
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
 pytestmark = pytest.mark.skipif(not Path(SYSTEMD_ANALYZE).exists(), reason="no systemd-analyze")

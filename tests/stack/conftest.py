@@ -16,7 +16,7 @@ from stack_helpers import Stack, small_config
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    from engine.embedded import free_port
+    from engine.runtime.embedded import free_port
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLI_")}
     env["POLI_DATA_DIR"] = str(tmp_path / "data")
@@ -25,7 +25,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         yield made
     finally:
         made.polictl("down", timeout=120)
-        from engine.stack.processes import end
+        from polictl.stack.processes import end
 
         end(made.pids(), grace=2)
 

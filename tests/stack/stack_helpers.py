@@ -33,13 +33,13 @@ class Stack:
         )
 
     def supervisor(self):
-        from engine.stack.layout import Layout
-        from engine.stack.supervisor import Supervisor
+        from polictl.stack.layout import Layout
+        from polictl.stack.supervisor import Supervisor
 
         return Supervisor(Layout(self.config_dir.resolve(), self.data_dir.resolve()))
 
     def pids(self) -> list[int]:
-        from engine.stack.processes import stack_pids
+        from polictl.stack.processes import stack_pids
 
         return stack_pids(self.data_dir.resolve())
 

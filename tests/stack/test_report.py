@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
-from engine.stack.probe import ProbeResult
-from engine.stack.status import QueueRow, ScheduleRow, StatusReport
-from engine.stack.supervisor import Program
-from engine.stack.tables import print_ping, print_status
+from polictl.stack.probe import ProbeResult
+from polictl.stack.status import QueueRow, ScheduleRow, StatusReport
+from polictl.stack.supervisor import Program
+from polictl.stack.tables import print_ping, print_status
 
 
 def plain() -> tuple[Console, io.StringIO]:
@@ -73,6 +73,6 @@ def test_ping_report_lists_failed_queues() -> None:
 
 
 def test_broker_password_is_masked(platform_with_password) -> None:
-    from engine.stack.broker import celery_app, masked_url
+    from polictl.stack.broker import celery_app, masked_url
 
     assert masked_url(celery_app(platform_with_password)) == "redis://:**@127.0.0.1:1/0"

@@ -10,7 +10,7 @@ import urllib.request
 
 from stack_helpers import POLICTL, Stack, wait_for
 
-from engine.stack.processes import _alive
+from polictl.stack.processes import _alive
 
 
 def _program(stack: Stack, prefix: str):

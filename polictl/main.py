@@ -14,19 +14,25 @@ from engine.diagnostics import REPORTERS, UserError, format_text, has_errors
 # nothing here imports Celery).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "schedules": (
-        "engine.cli_schedules:schedules",
+        "polictl.schedules:schedules",
         "Schedules in words, with their next fire times.",
     ),
-    "render": ("engine.cli_render:render", "Render systemd, supervisor or Compose files."),
-    "db": ("engine.cli_db:db", "Create the database; load the demo data set."),
-    "up": ("engine.stack.cli:up", "Run the stack under supervisord (embedded Redis by default)."),
-    "down": ("engine.stack.cli:down", "Stop the stack, letting running tasks finish."),
-    "restart": ("engine.stack.cli:restart", "Restart programs of the running stack."),
-    "status": ("engine.stack.cli:status", "Programs, broker, queues and consumers, next runs."),
-    "ping": ("engine.stack.cli:ping", "Round-trip a probe through every queue."),
-    "logs": ("engine.stack.cli:logs", "Show (or follow) a program's log."),
-    "purge": ("engine.stack.cli:purge", "Empty a queue."),
-    "run": ("engine.stack.cli:run", "Send a declared task through its route."),
+    "render": ("polictl.render:render", "Render systemd, supervisor or Compose files."),
+    "db": ("handlers.cli:db", "Create the database; load the demo data set."),
+    "up": (
+        "polictl.stack.commands:up",
+        "Run the stack under supervisord (embedded Redis by default).",
+    ),
+    "down": ("polictl.stack.commands:down", "Stop the stack, letting running tasks finish."),
+    "restart": ("polictl.stack.commands:restart", "Restart programs of the running stack."),
+    "status": (
+        "polictl.stack.commands:status",
+        "Programs, broker, queues and consumers, next runs.",
+    ),
+    "ping": ("polictl.stack.commands:ping", "Round-trip a probe through every queue."),
+    "logs": ("polictl.stack.commands:logs", "Show (or follow) a program's log."),
+    "purge": ("polictl.stack.commands:purge", "Empty a queue."),
+    "run": ("polictl.stack.commands:run", "Send a declared task through its route."),
 }
 
 
@@ -37,6 +43,13 @@ class PoliContext:
         self.config_dir = config_dir
         self.environment = environment
         self._result = None
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the local stack and the handlers keep their state."""
+        from engine.runtime.embedded import data_dir
+
+        return data_dir(self.config_dir)
 
     def load(self):  # -> engine.config.LoadResult
         if self._result is None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from engine import cron
+from engine.config import cron
+from engine.config.loader import Document
+from engine.config.options import effective_task_options, route_queue
+from engine.config.schema import defaults
 from engine.durations import parse_duration
-from engine.loader import Document
 from engine.model import (
     Broker,
     Deploy,
@@ -20,8 +22,6 @@ from engine.model import (
     Task,
     WorkerGroup,
 )
-from engine.resolve import effective_task_options, route_queue
-from engine.schema import defaults
 
 
 def _seconds(value: Any) -> int | None:

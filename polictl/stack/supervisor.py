@@ -17,10 +17,11 @@ import xmlrpc.client
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import atomic, embedded
 from engine.diagnostics import UserError
 from engine.model import Platform
-from engine.stack.layout import Layout
+from engine.runtime import embedded
+from polictl import files as atomic
+from polictl.stack.layout import Layout
 
 # Set only in supervisord's environment (and so its children's): finds this stack's
 # processes, and nothing else, when `down` sweeps up leftovers.

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import embedded
+from engine.runtime import embedded
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ import click
 
 from engine.diagnostics import UserError
 from engine.model import Platform
-from engine.stack import supervisor as sup
-from engine.stack.layout import Layout
+from polictl.stack import supervisor as sup
+from polictl.stack.layout import Layout
 
 # When the config no longer loads, `down` still waits this long for running tasks.
 UNKNOWN_STOP_GRACE = 3600
@@ -89,7 +89,7 @@ def _wait_running(layout: Layout, timeout: float) -> None:
 @click.pass_obj
 def down(obj: Any) -> None:
     """Stop the stack: workers finish their running tasks, then the broker stops."""
-    from engine.stack import processes
+    from polictl.stack import processes
 
     layout = Layout.of(obj.config_dir)
     client = sup.Supervisor(layout)
@@ -118,7 +118,7 @@ def _stop_grace(obj: Any) -> int:
 
 
 def _wait_gone(pid: int, timeout: float) -> None:
-    from engine.stack import processes
+    from polictl.stack import processes
 
     deadline = time.monotonic() + timeout
     while processes._alive(pid) and time.monotonic() < deadline:
@@ -168,8 +168,8 @@ def restart(obj: Any, names: tuple[str, ...]) -> None:
 @click.pass_obj
 def status(obj: Any) -> None:
     """Programs, broker, queue depths and consumers, next schedule runs; exit 1 on a problem."""
-    from engine.stack.status import collect
-    from engine.stack.tables import print_status
+    from polictl.stack.status import collect
+    from polictl.stack.tables import print_status
 
     report = collect(obj.platform(), Layout.of(obj.config_dir))
     print_status(report)
@@ -181,9 +181,9 @@ def status(obj: Any) -> None:
 @click.pass_obj
 def ping(obj: Any, timeout: float) -> None:
     """Send system.ping through every queue; fail naming each queue that does not answer."""
-    from engine.stack.broker import celery_app, unreachable
-    from engine.stack.probe import ping as probe
-    from engine.stack.tables import print_ping
+    from polictl.stack.broker import celery_app, unreachable
+    from polictl.stack.probe import ping as probe
+    from polictl.stack.tables import print_ping
 
     platform = obj.platform()
     app = celery_app(platform)
@@ -218,7 +218,7 @@ def log_files(platform: Platform, layout: Layout) -> dict[str, Any]:
 @click.pass_obj
 def logs(obj: Any, name: str, follow: bool, lines: int) -> None:
     """Show a program's log: worker_GROUP, beat, flower, redis or supervisord."""
-    from engine.stack.logs import show
+    from polictl.stack.logs import show
 
     files = log_files(obj.platform(), Layout.of(obj.config_dir))
     if name not in files and f"worker_{name}" in files:
@@ -236,7 +236,7 @@ def logs(obj: Any, name: str, follow: bool, lines: int) -> None:
 @click.pass_obj
 def purge(obj: Any, queue: str, yes: bool) -> None:
     """Delete every message waiting in QUEUE (tasks already running are not affected)."""
-    from engine.stack import broker
+    from polictl.stack import broker
 
     platform = obj.platform()
     known = [q.name for q in platform.queues]
@@ -271,8 +271,8 @@ def run(
     obj: Any, task_name: str, args_json: str, kwargs_json: str, wait: bool, timeout: float
 ) -> None:
     """Send TASK_NAME through its route; with --wait, print its result."""
-    from engine.stack.broker import celery_app
-    from engine.stack.probe import declared_task, send
+    from polictl.stack.broker import celery_app
+    from polictl.stack.probe import declared_task, send
 
     platform = obj.platform()
     task = declared_task(platform, task_name)

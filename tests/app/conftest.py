@@ -6,21 +6,10 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-# This directory is called "handlers" and tests/ is on sys.path (tests/conftest.py), so
-# without the repository root first, `import handlers` finds a namespace package merging
-# tests/handlers with the real one. Put the root first and forget any such import.
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-if getattr(sys.modules.get("handlers"), "__file__", "") is None:
-    for name in [m for m in sys.modules if m == "handlers" or m.startswith("handlers.")]:
-        del sys.modules[name]
-
 from records_factory import Records  # noqa: E402
 
 from handlers import db  # noqa: E402

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from engine.atomic import write_tree
 from engine.diagnostics import UserError
 from engine.model import Platform
 from generators.compose import render_compose
 from generators.formats import OWNED, RENDERERS
+from polictl.files import write_tree
 
 if TYPE_CHECKING:
-    from engine.cli import PoliContext
+    from polictl.main import PoliContext
 
 
 @click.command()

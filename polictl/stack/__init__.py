@@ -2,5 +2,5 @@
 
 `layout` says where things live under the data dir, `supervisor` writes the config and
 talks to supervisord, `broker` and `probe` talk to the broker and workers, `status`
-collects and prints the table, `cli` holds the polictl commands, `demo` is `make run`.
+collects and prints the table, `commands` holds the polictl commands.
 """

@@ -76,6 +76,26 @@ def broker_url(config_dir: Path) -> str:
     return f"redis://127.0.0.1:{loopback_port(config_dir)}/0"
 
 
+def server_args(directory: str, socket: str | None = None, port: int = 0) -> list[str]:
+    """redis-server arguments (foreground, AOF) serving `directory` on a unix socket, or
+    on a loopback port when there is no socket: the one definition of the embedded broker,
+    for the local stack and for every rendered deployment."""
+    args = ["--dir", directory, "--daemonize", "no"]
+    args += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
+    if socket is not None:
+        return [*args, "--port", "0", "--unixsocket", socket, "--unixsocketperm", "700"]
+    return [*args, "--port", str(port), "--bind", "127.0.0.1"]
+
+
+def deployed_redis_dir(state_dir: str) -> str:
+    """The embedded broker's directory under a deployment's state dir (as text)."""
+    return f"{state_dir.rstrip('/')}/redis"
+
+
+def deployed_socket_path(state_dir: str) -> str:
+    return f"{deployed_redis_dir(state_dir)}/redis.sock"
+
+
 def redis_program(config_dir: Path) -> list[str]:
     """The redis-server command line, ready to run in the foreground under a supervisor.
 
@@ -83,13 +103,8 @@ def redis_program(config_dir: Path) -> list[str]:
     """
     directory = redis_dir(config_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    args = [redis_binary(), "--dir", str(directory), "--daemonize", "no"]
-    args += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
     if uses_socket(config_dir):
-        args += ["--port", "0", "--unixsocket", str(socket_path(config_dir))]
-        args += ["--unixsocketperm", "700"]
-    else:
-        port = free_port()
-        port_file(config_dir).write_text(f"{port}\n")
-        args += ["--port", str(port), "--bind", "127.0.0.1"]
-    return args
+        return [redis_binary(), *server_args(str(directory), socket=str(socket_path(config_dir)))]
+    port = free_port()
+    port_file(config_dir).write_text(f"{port}\n")
+    return [redis_binary(), *server_args(str(directory), port=port)]

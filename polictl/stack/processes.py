@@ -11,7 +11,7 @@ import signal
 import time
 from pathlib import Path
 
-from engine.stack.supervisor import STACK_MARKER
+from polictl.stack.supervisor import STACK_MARKER
 
 
 def stack_pids(data_dir: Path) -> list[int]:

@@ -1,4 +1,7 @@
-"""`polictl db init|demo`: the pollination database the handlers work on."""
+"""`polictl db init|demo`: the pollination database the handlers work on.
+
+polictl finds this command through its lazy command table; nothing here imports poli
+(the handlers are the application, poli only runs them)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,18 @@ import os
 
 import click
 
-from engine.diagnostics import UserError
+
+class DatabaseProblem(click.ClickException):
+    """Printed the way polictl prints every user error: `error: ...` then a hint."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+        if self.hint:
+            click.echo(f"  hint: {self.hint}", err=True)
 
 
 def _database_call(function, **kwargs) -> dict:
@@ -16,19 +30,19 @@ def _database_call(function, **kwargs) -> dict:
     try:
         return function(**kwargs)
     except InvalidArgument as exc:
-        raise UserError(str(exc)) from None
+        raise DatabaseProblem(str(exc)) from None
     except TransientError as exc:
-        raise UserError(f"database unavailable: {exc}", hint="check POLI_DATABASE_URL") from None
+        raise DatabaseProblem(
+            f"database unavailable: {exc}", hint="check POLI_DATABASE_URL"
+        ) from None
 
 
 @click.group()
 @click.pass_obj
 def db(obj) -> None:
     """Create the database, load demo data (POLI_DATABASE_URL, else SQLite under POLI_DATA_DIR)."""
-    from engine.embedded import data_dir
-
-    # the same data directory the local stack gives its processes
-    os.environ.setdefault("POLI_DATA_DIR", str(data_dir(obj.config_dir)))
+    # the same data directory the local stack gives its processes (polictl's context knows it)
+    os.environ.setdefault("POLI_DATA_DIR", str(obj.data_dir))
 
 
 @db.command()

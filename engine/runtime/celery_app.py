@@ -11,14 +11,14 @@ from typing import Any
 from celery import Celery
 from kombu import Exchange, Queue
 
-from engine.beat import build_beat_schedule
 from engine.imports import ensure_on_path, import_handler, resolve_exception
 from engine.model import Platform, Task
+from engine.runtime.beat import build_beat_schedule
 
 
 def broker_url(platform: Platform) -> str:
     if platform.broker.embedded:
-        from engine.embedded import broker_url as embedded_url
+        from engine.runtime.embedded import broker_url as embedded_url
 
         return embedded_url(platform.config_dir)
     return platform.broker.url

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def celery_app(platform: Platform) -> Celery:
     """The same app the workers run (engine.app), built from the already-loaded platform."""
-    from engine.celery_app import build_app
+    from engine.runtime.celery_app import build_app
 
     return build_app(platform)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.diagnostics import UserError
 from engine.model import Platform, Task
-from engine.stack import broker
+from polictl.stack import broker
 
 if TYPE_CHECKING:
     from celery import Celery

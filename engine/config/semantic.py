@@ -11,12 +11,12 @@ import inspect
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine import cron
+from engine.config import cron
+from engine.config.loader import Document, error
+from engine.config.options import DEFAULT_QUEUE, effective_task_options, route_queue
 from engine.diagnostics import WARNING, Diagnostic
 from engine.durations import parse_duration
 from engine.imports import ImportProblem, import_handler, resolve_exception
-from engine.loader import Document, error
-from engine.resolve import DEFAULT_QUEUE, effective_task_options, route_queue
 
 
 def mapping(value: Any) -> dict[str, Any]:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine.model import Platform
-from engine.stack import broker
-from engine.stack.layout import Layout
-from engine.stack.supervisor import Program, Supervisor
+from polictl.stack import broker
+from polictl.stack.layout import Layout
+from polictl.stack.supervisor import Program, Supervisor
 
 
 @dataclass(frozen=True)

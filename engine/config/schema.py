@@ -17,10 +17,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from engine.config.loader import Document, Path_, error
 from engine.diagnostics import Diagnostic
-from engine.loader import Document, Path_, error
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
+SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 SCHEMA_FILES = {
     "queues": "queues.schema.json",
     "tasks": "tasks.schema.json",

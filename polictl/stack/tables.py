@@ -8,8 +8,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from engine.stack.probe import ProbeResult
-from engine.stack.status import StatusReport
+from polictl.stack.probe import ProbeResult
+from polictl.stack.status import StatusReport
 
 STATE_STYLES = {"RUNNING": "green", "STARTING": "yellow", "BACKOFF": "red", "FATAL": "red"}
 

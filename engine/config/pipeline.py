@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine import schema, semantic
-from engine.build import build
+from engine.config import schema, semantic
+from engine.config.loader import Document, Pos, error, overlay, read_file
+from engine.config.model_builder import build
 from engine.diagnostics import Diagnostic, has_errors
 from engine.imports import ensure_on_path
-from engine.loader import Document, Pos, error, overlay, read_file
 from engine.model import Platform
 
 KINDS = ("queues", "tasks", "schedules")

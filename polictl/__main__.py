@@ -1,0 +1,5 @@
+"""`python -m polictl` is `polictl`."""
+
+from polictl.main import main
+
+main()
