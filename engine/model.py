@@ -112,6 +112,36 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Reliability:
+    """queues.yaml `reliability:`: redelivery of tasks whose worker died, dead letters."""
+
+    redeliver_within: int = 120  # seconds from a worker's death to its tasks back in queue
+    max_deliveries: int = 3  # a message delivered this often, its worker lost each time: dead
+    result_retry: int = 120  # seconds a result is retried while the broker is away
+    dead_letter_keep: int = 14 * 86400
+    dead_letter_max: int = 10000
+
+    @property
+    def visibility_timeout(self) -> int:
+        """Unacked messages older than this are swept back; live workers refresh theirs."""
+        return max(3, self.redeliver_within * 3 // 4)
+
+    @property
+    def sweep_interval(self) -> int:
+        """visibility_timeout + sweep_interval = redeliver_within: the declared bound."""
+        return max(1, self.redeliver_within - self.visibility_timeout)
+
+    @property
+    def refresh_interval(self) -> float:
+        return self.visibility_timeout / 4
+
+    @property
+    def result_retries(self) -> int:
+        """Backend retries covering `result_retry` (full-jitter backoff, capped at 5 s)."""
+        return int(self.result_retry / 2.5) + 5
+
+
+@dataclass(frozen=True)
 class Flower:
     enabled: bool = True
     address: str = "127.0.0.1"
@@ -148,6 +178,7 @@ class Platform:
     timezone: str = "UTC"
     deploy: Deploy = field(default_factory=Deploy)
     environment: str | None = None
+    reliability: Reliability = field(default_factory=Reliability)
 
     def task(self, name: str) -> Task:
         return next(t for t in self.tasks if t.name == name)
@@ -171,11 +202,9 @@ class Platform:
 
     @property
     def visibility_timeout(self) -> int:
-        """Redis redelivers unacked (acks_late) messages after this; it must exceed
-        the longest countdown/eta and the longest hard time limit, or tasks run twice."""
-        longest_limit = max((t.time_limit or 0 for t in self.tasks), default=0)
-        longest_retry = max((t.retry.max for t in self.tasks if t.retry), default=0)
-        return int(max(3600, 2 * longest_limit, 2 * longest_retry))
+        """Redis redelivers unacked messages after this; live workers refresh the ones they
+        hold (engine.runtime.reliability), so it need not outlast any task."""
+        return self.reliability.visibility_timeout
 
     @property
     def enabled_schedules(self) -> tuple[Schedule, ...]:

@@ -16,6 +16,7 @@ from engine.model import (
     Flower,
     Platform,
     Queue,
+    Reliability,
     RetryPolicy,
     Route,
     Schedule,
@@ -45,6 +46,20 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
         timezone=timezone,
         deploy=_deploy(q.get("deploy") or {}),
         environment=environment,
+        reliability=_reliability(q.get("reliability") or {}),
+    )
+
+
+def _reliability(spec: dict[str, Any]) -> Reliability:
+    values = {**defaults("queues", "properties", "reliability"), **spec}
+    letters = defaults("queues", "properties", "reliability", "properties", "dead_letters")
+    letters.update(values.get("dead_letters") or {})
+    return Reliability(
+        redeliver_within=parse_duration(values["redeliver_within"]),
+        max_deliveries=values["max_deliveries"],
+        result_retry=parse_duration(values["result_retry"]),
+        dead_letter_keep=parse_duration(letters["keep"]),
+        dead_letter_max=letters["max_entries"],
     )
 
 

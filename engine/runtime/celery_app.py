@@ -14,6 +14,7 @@ from kombu import Exchange, Queue
 from engine.imports import ensure_on_path, import_handler, resolve_exception
 from engine.model import Platform, Task
 from engine.runtime.beat import build_beat_schedule
+from engine.runtime.reliability import ReliableTask, install, reliability_settings
 
 
 def broker_url(platform: Platform) -> str:
@@ -39,8 +40,6 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "broker_url": broker_url(platform),
         "result_backend": result_backend(platform),
         "broker_connection_retry_on_startup": True,
-        # Unacked (acks_late) messages come back after this; it must outlast any task.
-        "broker_transport_options": {"visibility_timeout": platform.visibility_timeout},
         "result_backend_transport_options": {"visibility_timeout": platform.visibility_timeout},
         "result_expires": 86400,
         "task_queues": [
@@ -59,6 +58,7 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "timezone": platform.timezone,
         "enable_utc": True,
         "beat_schedule": build_beat_schedule(platform),
+        **reliability_settings(platform),  # at-least-once delivery, honest results
     }
 
 
@@ -87,9 +87,10 @@ def task_options(task: Task) -> dict[str, Any]:
 
 def build_app(platform: Platform, main: str = "poli") -> Celery:
     ensure_on_path(platform.config_dir)
-    app = Celery(main, set_as_current=True)
+    app = Celery(main, set_as_current=True, task_cls=ReliableTask)
     app.conf.update(celery_settings(platform))
     app.poli_platform = platform  # what `polictl` commands and handlers read
     for task in platform.tasks:
         app.task(**task_options(task))(import_handler(task.handler))
+    install(app)
     return app

@@ -1,0 +1,253 @@
+"""At-least-once delivery on Redis, and failures kept as dead letters.
+
+What each piece is for:
+- A pool process that dies mid-task gives its message back at once
+  (`task_reject_on_worker_lost`, for tasks with `acks_late`): the task runs again, so
+  handlers must be idempotent.
+- A worker main process that dies leaves its unacknowledged messages in kombu's
+  `unacked` hash. They come back once their score in `unacked_index` (delivery time) is
+  older than the visibility timeout, swept by any live worker every `sweep_interval`.
+  The visibility timeout is short (3/4 of `reliability.redeliver_within`), so a live
+  worker re-scores the messages it holds every `refresh_interval` (the `HeldMessages`
+  consumer step): a task running for an hour is never handed to a second worker.
+- A message whose worker dies on every delivery (a poison message) is dead-lettered,
+  not run, once it has been delivered `max_deliveries` times.
+- A task that fails for good is written to the dead-letter store (engine.runtime.deadletter).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from celery import Task, bootsteps, signals
+from celery.exceptions import Ignore
+from celery.worker import state
+
+from engine.runtime.deadletter import DeadLetter, DeadLetterStore
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+    from engine.model import Platform, Reliability
+
+logger = logging.getLogger("poli.reliability")
+DELIVERIES = "poli:deliveries:"  # + task id: deliveries counted since the first redelivery
+DELIVERIES_TTL = 7 * 86400
+
+
+def reliability_settings(platform: Platform) -> dict[str, Any]:
+    """The Celery settings behind at-least-once delivery and honest results."""
+    policy = platform.reliability
+    return {
+        "task_reject_on_worker_lost": True,
+        "broker_transport_options": {
+            "visibility_timeout": policy.visibility_timeout,
+            "unacked_restore_interval": policy.sweep_interval,
+            "unacked_restore_throttle": 1,  # every sweep scans: the bound is the interval
+            "unacked_mutex_expire": policy.sweep_interval,
+        },
+        # A result the broker could not take (an outage) is retried, not turned into a
+        # failure of work that succeeded; see README "Faults".
+        "result_backend_always_retry": True,
+        "result_backend_max_retries": policy.result_retries,
+        "result_backend_base_sleep_between_retries_ms": 100,
+        "result_backend_max_sleep_between_retries_ms": 5000,
+    }
+
+
+def _uses_redis(app: Celery) -> bool:
+    return app.conf.broker_url.split(":", 1)[0] in ("redis", "rediss", "redis+socket", "sentinel")
+
+
+_clients: dict[int, Any] = {}  # pid -> redis client: one per process (pool children fork)
+
+
+def broker_client(app: Celery) -> Any:
+    """A redis-py client on the broker's database, for this process."""
+    client = _clients.get(os.getpid())
+    if client is None:
+        connection = app.connection_for_write()
+        client = _clients[os.getpid()] = connection.default_channel.client
+    return client
+
+
+def dead_letters(app: Celery) -> DeadLetterStore:
+    policy = app.poli_platform.reliability
+    return DeadLetterStore(broker_client(app), policy.dead_letter_keep, policy.dead_letter_max)
+
+
+class ReliableTask(Task):
+    """Counts redeliveries; dead-letters a message delivered more than `max_deliveries` times."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        request = self.request
+        redelivered = (request.delivery_info or {}).get("redelivered")
+        if request.called_directly or not redelivered or not _uses_redis(self.app):
+            return super().__call__(*args, **kwargs)
+        key = DELIVERIES + request.id
+        pipe = broker_client(self.app).pipeline()
+        deliveries = 1 + int(pipe.incr(key).expire(key, DELIVERIES_TTL).execute()[0])
+        limit = self.app.poli_platform.reliability.max_deliveries
+        if deliveries > limit:
+            _poison(self, request, args, kwargs, deliveries - 1)
+        try:
+            return self.run(*args, **kwargs)
+        finally:
+            broker_client(self.app).delete(key)
+
+
+class PoisonMessage(Exception):
+    """A message whose worker was lost on each of its deliveries."""
+
+
+def _poison(task: Task, request: Any, args: tuple, kwargs: dict, deliveries: int) -> None:
+    exc = PoisonMessage(f"its worker was lost on each of {deliveries} deliveries; not run again")
+    record(task, request, exc, "", args, kwargs, reason="poison message", attempts=deliveries)
+    if not task.ignore_result:
+        task.backend.mark_as_failure(request.id, exc, request=request)
+    broker_client(task.app).delete(DELIVERIES + request.id)
+    raise Ignore()
+
+
+def _reason(task: Task, exc: BaseException, retries: int) -> str:
+    name = type(exc).__name__
+    if name == "TimeLimitExceeded":
+        return "time limit"
+    if name == "WorkerLostError":
+        return "worker lost"
+    retryable = isinstance(exc, tuple(getattr(task, "autoretry_for", ()) or ()))
+    return (
+        "retries exhausted" if retryable and retries >= (task.max_retries or 0) else "not retried"
+    )
+
+
+def record(
+    task: Task,
+    request: Any,
+    exc: BaseException,
+    traceback: str,
+    args: Any,
+    kwargs: Any,
+    reason: str | None = None,
+    attempts: int | None = None,
+) -> None:
+    """Write the dead letter of a failed run (never raises: a lost letter is logged)."""
+    retries = int(getattr(request, "retries", 0) or 0)
+    delivery = getattr(request, "delivery_info", None) or {}
+    headers = getattr(request, "headers", None) or {}
+    declared = {t.name: t.queue for t in task.app.poli_platform.tasks}
+    letter = DeadLetter(
+        id=request.id,
+        task=task.name,
+        queue=delivery.get("routing_key") or declared.get(task.name, ""),
+        args=list(args or ()),
+        kwargs=dict(kwargs or {}),
+        exception=f"{type(exc).__name__}: {exc}",
+        traceback=traceback,
+        reason=reason or _reason(task, exc, retries),
+        attempts=attempts if attempts is not None else retries + 1,
+        failed_at=time.time(),
+        replay_of=(headers.get("poli_replay_of") or getattr(request, "poli_replay_of", None)),
+    )
+    try:
+        dead_letters(task.app).add(letter)
+    except Exception:  # the broker is away: the failure is still in the worker's log
+        logger.exception("could not write the dead letter of %s[%s]", task.name, request.id)
+
+
+def _on_failure(
+    sender: Task,
+    task_id: str,
+    exception: BaseException,
+    args: Any = None,
+    kwargs: Any = None,
+    einfo: Any = None,
+    **_: Any,
+) -> None:
+    app = getattr(sender, "app", None)
+    if app is None or not hasattr(app, "poli_platform") or not _uses_redis(app):
+        return
+    request = sender.request if sender.request.id == task_id else _Request(task_id)
+    record(sender, request, exception, str(einfo.traceback) if einfo else "", args, kwargs)
+
+
+class _Request:
+    """What a failure seen outside the task's own request (a hard time limit) still knows."""
+
+    def __init__(self, task_id: str) -> None:
+        self.id = task_id
+
+
+class HeldMessages(bootsteps.StartStopStep):
+    """Re-scores, every `refresh_interval`, the unacked messages this worker holds (running,
+    reserved, waiting for their ETA), so the short visibility timeout never expires on them."""
+
+    requires = ("celery.worker.consumer.tasks:Tasks",)
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()
+
+    def start(self, parent: Any) -> None:
+        app = parent.app
+        if not hasattr(app, "poli_platform") or not _uses_redis(app):
+            return
+        interval = app.poli_platform.reliability.refresh_interval
+        self.stopping.clear()
+        self.thread = threading.Thread(
+            target=self._run, args=(app, interval), name="poli-held-messages", daemon=True
+        )
+        self.thread.start()
+
+    def stop(self, parent: Any) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(5)
+            self.thread = None
+
+    shutdown = stop
+
+    def _run(self, app: Celery, interval: float) -> None:
+        with app.connection_for_write() as connection:
+            channel = connection.default_channel
+            while not self.stopping.wait(interval):
+                try:
+                    refresh(channel.client, channel.unacked_index_key, held_tags())
+                except Exception:  # the broker is away; the consumer reconnects on its own
+                    logger.warning("could not refresh held messages", exc_info=True)
+
+
+def held_tags() -> list[str]:
+    """Delivery tags of every request this worker process holds."""
+    for _ in range(10):  # the sets are changed by the consumer's thread as we read them
+        try:
+            held = (*state.active_requests, *state.reserved_requests, *state.scheduled_requests)
+            return sorted({r.message.delivery_tag for r in held if r.message is not None})
+        except RuntimeError:
+            continue
+    return []
+
+
+def refresh(client: Any, index_key: str, tags: list[str]) -> int:
+    """Mark `tags` as delivered now (only those still unacked: XX adds nothing)."""
+    if not tags:
+        return 0
+    now = time.time()
+    return int(client.zadd(index_key, {tag: now for tag in tags}, xx=True, ch=True))
+
+
+def install(app: Celery) -> None:
+    """Wire the consumer step and the failure signal into `app` (built by build_app)."""
+    app.steps["consumer"].add(HeldMessages)
+    signals.task_failure.connect(_on_failure, weak=False, dispatch_uid="poli-dead-letters")
+
+
+def describe(policy: Reliability) -> str:
+    return (
+        f"visibility timeout {policy.visibility_timeout}s, swept every {policy.sweep_interval}s,"
+        f" held messages refreshed every {policy.refresh_interval:g}s"
+    )

@@ -1,0 +1,141 @@
+"""At-least-once delivery, proven with real workers killed with -9 on a real Redis.
+
+Each run of a task leaves `start ID PID` and `done ID PID` lines in a journal file, so
+completions are counted by task id. The config declares `redeliver_within: 8s`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
+from celery_process import celery_env, stop
+
+from engine.config import load
+from engine.runtime.celery_app import build_app
+
+CONFIG = Path(__file__).resolve().parent.parent / "configs" / "reliability"
+BOUND = 8  # redeliver_within in tests/configs/reliability/queues.yaml
+
+
+@pytest.fixture
+def app(redis_url):
+    result = load(CONFIG, env={"POLI_BROKER_URL": redis_url})
+    assert result.platform is not None, result.diagnostics
+    app = build_app(result.platform)
+    yield app
+    app.close()
+
+
+@contextmanager
+def worker(
+    app, redis_url: str, log: Path, queue: str = "default", **env: str
+) -> Iterator[subprocess.Popen]:
+    """One real worker (prefork, one pool process) on `queue`, answering pings."""
+    node = f"rel-{uuid.uuid4().hex[:8]}@localhost"
+    command = [sys.executable, "-m", "celery", "-A", "engine.app", "worker", "-n", node]
+    command += ["-Q", queue, "--concurrency", "1", "--prefetch-multiplier", "1"]
+    command += ["--without-gossip", "--without-mingle", "--loglevel", "info"]
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=CONFIG,
+            env=celery_env(CONFIG, redis_url, **env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(destination=[node], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker did not start:\n{log.read_text()}")
+        yield process
+    finally:
+        stop(process)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def journal(path: Path) -> list[tuple[str, str, int, float]]:
+    if not path.exists():
+        return []
+    rows = [line.split() for line in path.read_text().splitlines()]
+    return [(event, task_id, int(pid), float(at)) for event, task_id, pid, at in rows]
+
+
+def wait_for(path: Path, event: str, count: int, timeout: float) -> list[tuple]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = [row for row in journal(path) if row[0] == event]
+        if len(rows) >= count:
+            return rows
+        time.sleep(0.05)
+    raise AssertionError(f"{count} {event!r} not seen in {timeout}s: {journal(path)}")
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_a_killed_pool_process_gives_its_task_back_at_once(app, redis_url, tmp_path):
+    log, book = tmp_path / "worker.log", tmp_path / "journal"
+    with worker(app, redis_url, log, POLI_REDELIVER_WITHIN="60s"):  # sweeps would take 45s+
+        result = app.send_task("default.work", args=[str(book), 2])
+        ((_, _, child, _),) = wait_for(book, "start", 1, 20)
+        os.kill(child, signal.SIGKILL)
+        killed = time.monotonic()
+        starts = wait_for(book, "start", 2, 20)
+        back_after = time.monotonic() - killed
+        assert result.get(timeout=20) == "done"
+    done = Counter(row[1] for row in journal(book) if row[0] == "done")
+    assert done == {result.id: 1}, journal(book)
+    assert starts[1][2] != child  # a new pool process ran it
+    assert back_after < 20  # given back by the worker, not swept back by a visibility timeout
+
+
+def test_a_killed_worker_gives_its_task_to_another_within_the_bound(app, redis_url, tmp_path):
+    book = tmp_path / "journal"
+    with ExitStack() as stack:
+        workers = [
+            stack.enter_context(worker(app, redis_url, tmp_path / f"w{i}.log")) for i in (1, 2)
+        ]
+        result = app.send_task("default.work", args=[str(book), 3])
+        ((_, _, child, _),) = wait_for(book, "start", 1, 20)
+        holder = next(w for w in workers if w.pid == parent_of(child))
+        os.kill(holder.pid, signal.SIGKILL)  # the main process; its pool child follows
+        killed = time.monotonic()
+        starts = wait_for(book, "start", 2, BOUND + 10)
+        back_after = time.monotonic() - killed
+        assert result.get(timeout=20) == "done"
+    done = Counter(row[1] for row in journal(book) if row[0] == "done")
+    assert done == {result.id: 1}, journal(book)
+    assert parent_of_row(starts[1]) != holder.pid
+    assert back_after <= BOUND + 1, back_after
+
+
+def parent_of_row(row: tuple) -> int | None:
+    try:
+        return parent_of(row[2])
+    except OSError:  # the run finished and its process is gone: not the killed worker's
+        return None
+
+
+def test_a_long_task_on_a_live_worker_is_never_handed_to_another(app, redis_url, tmp_path):
+    book = tmp_path / "journal"
+    with ExitStack() as stack:
+        for i in (1, 2):
+            stack.enter_context(worker(app, redis_url, tmp_path / f"w{i}.log"))
+        result = app.send_task("default.work", args=[str(book), 2 * BOUND])  # twice the bound
+        assert result.get(timeout=4 * BOUND) == "done"
+    starts = [row for row in journal(book) if row[0] == "start"]
+    assert len(starts) == 1, journal(book)
