@@ -63,15 +63,13 @@ def _uses_redis(app: Celery) -> bool:
     return app.conf.broker_url.split(":", 1)[0] in ("redis", "rediss", "redis+socket", "sentinel")
 
 
-_clients: dict[int, Any] = {}  # pid -> redis client: one per process (pool children fork)
-
-
 def broker_client(app: Celery) -> Any:
-    """A redis-py client on the broker's database, for this process."""
-    client = _clients.get(os.getpid())
-    if client is None:
+    """A redis-py client on the broker's database, one per process (pool children fork)."""
+    pid, client = getattr(app, "_poli_broker_client", (None, None))
+    if pid != os.getpid():
         connection = app.connection_for_write()
-        client = _clients[os.getpid()] = connection.default_channel.client
+        client = connection.default_channel.client
+        app._poli_broker_client = (os.getpid(), client)
     return client
 
 

@@ -100,6 +100,7 @@ def test_a_killed_pool_process_gives_its_task_back_at_once(app, redis_url, tmp_p
     done = Counter(row[1] for row in journal(book) if row[0] == "done")
     assert done == {result.id: 1}, journal(book)
     assert starts[1][2] != child  # a new pool process ran it
+    assert letters(app) == {}  # redelivered, so not a dead letter
     assert back_after < 20  # given back by the worker, not swept back by a visibility timeout
 
 
@@ -139,3 +140,54 @@ def test_a_long_task_on_a_live_worker_is_never_handed_to_another(app, redis_url,
         assert result.get(timeout=4 * BOUND) == "done"
     starts = [row for row in journal(book) if row[0] == "start"]
     assert len(starts) == 1, journal(book)
+
+
+def letters(app) -> dict[str, object]:
+    from engine.runtime.reliability import dead_letters
+
+    return {letter.id: letter for letter in dead_letters(app).list()}
+
+
+def wait_for_letter(app, task_id: str, timeout: float = 20):
+    deadline = time.monotonic() + timeout
+    while task_id not in (found := letters(app)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert task_id in found, found
+    return found[task_id]
+
+
+def test_a_poison_message_is_dead_lettered_after_max_deliveries(app, redis_url, tmp_path):
+    book = tmp_path / "journal"
+    with worker(app, redis_url, tmp_path / "w.log"):
+        result = app.send_task("default.crash", args=[str(book)])
+        letter = wait_for_letter(app, result.id, timeout=60)
+        assert result.get(timeout=10, propagate=False).__class__.__name__ == "PoisonMessage"
+    assert len([row for row in journal(book) if row[0] == "start"]) == 2  # max_deliveries: 2
+    assert (letter.task, letter.queue, letter.reason, letter.attempts) == (
+        "default.crash",
+        "default",
+        "poison message",
+        2,
+    )
+    assert letter.args == [str(book)]
+    assert letter.exception == (
+        "PoisonMessage: its worker was lost on each of 2 deliveries; not run again"
+    )
+
+
+def test_failures_for_good_are_dead_letters(app, redis_url, tmp_path):
+    book = tmp_path / "journal"
+    with worker(app, redis_url, tmp_path / "w.log"):
+        failed = app.send_task("default.fail", args=[str(book)], kwargs={"reason": "no such user"})
+        flaky = app.send_task("default.flaky", args=[str(book)])
+        slow = app.send_task("default.stubborn", args=[str(book)])
+        for result in (failed, flaky, slow):
+            wait_for_letter(app, result.id)
+    found = letters(app)
+    assert set(found) == {failed.id, flaky.id, slow.id}
+    assert (found[failed.id].reason, found[failed.id].attempts) == ("not retried", 1)
+    assert found[failed.id].kwargs == {"reason": "no such user"}
+    assert found[failed.id].exception == "ValueError: no such user"
+    assert "raise ValueError(reason)" in found[failed.id].traceback
+    assert (found[flaky.id].reason, found[flaky.id].attempts) == ("retries exhausted", 3)
+    assert found[slow.id].reason == "time limit"
