@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+from engine.secrets import mask_secrets
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -24,7 +26,7 @@ class Diagnostic:
         text = f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
-        return text
+        return mask_secrets(text)
 
 
 class UserError(Exception):
@@ -57,7 +59,7 @@ def format_text(diagnostics: list[Diagnostic]) -> str:
 
 
 def format_json(diagnostics: list[Diagnostic]) -> str:
-    return json.dumps([asdict(d) for d in sorted(diagnostics)], indent=2)
+    return mask_secrets(json.dumps([asdict(d) for d in sorted(diagnostics)], indent=2))
 
 
 REPORTERS = {"text": format_text, "json": format_json}

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from engine.diagnostics import REPORTERS, UserError, format_text, has_errors
+from engine.secrets import mask_secrets
 
 # Subcommands living in other modules, imported only when invoked (keeps start-up fast:
 # nothing here imports Celery).
@@ -33,6 +34,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("polictl.stack.commands:logs", "Show (or follow) a program's log."),
     "purge": ("polictl.stack.commands:purge", "Empty a queue."),
     "run": ("polictl.stack.commands:run", "Send a declared task through its route."),
+    "dead": ("polictl.dead:dead", "Tasks that failed for good: list, show, replay, purge."),
 }
 
 
@@ -88,9 +90,9 @@ class PoliGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            click.echo(f"error: {exc.message}", err=True)
+            click.echo(f"error: {mask_secrets(exc.message)}", err=True)
             if exc.hint:
-                click.echo(f"  hint: {exc.hint}", err=True)
+                click.echo(f"  hint: {mask_secrets(exc.hint)}", err=True)
             ctx.exit(exc.exit_code)
 
 

@@ -59,7 +59,8 @@ def reliability_settings(platform: Platform) -> dict[str, Any]:
     }
 
 
-def _uses_redis(app: Celery) -> bool:
+def uses_redis(app: Celery) -> bool:
+    """Whether the broker is a Redis (the only transport poli's reliability features use)."""
     return app.conf.broker_url.split(":", 1)[0] in ("redis", "rediss", "redis+socket", "sentinel")
 
 
@@ -84,7 +85,7 @@ class ReliableTask(Task):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = self.request
         redelivered = (request.delivery_info or {}).get("redelivered")
-        if request.called_directly or not redelivered or not _uses_redis(self.app):
+        if request.called_directly or not redelivered or not uses_redis(self.app):
             return super().__call__(*args, **kwargs)
         key = DELIVERIES + request.id
         pipe = broker_client(self.app).pipeline()
@@ -167,7 +168,7 @@ def _on_failure(
     **_: Any,
 ) -> None:
     app = getattr(sender, "app", None)
-    if app is None or not hasattr(app, "poli_platform") or not _uses_redis(app):
+    if app is None or not hasattr(app, "poli_platform") or not uses_redis(app):
         return
     request = sender.request if sender.request.id == task_id else _Request(task_id)
     record(sender, request, exception, str(einfo.traceback) if einfo else "", args, kwargs)
@@ -192,7 +193,7 @@ class HeldMessages(bootsteps.StartStopStep):
 
     def start(self, parent: Any) -> None:
         app = parent.app
-        if not hasattr(app, "poli_platform") or not _uses_redis(app):
+        if not hasattr(app, "poli_platform") or not uses_redis(app):
             return
         interval = app.poli_platform.reliability.refresh_interval
         self.stopping.clear()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from engine.diagnostics import UserError
 from engine.model import Platform
+from engine.secrets import mask_secrets
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -30,8 +34,31 @@ def unreachable(app: Celery, timeout: float = 2.0) -> str | None:
             conn.ensure_connection(max_retries=1, timeout=timeout)
             conn.default_channel  # noqa: B018 - opening a channel proves the broker answers
     except Exception as exc:  # kombu wraps every transport's errors differently
-        return str(exc) or exc.__class__.__name__
+        return mask_secrets(str(exc) or exc.__class__.__name__)
     return None
+
+
+def require_broker(app: Celery, timeout: float = 2.0) -> None:
+    """A one-line UserError naming the (masked) broker when it does not answer."""
+    problem = unreachable(app, timeout)
+    if problem is not None:
+        raise UserError(
+            f"broker {masked_url(app)} unreachable: {problem}",
+            hint="polictl status; polictl up",
+        )
+
+
+@contextmanager
+def broker_errors(app: Celery) -> Iterator[None]:
+    """The broker (or result backend) failing mid-command: a one-line UserError, masked."""
+    from kombu.exceptions import KombuError
+    from redis.exceptions import RedisError
+
+    try:
+        yield
+    except (OSError, KombuError, RedisError) as exc:
+        reason = mask_secrets(str(exc) or type(exc).__name__)
+        raise UserError(f"broker {masked_url(app)} failed: {reason}") from None
 
 
 def queue_depths(app: Celery, queues: list[str]) -> dict[str, int | None]:

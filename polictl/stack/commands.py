@@ -15,6 +15,7 @@ import click
 
 from engine.diagnostics import UserError
 from engine.model import Platform
+from engine.secrets import mask_secrets
 from polictl.stack import supervisor as sup
 from polictl.stack.layout import Layout
 
@@ -181,15 +182,13 @@ def status(obj: Any) -> None:
 @click.pass_obj
 def ping(obj: Any, timeout: float) -> None:
     """Send system.ping through every queue; fail naming each queue that does not answer."""
-    from polictl.stack.broker import celery_app, unreachable
+    from polictl.stack.broker import celery_app, require_broker
     from polictl.stack.probe import ping as probe
     from polictl.stack.tables import print_ping
 
     platform = obj.platform()
     app = celery_app(platform)
-    problem = unreachable(app)
-    if problem:
-        raise UserError(f"broker unreachable: {problem}", hint="polictl status; polictl up")
+    require_broker(app)
     _need_results(app, "ping")
     results = probe(app, platform, timeout)
     print_ping(results)
@@ -242,9 +241,12 @@ def purge(obj: Any, queue: str, yes: bool) -> None:
     known = [q.name for q in platform.queues]
     if queue not in known:
         raise _unknown("queue", queue, known)
+    app = broker.celery_app(platform)
+    broker.require_broker(app)
     if not yes:
         click.confirm(f"Delete every message waiting in {queue!r}?", abort=True)
-    removed = broker.purge(broker.celery_app(platform), queue)
+    with broker.broker_errors(app):
+        removed = broker.purge(app, queue)
     click.echo(f"purged {removed} message(s) from {queue}")
 
 
@@ -265,13 +267,19 @@ def _json(option: str, text: str, kind: type) -> Any:
 @click.option("--args", "args_json", default="[]", help="Positional arguments, a JSON array.")
 @click.option("--kwargs", "kwargs_json", default="{}", help="Keyword arguments, a JSON object.")
 @click.option("--wait", is_flag=True, help="Wait for the result and print it.")
-@click.option("--timeout", default=30.0, show_default=True, help="Seconds --wait waits.")
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds --wait waits.",
+)
 @click.pass_obj
 def run(
     obj: Any, task_name: str, args_json: str, kwargs_json: str, wait: bool, timeout: float
 ) -> None:
     """Send TASK_NAME through its route; with --wait, print its result."""
-    from polictl.stack.broker import celery_app
+    from polictl.stack.broker import broker_errors, celery_app, require_broker
     from polictl.stack.probe import declared_task, send
 
     platform = obj.platform()
@@ -280,10 +288,12 @@ def run(
     app = celery_app(platform)
     if wait:
         _need_results(app, "run --wait")
-    result = send(app, task, args, kwargs)
-    click.echo(f"sent {task.name} to queue {task.queue}: id {result.id}")
-    if wait:
-        _print_result(result, task.queue, timeout)
+    require_broker(app)
+    with broker_errors(app):
+        result = send(app, task, args, kwargs)
+        click.echo(f"sent {task.name} to queue {task.queue}: id {result.id}")
+        if wait:
+            _print_result(result, task.queue, timeout)
 
 
 def _print_result(result: Any, queue: str, timeout: float) -> None:
@@ -297,4 +307,4 @@ def _print_result(result: Any, queue: str, timeout: float) -> None:
         ) from None
     if result.failed():
         raise UserError(f"{result.state}: {value!r}", hint="polictl logs for the traceback")
-    click.echo(json.dumps(value, default=str, indent=2))
+    click.echo(mask_secrets(json.dumps(value, default=str, indent=2)))

@@ -1,0 +1,176 @@
+"""`polictl dead list|show|replay|purge`: the tasks that failed for good.
+
+The letters live in the broker's Redis (engine.runtime.deadletter); a replay sends the
+task again through its declared route, with a `poli_replay_of` header naming the letter,
+and removes the letter once the broker took the new message.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from engine.diagnostics import UserError
+from engine.durations import parse_duration
+from engine.secrets import mask_secrets
+
+
+def echo(text: str, err: bool = False) -> None:
+    """Letters carry task arguments: print them with URL credentials masked."""
+    click.echo(mask_secrets(text), err=err)
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    seconds = parse_duration(value)
+    if seconds is None:
+        raise click.BadParameter(f"{value!r} is not a duration (90s, 5m, 1h30m)")
+    return seconds
+
+
+def _store(obj: Any) -> tuple[Any, Any]:
+    """(app, DeadLetterStore) for the configured broker, or a one-line UserError."""
+    from engine.runtime.reliability import dead_letters, uses_redis
+    from polictl.stack.broker import celery_app, require_broker
+
+    platform = obj.platform()
+    app = celery_app(platform)
+    if not uses_redis(app):
+        raise UserError("dead letters need a Redis broker", hint="broker.url in queues.yaml")
+    require_broker(app)
+    return app, dead_letters(app)
+
+
+def _when(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
+
+
+@click.group()
+def dead() -> None:
+    """Tasks that failed for good (retries exhausted, not retried, time limit, poison)."""
+
+
+@dead.command("list")
+@click.option("--task", "task_name", help="Only letters of this task.")
+@click.option("--since", callback=_duration, help="Only letters of the last DURATION (1h, 30m).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def list_letters(obj: Any, task_name: str | None, since: int | None, fmt: str) -> None:
+    """Dead letters, oldest first."""
+    _, store = _store(obj)
+    found = store.list(task=task_name, since=None if since is None else time.time() - since)
+    if fmt == "json":
+        echo(json.dumps([asdict(letter) for letter in found], indent=2, default=repr))
+        return
+    rows = [("ID", "FAILED AT (UTC)", "TASK", "QUEUE", "ATTEMPTS", "REASON", "EXCEPTION")]
+    rows += [
+        (
+            letter.id,
+            _when(letter.failed_at),
+            letter.task,
+            letter.queue,
+            str(letter.attempts),
+            letter.reason,
+            letter.exception.splitlines()[0][:60] if letter.exception else "",
+        )
+        for letter in found
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + row[-1])
+    echo(f"{len(found)} dead letter(s)")
+
+
+def _letter(store: Any, letter_id: str) -> Any:
+    from engine.runtime.deadletter import AmbiguousId
+
+    try:
+        letter = store.get(letter_id)
+    except AmbiguousId:
+        raise UserError(
+            f"{letter_id!r} matches several dead letters", hint="give more of the id"
+        ) from None
+    if letter is None:
+        raise UserError(f"no dead letter {letter_id!r}", hint="polictl dead list")
+    return letter
+
+
+@dead.command()
+@click.argument("letter_id", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def show(obj: Any, letter_id: str, fmt: str) -> None:
+    """Everything kept about one dead letter (ID or a unique prefix of it)."""
+    _, store = _store(obj)
+    letter = _letter(store, letter_id)
+    if fmt == "json":
+        echo(json.dumps(asdict(letter), indent=2, default=repr))
+        return
+    fields = [
+        ("id", letter.id),
+        ("task", letter.task),
+        ("queue", letter.queue),
+        ("args", json.dumps(letter.args, default=repr)),
+        ("kwargs", json.dumps(letter.kwargs, default=repr)),
+        ("reason", letter.reason),
+        ("attempts", str(letter.attempts)),
+        ("failed at", _when(letter.failed_at)),
+        ("replay of", letter.replay_of or "-"),
+        ("exception", letter.exception),
+    ]
+    for name, value in fields:
+        echo(f"{name + ':':11}{value}")
+    echo(letter.traceback.rstrip() or "(no traceback)")
+
+
+@dead.command()
+@click.argument("letter_id", metavar="[ID]", required=False)
+@click.option("--all", "replay_all", is_flag=True, help="Every letter (of --task, if given).")
+@click.option("--task", "task_name", help="With --all: only letters of this task.")
+@click.pass_obj
+def replay(obj: Any, letter_id: str | None, replay_all: bool, task_name: str | None) -> None:
+    """Send dead letters again through their task's route; each leaves the store once sent."""
+    if bool(letter_id) == replay_all:
+        raise click.UsageError("give an ID or --all")
+    if task_name and not replay_all:
+        raise click.UsageError("--task goes with --all")
+    app, store = _store(obj)
+    letters = store.list(task=task_name) if replay_all else [_letter(store, letter_id)]
+    declared = {t.name: t for t in app.poli_platform.tasks}
+    skipped = 0
+    for letter in letters:
+        task = declared.get(letter.task)
+        if task is None:
+            echo(f"skipped {letter.id}: task {letter.task!r} is no longer declared", err=True)
+            skipped += 1
+            continue
+        result = app.send_task(
+            task.name,
+            args=letter.args,
+            kwargs=letter.kwargs,
+            queue=task.queue,
+            headers={"poli_replay_of": letter.id},
+        )
+        store.remove([letter.id])
+        echo(f"replayed {letter.id} ({letter.task}) to queue {task.queue} as {result.id}")
+    echo(f"{len(letters) - skipped} replayed, {skipped} skipped")
+    raise SystemExit(1 if skipped else 0)
+
+
+@dead.command()
+@click.option("--older-than", callback=_duration, help="Only letters older than DURATION.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask first.")
+@click.pass_obj
+def purge(obj: Any, older_than: int | None, yes: bool) -> None:
+    """Delete dead letters (all of them, or those older than --older-than)."""
+    _, store = _store(obj)
+    if not yes:
+        which = "every dead letter" if older_than is None else "dead letters that old"
+        click.confirm(f"Delete {which}?", abort=True)
+    echo(f"purged {store.purge(older_than)} dead letter(s)")
