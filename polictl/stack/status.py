@@ -35,6 +35,7 @@ class StatusReport:
     broker_problem: str | None
     queues: tuple[QueueRow, ...]
     schedules: tuple[ScheduleRow, ...]
+    dead_letters: tuple[tuple[str, int], ...] = ()  # (task, count): polictl dead list
 
     @property
     def problems(self) -> list[str]:
@@ -63,9 +64,16 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
         )
         for name in names
     )
+    letters = dead_letter_counts(app) if problem is None else ()
     return StatusReport(
-        alive, programs, broker.masked_url(app), problem, queues, schedules(platform)
+        alive, programs, broker.masked_url(app), problem, queues, schedules(platform), letters
     )
+
+
+def dead_letter_counts(app) -> tuple[tuple[str, int], ...]:
+    from engine.runtime.reliability import dead_letters, uses_redis
+
+    return tuple(sorted(dead_letters(app).counts().items())) if uses_redis(app) else ()
 
 
 def schedules(platform: Platform) -> tuple[ScheduleRow, ...]:

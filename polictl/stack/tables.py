@@ -52,10 +52,20 @@ def print_status(report: StatusReport, con: Console | None = None) -> None:
         when = s.next_run.isoformat() if s.next_run else "[dim]disabled[/]"
         schedules.add_row(s.name, s.task, s.queue, when)
     con.print(schedules)
+    print_dead_letters(report, con)
     for problem in report.problems:
         con.print(f"[red]problem:[/] {problem}")
     if not report.problems:
         con.print("[green]everything declared is running[/]")
+
+
+def print_dead_letters(report: StatusReport, con: Console) -> None:
+    if not report.dead_letters:
+        return
+    table = _table(con, "Dead letters (polictl dead list)", "TASK", "FAILED FOR GOOD")
+    for task, count in report.dead_letters:
+        table.add_row(task, f"[red]{count}[/]")
+    con.print(table)
 
 
 def print_ping(results: list[ProbeResult], con: Console | None = None) -> None:
