@@ -81,9 +81,9 @@ def list_letters(obj: Any, task_name: str | None, since: int | None, fmt: str) -
         )
         for letter in found
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + row[-1])
+        echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     echo(f"{len(found)} dead letter(s)")
 
 

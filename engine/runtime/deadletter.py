@@ -37,7 +37,6 @@ class DeadLetter:
     reason: str  # retries exhausted | not retried | time limit | poison message | worker lost
     attempts: int
     failed_at: float  # epoch seconds
-    started_at: float | None = None
     replay_of: str | None = None  # the letter this run replayed
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -8,22 +8,17 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from celery_process import celery_env, stop
+from reliability_process import CONFIG, journal, letters, wait_for, wait_for_letter, worker
 
 from engine.config import load
 from engine.runtime.celery_app import build_app
 
-CONFIG = Path(__file__).resolve().parent.parent / "configs" / "reliability"
 BOUND = 8  # redeliver_within in tests/configs/reliability/queues.yaml
 
 
@@ -34,53 +29,6 @@ def app(redis_url):
     app = build_app(result.platform)
     yield app
     app.close()
-
-
-@contextmanager
-def worker(
-    app, redis_url: str, log: Path, queue: str = "default", **env: str
-) -> Iterator[subprocess.Popen]:
-    """One real worker (prefork, one pool process) on `queue`, answering pings."""
-    node = f"rel-{uuid.uuid4().hex[:8]}@localhost"
-    command = [sys.executable, "-m", "celery", "-A", "engine.app", "worker", "-n", node]
-    command += ["-Q", queue, "--concurrency", "1", "--prefetch-multiplier", "1"]
-    command += ["--without-gossip", "--without-mingle", "--loglevel", "info"]
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=CONFIG,
-            env=celery_env(CONFIG, redis_url, **env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while not app.control.ping(destination=[node], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"worker did not start:\n{log.read_text()}")
-        yield process
-    finally:
-        stop(process)
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def journal(path: Path) -> list[tuple[str, str, int, float]]:
-    if not path.exists():
-        return []
-    rows = [line.split() for line in path.read_text().splitlines()]
-    return [(event, task_id, int(pid), float(at)) for event, task_id, pid, at in rows]
-
-
-def wait_for(path: Path, event: str, count: int, timeout: float) -> list[tuple]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        rows = [row for row in journal(path) if row[0] == event]
-        if len(rows) >= count:
-            return rows
-        time.sleep(0.05)
-    raise AssertionError(f"{count} {event!r} not seen in {timeout}s: {journal(path)}")
 
 
 def parent_of(pid: int) -> int:
@@ -140,20 +88,6 @@ def test_a_long_task_on_a_live_worker_is_never_handed_to_another(app, redis_url,
         assert result.get(timeout=4 * BOUND) == "done"
     starts = [row for row in journal(book) if row[0] == "start"]
     assert len(starts) == 1, journal(book)
-
-
-def letters(app) -> dict[str, object]:
-    from engine.runtime.reliability import dead_letters
-
-    return {letter.id: letter for letter in dead_letters(app).list()}
-
-
-def wait_for_letter(app, task_id: str, timeout: float = 20):
-    deadline = time.monotonic() + timeout
-    while task_id not in (found := letters(app)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert task_id in found, found
-    return found[task_id]
 
 
 def test_a_poison_message_is_dead_lettered_after_max_deliveries(app, redis_url, tmp_path):

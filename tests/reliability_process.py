@@ -1,0 +1,83 @@
+"""Real workers for the reliability tests, and the journal their tasks write.
+
+Each run of a task in tests/configs/reliability leaves `start ID PID AT` and
+`done ID PID AT` lines in a journal file, so completions are counted by task id.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from celery_process import celery_env, stop
+
+CONFIG = Path(__file__).resolve().parent / "configs" / "reliability"
+
+
+@contextmanager
+def worker(
+    app, redis_url: str, log: Path, queue: str = "default", **env: str
+) -> Iterator[subprocess.Popen]:
+    """One real worker (prefork, one pool process) on `queue`, answering pings."""
+    node = f"rel-{uuid.uuid4().hex[:8]}@localhost"
+    command = [sys.executable, "-m", "celery", "-A", "engine.app", "worker", "-n", node]
+    command += ["-Q", queue, "--concurrency", "1", "--prefetch-multiplier", "1"]
+    command += ["--without-gossip", "--without-mingle", "--loglevel", "info"]
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=CONFIG,
+            env=celery_env(CONFIG, redis_url, **env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(destination=[node], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker did not start:\n{log.read_text()}")
+        yield process
+    finally:
+        stop(process)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def journal(path: Path) -> list[tuple[str, str, int, float]]:
+    if not path.exists():
+        return []
+    rows = [line.split() for line in path.read_text().splitlines()]
+    return [(event, task_id, int(pid), float(at)) for event, task_id, pid, at in rows]
+
+
+def wait_for(path: Path, event: str, count: int, timeout: float) -> list[tuple]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = [row for row in journal(path) if row[0] == event]
+        if len(rows) >= count:
+            return rows
+        time.sleep(0.05)
+    raise AssertionError(f"{count} {event!r} not seen in {timeout}s: {journal(path)}")
+
+
+def letters(app) -> dict[str, object]:
+    """The dead letters in the app's broker, by id."""
+    from engine.runtime.reliability import dead_letters
+
+    return {letter.id: letter for letter in dead_letters(app).list()}
+
+
+def wait_for_letter(app, task_id: str, timeout: float = 20):
+    deadline = time.monotonic() + timeout
+    while task_id not in (found := letters(app)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert task_id in found, found
+    return found[task_id]
