@@ -22,16 +22,15 @@ def celery_app(platform: Platform) -> Celery:
 
 
 def masked_url(app: Celery) -> str:
-    """The broker URL as it may be printed: kombu masks the password."""
-    with app.connection_for_write() as conn:
-        return conn.as_uri()
+    """The broker URL as it may be printed: the password masked (engine.secrets)."""
+    return mask_secrets(str(app.conf.broker_url))
 
 
 def unreachable(app: Celery, timeout: float = 2.0) -> str | None:
     """None when the broker answers, else why not."""
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=timeout)
+            conn.ensure_connection(max_retries=1, interval_start=0.2, timeout=timeout)
             conn.default_channel  # noqa: B018 - opening a channel proves the broker answers
     except Exception as exc:  # kombu wraps every transport's errors differently
         return mask_secrets(str(exc) or exc.__class__.__name__)

@@ -75,4 +75,4 @@ def test_ping_report_lists_failed_queues() -> None:
 def test_broker_password_is_masked(platform_with_password) -> None:
     from polictl.stack.broker import celery_app, masked_url
 
-    assert masked_url(celery_app(platform_with_password)) == "redis://:**@127.0.0.1:1/0"
+    assert masked_url(celery_app(platform_with_password)) == "redis://:***@127.0.0.1:1/0"
