@@ -81,3 +81,39 @@ def wait_for_letter(app, task_id: str, timeout: float = 20):
         time.sleep(0.1)
     assert task_id in found, found
     return found[task_id]
+
+
+class RestartableRedis:
+    """A redis-server with an append-only file, stopped and started again on the same port."""
+
+    def __init__(self, directory: Path) -> None:
+        from engine.runtime.embedded import free_port
+
+        self.directory, self.port = directory, free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import socket
+
+        from engine.runtime.embedded import redis_binary
+
+        args = [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        args += ["--dir", str(self.directory), "--appendonly", "yes", "--appendfsync", "always"]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)

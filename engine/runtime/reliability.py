@@ -87,6 +87,9 @@ class ReliableTask(Task):
         redelivered = (request.delivery_info or {}).get("redelivered")
         if request.called_directly or not redelivered or not uses_redis(self.app):
             return super().__call__(*args, **kwargs)
+        if _already_succeeded(self, request.id):
+            logger.info("%s[%s] already succeeded: not run again", self.name, request.id)
+            raise Ignore()
         key = DELIVERIES + request.id
         pipe = broker_client(self.app).pipeline()
         deliveries = 1 + int(pipe.incr(key).expire(key, DELIVERIES_TTL).execute()[0])
@@ -97,6 +100,16 @@ class ReliableTask(Task):
             return self.run(*args, **kwargs)
         finally:
             broker_client(self.app).delete(key)
+
+
+def _already_succeeded(task: Task, task_id: str) -> bool:
+    """Whether a run of this redelivered message stored its success (its ack was lost)."""
+    if task.ignore_result:
+        return False
+    try:
+        return task.backend.get_task_meta(task_id, cache=False).get("status") == "SUCCESS"
+    except Exception:  # no result backend, or it is away: run it (at least once)
+        return False
 
 
 class PoisonMessage(Exception):

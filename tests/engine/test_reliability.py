@@ -14,7 +14,15 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from reliability_process import CONFIG, journal, letters, wait_for, wait_for_letter, worker
+from reliability_process import (
+    CONFIG,
+    RestartableRedis,
+    journal,
+    letters,
+    wait_for,
+    wait_for_letter,
+    worker,
+)
 
 from engine.config import load
 from engine.runtime.celery_app import build_app
@@ -125,3 +133,29 @@ def test_failures_for_good_are_dead_letters(app, redis_url, tmp_path):
     assert "raise ValueError(reason)" in found[failed.id].traceback
     assert (found[flaky.id].reason, found[flaky.id].attempts) == ("retries exhausted", 3)
     assert found[slow.id].reason == "time limit"
+
+
+def test_a_broker_restart_loses_no_task_and_reports_no_false_failure(tmp_path):
+    """Redis (AOF) stops for 6 s while a task runs and five wait: each completes once, and the
+    one whose result could not be stored during the outage is SUCCESS, not FAILURE."""
+    from celery.result import AsyncResult
+
+    server = RestartableRedis(tmp_path)
+    server.start()
+    try:
+        app = build_app(load(CONFIG, env={"POLI_BROKER_URL": server.url}).platform)
+        book = tmp_path / "journal"
+        with worker(app, server.url, tmp_path / "w.log"):
+            ids = [app.send_task("default.work", args=[str(book), 1.5]).id for _ in range(6)]
+            wait_for(book, "start", 1, 20)
+            time.sleep(0.5)
+            server.stop()
+            time.sleep(6)
+            server.start()
+            wait_for(book, "done", 6, 90)
+            states = {i: AsyncResult(i, app=app).state for i in ids}
+        assert set(states.values()) == {"SUCCESS"}, states
+        assert Counter(row[1] for row in journal(book) if row[0] == "done") == dict.fromkeys(ids, 1)
+        assert letters(app) == {}
+    finally:
+        server.stop()
