@@ -32,3 +32,13 @@ def format_duration(seconds: float) -> str:
         f"{secs}s" if secs else "",
     ]
     return "".join(parts) or "0s"
+
+
+_SIZE_UNITS = {"K": 1, "M": 1024, "G": 1024 * 1024}
+
+
+def parse_size(value: str | None) -> int | None:
+    """KiB of a size like 512M or 2G (the schema checked the form); None stays None."""
+    if value is None:
+        return None
+    return int(value[:-1]) * _SIZE_UNITS[value[-1]]

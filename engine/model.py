@@ -54,7 +54,17 @@ class WorkerGroup:
     replicas: int = 1
     max_tasks_per_child: int | None = None
     max_memory_per_child: int | None = None  # KiB, as Celery takes it
+    memory_limit: int | None = None  # KiB, for the whole worker (main process + pool)
     loglevel: str = "info"
+
+    @property
+    def child_memory_limit(self) -> int | None:
+        """KiB a pool process may hold before it is replaced: max_memory_per_child, else an
+        equal share of memory_limit with the main process, so a child is recycled before
+        the kernel's limit kills it."""
+        if self.max_memory_per_child is not None or self.memory_limit is None:
+            return self.max_memory_per_child
+        return self.memory_limit // (self.concurrency + 1)
 
 
 @dataclass(frozen=True)

@@ -95,8 +95,8 @@ def worker_args(group: WorkerGroup, node: str) -> list[str]:
     args += ["--prefetch-multiplier", str(group.prefetch_multiplier)]
     if group.max_tasks_per_child is not None:
         args += ["--max-tasks-per-child", str(group.max_tasks_per_child)]
-    if group.max_memory_per_child is not None:
-        args += ["--max-memory-per-child", str(group.max_memory_per_child)]
+    if group.child_memory_limit is not None:
+        args += ["--max-memory-per-child", str(group.child_memory_limit)]
     return [*args, "--loglevel", group.loglevel]
 
 

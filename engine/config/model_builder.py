@@ -9,7 +9,7 @@ from engine.config import cron
 from engine.config.loader import Document
 from engine.config.options import effective_task_options, route_queue
 from engine.config.schema import defaults
-from engine.durations import parse_duration
+from engine.durations import parse_duration, parse_size
 from engine.model import (
     Broker,
     Deploy,
@@ -69,6 +69,7 @@ def _broker(spec: dict[str, Any]) -> Broker:
 
 def _worker(name: str, spec: dict[str, Any]) -> WorkerGroup:
     values = {**defaults("queues", "properties", "workers", "additionalProperties"), **spec}
+    values["memory_limit"] = parse_size(values["memory_limit"])
     return WorkerGroup(name=name, **{**values, "queues": tuple(values["queues"])})
 
 
