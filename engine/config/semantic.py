@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from engine.config import cron
 from engine.config.loader import Document, error
 from engine.config.options import DEFAULT_QUEUE, effective_task_options, route_queue
+from engine.config.reliability_checks import check_reliability
 from engine.diagnostics import WARNING, Diagnostic
 from engine.durations import parse_duration
 from engine.imports import ImportProblem, import_handler, resolve_exception
@@ -275,4 +276,4 @@ class Checker:
 
 
 def check(docs: dict[str, Document]) -> list[Diagnostic]:
-    return Checker(docs).run()
+    return Checker(docs).run() + check_reliability(docs["queues"])
