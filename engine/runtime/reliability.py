@@ -28,6 +28,7 @@ from celery.exceptions import Ignore
 from celery.worker import state
 
 from engine.runtime.deadletter import DeadLetter, DeadLetterStore
+from engine.secrets import mask_secrets
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -252,10 +253,33 @@ def refresh(client: Any, index_key: str, tags: list[str]) -> int:
     return int(client.zadd(index_key, {tag: now for tag in tags}, xx=True, ch=True))
 
 
+class MaskSecrets(logging.Filter):
+    """Masks URL credentials in every record a worker or beat logs (message and traceback)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_secrets(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_secrets(record.exc_text)
+        return True
+
+
+def _mask_log_handlers(logger: logging.Logger, **_: Any) -> None:
+    for handler in logger.handlers:
+        if not any(isinstance(f, MaskSecrets) for f in handler.filters):
+            handler.addFilter(MaskSecrets())
+
+
 def install(app: Celery) -> None:
-    """Wire the consumer step and the failure signal into `app` (built by build_app)."""
+    """Wire the consumer step, the failure signal and log masking into `app` (build_app)."""
     app.steps["consumer"].add(HeldMessages)
     signals.task_failure.connect(_on_failure, weak=False, dispatch_uid="poli-dead-letters")
+    for signal in (signals.after_setup_logger, signals.after_setup_task_logger):
+        signal.connect(_mask_log_handlers, weak=False, dispatch_uid=f"poli-mask-{signal.name}")
 
 
 def describe(policy: Reliability) -> str:
