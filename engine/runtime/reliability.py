@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from celery import Task, bootsteps, signals
+from celery import Task, signals
 from celery.exceptions import Ignore
-from celery.worker import state
 
 from engine.runtime.deadletter import DeadLetter, DeadLetterStore
 from engine.secrets import mask_secrets
@@ -33,7 +31,7 @@ from engine.secrets import mask_secrets
 if TYPE_CHECKING:
     from celery import Celery
 
-    from engine.model import Platform, Reliability
+    from engine.model import Platform
 
 logger = logging.getLogger("poli.reliability")
 DELIVERIES = "poli:deliveries:"  # + task id: deliveries counted since the first redelivery
@@ -195,64 +193,6 @@ class _Request:
         self.id = task_id
 
 
-class HeldMessages(bootsteps.StartStopStep):
-    """Re-scores, every `refresh_interval`, the unacked messages this worker holds (running,
-    reserved, waiting for their ETA), so the short visibility timeout never expires on them."""
-
-    requires = ("celery.worker.consumer.tasks:Tasks",)
-
-    def __init__(self, parent: Any, **kwargs: Any) -> None:
-        self.thread: threading.Thread | None = None
-        self.stopping = threading.Event()
-
-    def start(self, parent: Any) -> None:
-        app = parent.app
-        if not hasattr(app, "poli_platform") or not uses_redis(app):
-            return
-        interval = app.poli_platform.reliability.refresh_interval
-        self.stopping.clear()
-        self.thread = threading.Thread(
-            target=self._run, args=(app, interval), name="poli-held-messages", daemon=True
-        )
-        self.thread.start()
-
-    def stop(self, parent: Any) -> None:
-        self.stopping.set()
-        if self.thread is not None:
-            self.thread.join(5)
-            self.thread = None
-
-    shutdown = stop
-
-    def _run(self, app: Celery, interval: float) -> None:
-        with app.connection_for_write() as connection:
-            channel = connection.default_channel
-            while not self.stopping.wait(interval):
-                try:
-                    refresh(channel.client, channel.unacked_index_key, held_tags())
-                except Exception:  # the broker is away; the consumer reconnects on its own
-                    logger.warning("could not refresh held messages", exc_info=True)
-
-
-def held_tags() -> list[str]:
-    """Delivery tags of every request this worker process holds."""
-    for _ in range(10):  # the sets are changed by the consumer's thread as we read them
-        try:
-            held = (*state.active_requests, *state.reserved_requests, *state.scheduled_requests)
-            return sorted({r.message.delivery_tag for r in held if r.message is not None})
-        except RuntimeError:
-            continue
-    return []
-
-
-def refresh(client: Any, index_key: str, tags: list[str]) -> int:
-    """Mark `tags` as delivered now (only those still unacked: XX adds nothing)."""
-    if not tags:
-        return 0
-    now = time.time()
-    return int(client.zadd(index_key, {tag: now for tag in tags}, xx=True, ch=True))
-
-
 class MaskSecrets(logging.Filter):
     """Masks URL credentials in every record a worker or beat logs (message and traceback)."""
 
@@ -276,14 +216,9 @@ def _mask_log_handlers(logger: logging.Logger, **_: Any) -> None:
 
 def install(app: Celery) -> None:
     """Wire the consumer step, the failure signal and log masking into `app` (build_app)."""
-    app.steps["consumer"].add(HeldMessages)
+    from engine.runtime.held_messages import HeldMessages
+
+    app.steps["worker"].add(HeldMessages)
     signals.task_failure.connect(_on_failure, weak=False, dispatch_uid="poli-dead-letters")
     for signal in (signals.after_setup_logger, signals.after_setup_task_logger):
         signal.connect(_mask_log_handlers, weak=False, dispatch_uid=f"poli-mask-{signal.name}")
-
-
-def describe(policy: Reliability) -> str:
-    return (
-        f"visibility timeout {policy.visibility_timeout}s, swept every {policy.sweep_interval}s,"
-        f" held messages refreshed every {policy.refresh_interval:g}s"
-    )
