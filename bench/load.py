@@ -98,20 +98,8 @@ def run(total: int, timeout: float, work: Path) -> dict[str, object]:
             time.sleep(3)  # a late duplicate would land now
         succeeded, dead, done = counts(client)
         dead_ids = {i.decode() for i in client.zrange("poli:dead:index", 0, -1)}
-        missing = set(kinds) - set(done) - dead_ids
-        if missing:
-            print(
-                "missing",
-                missing,
-                "unacked",
-                client.hlen("unacked"),
-                {q: client.llen(q) for q in QUEUES},
-                client.hkeys("unacked")[:5],
-                client.zrange("unacked_index", 0, -1, withscores=True)[:5],
-                time.time(),
-            )
-            for i in missing:
-                print(i, [k for k, v in client.hgetall("unacked").items() if i.encode() in v])
+        missing = sorted(set(kinds) - set(done) - dead_ids)
+        figures["unaccounted task ids"] = ", ".join(missing[:5]) or "none"
     finally:
         server.stop()
     figures.update(

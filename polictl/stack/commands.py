@@ -182,7 +182,7 @@ def status(obj: Any) -> None:
 @click.pass_obj
 def ping(obj: Any, timeout: float) -> None:
     """Send system.ping through every queue; fail naming each queue that does not answer."""
-    from polictl.stack.broker import celery_app, require_broker
+    from polictl.stack.broker import broker_errors, celery_app, require_broker
     from polictl.stack.probe import ping as probe
     from polictl.stack.tables import print_ping
 
@@ -190,7 +190,8 @@ def ping(obj: Any, timeout: float) -> None:
     app = celery_app(platform)
     require_broker(app)
     _need_results(app, "ping")
-    results = probe(app, platform, timeout)
+    with broker_errors(app):
+        results = probe(app, platform, timeout)
     print_ping(results)
     raise SystemExit(0 if all(r.ok for r in results) else 1)
 

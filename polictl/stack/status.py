@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from engine.model import Platform
 from polictl.stack import broker
 from polictl.stack.layout import Layout
 from polictl.stack.supervisor import Program, Supervisor
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
     )
 
 
-def dead_letter_counts(app) -> tuple[tuple[str, int], ...]:
+def dead_letter_counts(app: Celery) -> tuple[tuple[str, int], ...]:
     from engine.runtime.reliability import dead_letters, uses_redis
 
     return tuple(sorted(dead_letters(app).counts().items())) if uses_redis(app) else ()
