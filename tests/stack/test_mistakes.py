@@ -99,7 +99,9 @@ def test_embedded_broker_falls_back_to_loopback_when_socket_path_is_too_long(
 
 def test_logs_of_a_group_with_replicas_names_each_replicas_file(stack: Stack) -> None:
     queues = stack.config_dir / "queues.yaml"
-    queues.write_text(queues.read_text().replace("concurrency: 1", "concurrency: 1, replicas: 2", 1))
+    queues.write_text(
+        queues.read_text().replace("concurrency: 1", "concurrency: 1, replicas: 2", 1)
+    )
     result = stack.polictl("logs", "default")
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
