@@ -292,3 +292,22 @@ def test_group_names_that_meet_on_kubernetes_are_refused() -> None:
     platform = dataclasses.replace(platform, workers=(*platform.workers, twin))
     with pytest.raises(UserError, match="'reports_solo' and 'reports-solo' are both"):
         render_kubernetes(platform)
+
+
+def test_an_overlay_rendered_with_e_is_in_the_config_map_and_the_pods_load_it(tmp_path) -> None:
+    config = shutil.copytree(CONFIGS / "cluster", tmp_path / "config")
+    (config / "queues.prod.yaml").write_text("kubernetes: {namespace: prod}\n")
+    command = ["-C", str(config), "-e", "prod", "render", "kubernetes", "-o", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, command, env={"POLI_BROKER_URL": EXTERNAL_BROKER})
+    assert result.exit_code == 0, result.output
+    configmap = yaml.safe_load((tmp_path / "out" / "configmap.yaml").read_text())
+    assert sorted(configmap["data"]) == [
+        "queues.prod.yaml",
+        "queues.yaml",
+        "schedules.yaml",
+        "tasks.yaml",
+    ]
+    assert configmap["metadata"]["namespace"] == "prod"
+    beat = yaml.safe_load((tmp_path / "out" / "beat.yaml").read_text())
+    env = beat["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "POLI_ENVIRONMENT", "value": "prod"} in env
