@@ -311,3 +311,9 @@ def test_an_overlay_rendered_with_e_is_in_the_config_map_and_the_pods_load_it(tm
     beat = yaml.safe_load((tmp_path / "out" / "beat.yaml").read_text())
     env = beat["spec"]["template"]["spec"]["containers"][0]["env"]
     assert {"name": "POLI_ENVIRONMENT", "value": "prod"} in env
+
+
+def test_a_broker_url_without_a_usable_port_is_refused() -> None:
+    platform = load_case("cluster", broker_url="redis://:pw@broker:port/0")
+    with pytest.raises(UserError, match=r"no usable host, port and database for KEDA \(redis"):
+        render_kubernetes(platform)
