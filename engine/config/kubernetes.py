@@ -55,8 +55,8 @@ def _resources(spec: dict[str, Any] | None) -> Resources:
 def check_kubernetes(doc: Document) -> list[Diagnostic]:
     """queues.yaml's `kubernetes:` against its worker groups; defensive about types
     (this runs even when the schema found problems)."""
-    spec = _mapping(doc.data.get("kubernetes"))
-    groups = _mapping(doc.data.get("workers"))
+    data = _mapping(doc.data)
+    spec, groups = _mapping(data.get("kubernetes")), _mapping(data.get("workers"))
     out = []
     for name in _mapping(spec.get("workers")):
         if name not in groups:
@@ -74,7 +74,9 @@ def check_kubernetes(doc: Document) -> list[Diagnostic]:
     return out
 
 
-def _bounds(doc: Document, spec: dict[str, Any], name: str, group: dict[str, Any]) -> list:
+def _bounds(
+    doc: Document, spec: dict[str, Any], name: str, group: dict[str, Any]
+) -> list[Diagnostic]:
     """`max_replicas` below the group's effective `min_replicas`, reported where it is set."""
     common = _mapping(spec.get("autoscaling"))
     own = _mapping(_mapping(_mapping(spec.get("workers")).get(name)).get("autoscaling"))
