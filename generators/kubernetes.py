@@ -1,7 +1,7 @@
 """Kubernetes: a Deployment per worker group, beat (one pod, `Recreate`), Flower with a
 Service, a ConfigMap holding the YAML files, and the KEDA objects (generators/keda.py).
 
-Manifests are built as dicts and written with `yaml.safe_dump`, not with templates:
+Manifests are built as dicts and written by PyYAML's safe dumper, not from templates:
 Kubernetes objects are deep, nested data, and the dumper quotes every value (commands,
 paths, the YAML files' text) correctly by construction, so nothing in the config can
 break the YAML or add a field. The tests validate the same objects that are written."""
