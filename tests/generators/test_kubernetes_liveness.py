@@ -84,6 +84,7 @@ def test_a_real_worker_keeps_the_file_fresh_until_it_is_stuck(redis_url, tmp_pat
             pid = int(pidfile.read_text())
             os.kill(pid, signal.SIGSTOP)
             try:
+                time.sleep(0.5)  # kill() may return before the process has stopped
                 make_old(path)
                 time.sleep(HEARTBEAT_SECONDS + 2)  # a live worker would have touched it
                 assert probe(path) != 0  # stuck: nothing touched it
