@@ -148,6 +148,7 @@ class Platform:
     timezone: str = "UTC"
     deploy: Deploy = field(default_factory=Deploy)
     environment: str | None = None
+    eager: bool = False  # tasks.yaml `eager`: Celery's task_always_eager (development only)
 
     def task(self, name: str) -> Task:
         return next(t for t in self.tasks if t.name == name)

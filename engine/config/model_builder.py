@@ -45,6 +45,7 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
         timezone=timezone,
         deploy=_deploy(q.get("deploy") or {}),
         environment=environment,
+        eager={**defaults("tasks"), **t}["eager"],
     )
 
 
