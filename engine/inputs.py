@@ -59,29 +59,29 @@ class InputContract:
 
     def misfits(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[Misfit]:
         """Why these arguments do not fit; an empty list when they do."""
-        from pydantic import ValidationError
-
         unknown = self._unknown_keywords(kwargs)
-        if unknown:
-            return [
-                Misfit(("kwargs", k), f"got an unexpected keyword argument {k!r}", on_key=True)
-                for k in unknown
-            ]
+        misfits = [
+            Misfit(("kwargs", k), f"got an unexpected keyword argument {k!r}", on_key=True)
+            for k in unknown
+        ]
+        kwargs = {k: v for k, v in kwargs.items() if k not in unknown}
         try:
             bound = self.signature.bind(*args, **kwargs)
         except TypeError as exc:
-            return [Misfit((), str(exc))]
+            return [*misfits, Misfit((), str(exc))]
         values = dict(bound.arguments)
         if not values:
-            return []  # nothing to type-check (and no need to import pydantic)
+            return misfits  # nothing to type-check (and no need to import pydantic)
         for name, param in self.signature.parameters.items():
             if param.kind is param.VAR_POSITIONAL and name in values:
                 values[name] = list(values[name])  # strict mode takes a list, not a tuple
+        from pydantic import ValidationError
+
         try:
             self.adapter.validate_python(values)
         except ValidationError as exc:
-            return [self._misfit(error, bound, kwargs) for error in exc.errors()]
-        return []
+            misfits += [self._misfit(error, bound, kwargs) for error in exc.errors()]
+        return misfits
 
     def _unknown_keywords(self, kwargs: Mapping[str, Any]) -> list[str]:
         params = self.signature.parameters
@@ -108,18 +108,20 @@ class InputContract:
         label = ".".join(str(p) for p in (name, *inner))
         return Misfit((*where, *inner), f"{label}: {message}, got {_short(error['input'])}")
 
+    def explain(self, task: str, misfits: list[Misfit]) -> str:
+        problems = "; ".join(m.message for m in misfits)
+        return f"{task}: arguments do not fit {self.describe()}: {problems}"
+
     def check(self, task: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
         """Raise InvalidTaskInput naming the task, the signature and every misfit."""
-        problems = self.misfits(args, kwargs)
-        if problems:
-            raise InvalidTaskInput(
-                f"{task}: arguments do not fit {self.describe()}: "
-                + "; ".join(m.message for m in problems)
-            )
+        misfits = self.misfits(args, kwargs)
+        if misfits:
+            raise InvalidTaskInput(self.explain(task, misfits))
 
     def json_schema(self, title: str) -> dict[str, Any]:
         """What a caller may send, as keyword arguments (positional ones bind in order)."""
         schema = self.adapter.json_schema(schema_generator=_lenient_schema_class())
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
         schema["title"] = title
         properties = schema.get("properties", {})
         for name, param in self.signature.parameters.items():

@@ -33,6 +33,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("polictl.stack.commands:logs", "Show (or follow) a program's log."),
     "purge": ("polictl.stack.commands:purge", "Empty a queue."),
     "run": ("polictl.stack.commands:run", "Send a declared task through its route."),
+    "tasks": ("polictl.tasks:tasks", "Tasks: queue, limits, retry policy, input schema."),
 }
 
 

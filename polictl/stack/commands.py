@@ -248,35 +248,37 @@ def purge(obj: Any, queue: str, yes: bool) -> None:
     click.echo(f"purged {removed} message(s) from {queue}")
 
 
-def _json(option: str, text: str, kind: type) -> Any:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"{option} is not valid JSON: {exc}", hint=f"e.g. {option} '[1, 2]'"
-        ) from None
-    if not isinstance(value, kind):
-        raise UserError(f"{option} must be a JSON {'array' if kind is list else 'object'}")
-    return value
-
-
 @click.command()
 @click.argument("task_name")
 @click.option("--args", "args_json", default="[]", help="Positional arguments, a JSON array.")
 @click.option("--kwargs", "kwargs_json", default="{}", help="Keyword arguments, a JSON object.")
 @click.option("--wait", is_flag=True, help="Wait for the result and print it.")
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds --wait waits.")
+@click.option("--local", is_flag=True, help="Run it in this process (eager), no broker.")
 @click.pass_obj
 def run(
-    obj: Any, task_name: str, args_json: str, kwargs_json: str, wait: bool, timeout: float
+    obj: Any,
+    task_name: str,
+    args_json: str,
+    kwargs_json: str,
+    wait: bool,
+    timeout: float,
+    local: bool,
 ) -> None:
-    """Send TASK_NAME through its route; with --wait, print its result."""
+    """Send TASK_NAME through its route; with --wait, print its result. Arguments that do not
+    fit the handler's signature and type hints are refused before anything is sent."""
     from polictl.stack.broker import celery_app
     from polictl.stack.probe import declared_task, send
+    from polictl.task_inputs import check_arguments, parse_arguments
 
     platform = obj.platform()
     task = declared_task(platform, task_name)
-    args, kwargs = _json("--args", args_json, list), _json("--kwargs", kwargs_json, dict)
+    args, kwargs = parse_arguments(args_json, kwargs_json)
+    check_arguments(task, args, kwargs)
+    if local:
+        from polictl.local_run import run_local
+
+        return run_local(platform, task, args, kwargs)
     app = celery_app(platform)
     if wait:
         _need_results(app, "run --wait")
