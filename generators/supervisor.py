@@ -36,13 +36,17 @@ class Program:
     grouped: bool = True  # a member of [group:poli]
 
 
-def render_supervisor(platform: Platform, redis_server: str = REDIS_SERVER) -> dict[str, str]:
-    """`{"poli.conf": text}`: include it from a supervisord.conf (`[include] files=`)."""
+def render_supervisor(
+    platform: Platform, redis_server: str = REDIS_SERVER, beat: bool = True
+) -> dict[str, str]:
+    """`{"poli.conf": text}`: include it from a supervisord.conf (`[include] files=`).
+    `beat=False` leaves beat out (`polictl up GROUP` runs only what it names)."""
     deploy = platform.deploy
     check_deploy(deploy)
     programs = [_redis(platform, redis_server)] if platform.broker.embedded else []
     programs += [_worker(platform, group) for group in platform.workers]
-    programs.append(_program(platform, "beat", beat_args(deploy.state_dir), "celery_beat.log"))
+    if beat:
+        programs.append(_program(platform, "beat", beat_args(deploy.state_dir), "celery_beat.log"))
     if deploy.flower.enabled:
         args = flower_args(deploy.flower.address, deploy.flower.port)
         programs.append(_program(platform, "flower", args, "celery_flower.log"))

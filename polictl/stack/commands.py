@@ -1,4 +1,4 @@
-"""polictl commands for the local stack: up, down, restart, status, ping, logs, purge, run.
+"""polictl commands for the local stack: up, down, restart, status, ping, logs, run.
 
 Each command parses its options and hands off to the small modules beside it.
 """
@@ -29,36 +29,36 @@ def _unknown(kind: str, name: str, known: list[str]) -> UserError:
 
 
 @click.command()
-@click.argument("groups", nargs=-1)
+@click.argument("names", nargs=-1)
 @click.option("--flower", is_flag=True, help="Also run Flower, the web monitor.")
 @click.option("-d", "--detach", is_flag=True, help="Run in the background; `polictl down` stops.")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds --detach waits.")
 @click.pass_obj
-def up(obj: Any, groups: tuple[str, ...], flower: bool, detach: bool, timeout: float) -> None:
-    """Run the stack (all worker groups, or GROUP...; beat; the embedded broker) under supervisord.
+def up(obj: Any, names: tuple[str, ...], flower: bool, detach: bool, timeout: float) -> None:
+    """Run the stack under supervisord: every worker group and beat, or only NAME... (worker
+    groups, `beat`, `flower`); the embedded broker always.
 
     In the foreground by default: Ctrl-C stops it, letting running tasks finish.
     """
+    from polictl.stack.choice import choose
+
     platform = obj.platform()
-    known = [w.name for w in platform.workers]
-    for name in groups:
-        if name not in known:
-            raise _unknown("worker group", name, known)
+    chosen = choose(platform, names, flower)
     layout = Layout.of(obj.config_dir)
     if sup.Supervisor(layout).alive():
         raise UserError("the stack is already running", hint="polictl status, or polictl down")
-    local = sup.local_platform(platform, layout, groups, flower)
-    sup.write_config(local, layout)
-    _where_to_look(local, layout, detach)
+    local = sup.local_platform(platform, layout, chosen.groups, chosen.flower)
+    sup.write_config(local, layout, beat=chosen.beat)
+    _where_to_look(local, layout, detach, chosen.describe())
     if not detach:
         sup.exec_foreground(layout)
     sup.start_detached(layout)
     _wait_running(layout, timeout)
 
 
-def _where_to_look(platform: Platform, layout: Layout, detach: bool) -> None:
+def _where_to_look(platform: Platform, layout: Layout, detach: bool, running: str) -> None:
     broker = "embedded Redis in " + str(layout.data / "redis")
-    click.echo(f"poli: {len(platform.workers)} worker group(s), beat; broker: ", nl=False)
+    click.echo(f"poli: {running}; broker: ", nl=False)
     click.echo(broker if platform.broker.embedded else "the configured URL")
     click.echo(f"  logs:    {layout.logs}  (polictl logs NAME -f)")
     if platform.deploy.flower.enabled:
@@ -228,24 +228,6 @@ def logs(obj: Any, name: str, follow: bool, lines: int) -> None:
     if not files[name].exists():
         raise UserError(f"no log yet at {files[name]}", hint="is it running? polictl status")
     show(files[name], lines, follow)
-
-
-@click.command()
-@click.argument("queue")
-@click.option("-y", "--yes", is_flag=True, help="Do not ask first.")
-@click.pass_obj
-def purge(obj: Any, queue: str, yes: bool) -> None:
-    """Delete every message waiting in QUEUE (tasks already running are not affected)."""
-    from polictl.stack import broker
-
-    platform = obj.platform()
-    known = [q.name for q in platform.queues]
-    if queue not in known:
-        raise _unknown("queue", queue, known)
-    if not yes:
-        click.confirm(f"Delete every message waiting in {queue!r}?", abort=True)
-    removed = broker.purge(broker.celery_app(platform), queue)
-    click.echo(f"purged {removed} message(s) from {queue}")
 
 
 @click.command()

@@ -33,7 +33,7 @@ REDIS_PRIORITY = 1
 
 
 def local_platform(
-    platform: Platform, layout: Layout, groups: tuple[str, ...] = (), flower: bool = True
+    platform: Platform, layout: Layout, groups: tuple[str, ...] | None = None, flower: bool = True
 ) -> Platform:
     """The platform as the local stack runs it: this user, this venv, paths under the data dir."""
     deploy = dataclasses.replace(
@@ -47,7 +47,7 @@ def local_platform(
         environment_file=str(layout.environment_file),
         flower=dataclasses.replace(platform.deploy.flower, enabled=flower),
     )
-    workers = tuple(w for w in platform.workers if not groups or w.name in groups)
+    workers = tuple(w for w in platform.workers if groups is None or w.name in groups)
     return dataclasses.replace(platform, deploy=deploy, workers=workers)
 
 
@@ -124,7 +124,7 @@ def programs_platform(platform: Platform, layout: Layout) -> Platform:
     return dataclasses.replace(platform, broker=dataclasses.replace(platform.broker, url=url))
 
 
-def write_config(platform: Platform, layout: Layout) -> Path:
+def write_config(platform: Platform, layout: Layout, beat: bool = True) -> Path:
     """Render the programs for `platform` (already local) and write supervisord.conf."""
     from generators.supervisor import render_supervisor
 
@@ -135,7 +135,7 @@ def write_config(platform: Platform, layout: Layout) -> Path:
     redis = redis_section(layout) if platform.broker.embedded else ""  # records its port first
     for old in layout.programs_dir.glob("*.conf"):
         old.unlink()
-    programs = render_supervisor(programs_platform(platform, layout))
+    programs = render_supervisor(programs_platform(platform, layout), beat=beat)
     written = atomic.write_tree(layout.programs_dir, programs)
     atomic.write_text(layout.supervisord_conf, supervisord_conf(layout, written, redis), mode=0o600)
     return layout.supervisord_conf
