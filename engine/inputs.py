@@ -95,6 +95,7 @@ class InputContract:
 
     def _misfit(self, error: dict[str, Any], bound: Any, kwargs: Mapping[str, Any]) -> Misfit:
         name, *inner = error["loc"]
+        label = ".".join(str(p) for p in error["loc"])
         param = self.signature.parameters[name]
         if param.kind is param.VAR_POSITIONAL:
             where: Where = ("args", len(bound.args) - len(bound.arguments[name]) + inner.pop(0))
@@ -105,7 +106,6 @@ class InputContract:
         else:
             where = ("args", list(self.signature.parameters).index(name))
         message = error["msg"][0].lower() + error["msg"][1:]
-        label = ".".join(str(p) for p in (name, *inner))
         return Misfit((*where, *inner), f"{label}: {message}, got {_short(error['input'])}")
 
     def explain(self, task: str, misfits: list[Misfit]) -> str:

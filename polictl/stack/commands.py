@@ -253,9 +253,9 @@ def run(
     from polictl.stack.probe import declared_task, send
     from polictl.task_inputs import check_arguments, parse_arguments
 
+    args, kwargs = parse_arguments(args_json, kwargs_json)
     platform = obj.platform()
     task = declared_task(platform, task_name)
-    args, kwargs = parse_arguments(args_json, kwargs_json)
     check_arguments(task, args, kwargs)
     if local:
         from polictl.local_run import run_local
