@@ -40,7 +40,11 @@ def test_the_issue_examples_do_not_fit_and_say_why() -> None:
         ([], {"kind": "records"}, []),
         (["records", "json", 3], {}, []),
         ([], {"kind": 3}, ["kind: input should be a valid string, got 3"]),
-        ([], {"kind": "x", "report_id": "3"}, ["report_id: input should be a valid integer, got '3'"]),
+        (
+            [],
+            {"kind": "x", "report_id": "3"},
+            ["report_id: input should be a valid integer, got '3'"],
+        ),
         (["x", "csv", True], {}, ["report_id: input should be a valid integer, got True"]),
         (["x"], {"kind": "y"}, ["multiple values for argument 'kind'"]),
         (["x", "csv", None, None, None, 6], {}, ["too many positional arguments"]),

@@ -63,7 +63,9 @@ def test_sends_from_python_are_checked_before_publishing(app, redis_url: str) ->
 def test_a_worker_fails_inputs_that_do_not_fit_at_once(app, config, redis_url, tmp_path) -> None:
     marker = tmp_path / "marker"
     # An older client (plain Celery, no checks) sends what the handler cannot take.
-    sent = Celery.send_task(app, "system.counted", kwargs={"marker": str(marker), "fail_times": "2"})
+    sent = Celery.send_task(
+        app, "system.counted", kwargs={"marker": str(marker), "fail_times": "2"}
+    )
     with celery_worker(app, config, redis_url, ["system"], tmp_path / "worker.log"):
         sent.get(timeout=30, propagate=False)
     assert sent.state == "FAILURE"
