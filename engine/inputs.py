@@ -48,6 +48,12 @@ class InputContract:
             raise ImportProblem(f"the type hints of {spec!r} do not resolve: {exc}") from None
         self.signature = signature.replace(return_annotation=inspect.Signature.empty)
         self._hints = hints
+        params = self.signature.parameters.values()
+        self._any_keyword = any(p.kind is p.VAR_KEYWORD for p in params)
+        self._keywords = {
+            p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        }
+        self._varargs = next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None)
 
     def describe(self) -> str:
         """`handlers.reports:export_report(kind: str, format: str = 'csv', ...)`."""
@@ -72,9 +78,8 @@ class InputContract:
         values = dict(bound.arguments)
         if not values:
             return misfits  # nothing to type-check (and no need to import pydantic)
-        for name, param in self.signature.parameters.items():
-            if param.kind is param.VAR_POSITIONAL and name in values:
-                values[name] = list(values[name])  # strict mode takes a list, not a tuple
+        if self._varargs in values:
+            values[self._varargs] = list(values[self._varargs])  # strict: a list, not a tuple
         from pydantic import ValidationError
 
         try:
@@ -84,14 +89,9 @@ class InputContract:
         return misfits
 
     def _unknown_keywords(self, kwargs: Mapping[str, Any]) -> list[str]:
-        params = self.signature.parameters
-        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        if self._any_keyword:
             return []
-        return [
-            key
-            for key in kwargs
-            if key not in params or params[key].kind in (params[key].POSITIONAL_ONLY, *_VARIADIC)
-        ]
+        return [key for key in kwargs if key not in self._keywords]
 
     def _misfit(self, error: dict[str, Any], bound: Any, kwargs: Mapping[str, Any]) -> Misfit:
         name, *inner = error["loc"]

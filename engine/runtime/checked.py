@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery, Task, signals
 from kombu.utils.json import dumps, loads
 
+from engine.imports import ImportProblem
 from engine.inputs import InputContract, contract_for
 from engine.runtime.local import note_retry, time_limits, wait_for_retry
 
@@ -30,11 +31,28 @@ def check_inputs(app: Celery, name: str, args: Sequence[Any] | None, kwargs: Any
     contract = _contract(app, name)
     if contract is None:
         return
-    try:
-        args, kwargs = loads(dumps([list(args or ()), dict(kwargs or {})]))
-    except (TypeError, ValueError):
-        return  # not JSON: Celery's serializer refuses it with its own message
+    args, kwargs = list(args or ()), dict(kwargs or {})
+    if not (_plain(args) and _plain(kwargs)):
+        try:  # as the worker will receive them: a tuple arrives as a list, a date as a date
+            args, kwargs = loads(dumps([args, kwargs]))
+        except (TypeError, ValueError):
+            return  # not JSON: Celery's serializer refuses it with its own message
     contract.check(name, args, kwargs)
+
+
+def _plain(value: Any) -> bool:
+    """JSON's own types, which the round trip would give back unchanged."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is list:
+        return all(_plain(item) for item in value)
+    if kind is dict:
+        return all(type(key) is str and _plain(item) for key, item in value.items())
+    return False
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class CheckedTask(Task):
@@ -71,3 +89,14 @@ class PoliCelery(Celery):
     ) -> Any:
         check_inputs(self, name, args, kwargs)
         return super().send_task(name, args, kwargs, **options)
+
+
+@signals.worker_init.connect(weak=False)
+def _build_checks_before_forking(sender: Any = None, **_: Any) -> None:
+    """Build every task's checks in the worker's main process, so pool processes inherit
+    them instead of each paying for pydantic on its first task."""
+    for spec in set(getattr(getattr(sender, "app", None), "poli_handlers", {}).values()):
+        try:
+            contract_for(spec).adapter  # noqa: B018 - built and cached
+        except ImportProblem:
+            pass  # the task itself will fail with this message when it runs
