@@ -49,9 +49,20 @@ class Checker:
             self.tasks_check,
             self.schedules,
             self.queue_usage,
+            self.eager_mode,
         ):
             check()
         return self.out
+
+    def eager_mode(self) -> None:
+        """`eager: true` is for development: say so wherever it is on (README: eager mode)."""
+        if self.t.data.get("eager") is True:
+            pos = self.t.pos(("eager",))
+            message = "eager mode is on: tasks run in the process that sends them, without a broker, time limits or retry delays"
+            hint = "for development and tests only; set it in an overlay (tasks.development.yaml)"
+            self.out.append(
+                Diagnostic(pos.file, pos.line, pos.column, WARNING, "eager", message, hint)
+            )
 
     def undeclared(self, doc: Document, path: tuple, queue: Any, what: str) -> None:
         if isinstance(queue, str) and queue not in self.declared:
