@@ -29,7 +29,9 @@ def _contract(app: Celery, name: str) -> InputContract | None:
 def check_inputs(app: Celery, name: str, args: Sequence[Any] | None, kwargs: Any) -> None:
     """Raise InvalidTaskInput when `args`/`kwargs` do not fit task `name` (a declared one)."""
     contract = _contract(app, name)
-    if contract is None:
+    if contract is None or not isinstance(args or (), list | tuple):
+        return  # not a declared task, or args Celery itself refuses ("must be a list or tuple")
+    if not isinstance(kwargs or {}, Mapping):
         return
     args, kwargs = list(args or ()), dict(kwargs or {})
     if not (_plain(args) and _plain(kwargs)):
