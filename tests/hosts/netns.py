@@ -8,6 +8,7 @@ own network, interfaces and routes are never touched. Everything is removed agai
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -58,6 +59,7 @@ class Hosts:
     token: str = field(default_factory=lambda: secrets.token_hex(3))
     net: int = field(default_factory=lambda: 1 + secrets.randbelow(250))
     processes: list[subprocess.Popen] = field(default_factory=list)
+    grace: float = 60  # seconds a process may take to stop on TERM before it is killed
 
     def namespace(self, host: str) -> str:
         return f"{PREFIX}-{os.getpid()}-{self.token}-{host}"
@@ -134,25 +136,29 @@ class Hosts:
         return subprocess.run(self.command(host, args), capture_output=True, text=True,
                               env=env, timeout=timeout)  # fmt: skip
 
-    def stop(self, process: subprocess.Popen, grace: float = 60) -> None:
+    def stop(self, process: subprocess.Popen) -> None:
         """TERM to the process itself (supervisord stops its programs gracefully), then
         KILL to its whole session, so nothing it started outlives the test."""
         if process.poll() is None:
             process.terminate()
             try:
-                process.wait(grace)
+                process.wait(self.grace)
             except subprocess.TimeoutExpired:
                 pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait()
 
     def destroy(self) -> None:
         for process in reversed(self.processes):
             self.stop(process)
         for host in self.names:
+            # supervisord puts each program in its own process group: whatever is still
+            # alive in the namespace (after a failed graceful stop) is killed by its pid.
+            listed = _run("ip", "netns", "pids", self.namespace(host)).stdout.split()
+            for pid in listed:
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pid), signal.SIGKILL)
             _run("ip", "netns", "del", self.namespace(host))
 
 
