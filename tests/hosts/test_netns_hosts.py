@@ -1,6 +1,6 @@
 """Three hosts on this machine, as network namespaces (see netns.py): Redis on `hub`, and the
 supervisor bundles of host-b and host-c, rendered by `polictl render supervisor --all-hosts`
-from tests/hosts/config, under a supervisord on each. Addresses exist inside the namespaces
+from tests/generators/configs/hosts, under a supervisord on each. Addresses exist inside the namespaces
 only; the broker's password only in the environment file every bundle reads.
 
 The story: `polictl ping` from the hub shows which hosts consume each queue; a task routed to
@@ -103,7 +103,7 @@ def test_work_runs_where_it_is_placed_and_waits_for_its_host(
     password = secrets.token_hex(12)
     url = f"redis://:{password}@{hosts.address('hub')}:{PORT}/0"
     config = root / "config"
-    shutil.copytree(HERE / "config", config)
+    shutil.copytree(HERE.parent / "generators" / "configs" / "hosts", config)
     overlay = OVERLAY.format(config=config, venv=sys.prefix, root=root)
     (config / "queues.netns.yaml").write_text(overlay)
     (root / "poli.env").write_text(f"POLI_BROKER_URL={url}\n")
