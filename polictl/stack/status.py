@@ -48,7 +48,7 @@ class StatusReport:
         found += [f"{p.full_name} is {p.state}" for p in self.programs if not p.running]
         if self.broker_problem:
             found.append(f"broker unreachable: {self.broker_problem}")
-        else:
+        elif not self.supervisord:  # `polictl up` runs every group here, whatever `hosts:` says
             found += [
                 f"queue {q.name} has no consumer on host {', '.join(q.missing_hosts)}"
                 for q in self.queues

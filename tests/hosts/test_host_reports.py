@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
@@ -45,19 +46,24 @@ def test_status_shows_the_hosts_of_each_queue_and_the_missing_ones() -> None:
         QueueRow("edge", 5, (), ("edge",), (), ("host-b",)),
         QueueRow("shared", 0, ("shared-1@host-c",), ("shared",), ("host-c",), ("host-b", "host-c")),
     )
-    report = StatusReport(True, (), "redis://:**@10.0.0.5:6379/0", None, queues, ())
+    report = StatusReport(False, (), "redis://:**@10.0.0.5:6379/0", None, queues, ())
     con, out = plain()
     print_status(report, con)
-    assert lines(out)[4:8] == [
+    printed = lines(out)
+    start = printed.index("Queues")
+    assert printed[start : start + 4] == [
         "Queues",
         "QUEUE   WAITING  CONSUMERS        WORKER GROUPS  HOSTS",
         "edge    5        none             edge           none (missing: host-b)",
         "shared  0        shared-1@host-c  shared         host-c (missing: host-b)",
     ]
     assert report.problems == [
+        "the stack is not running (polictl up)",
         "queue edge has no consumer on host host-b",
         "queue shared has no consumer on host host-b",
     ]
+    local = dataclasses.replace(report, supervisord=True)  # `polictl up`: all groups here
+    assert local.problems == []
 
 
 def test_ping_by_host_says_who_consumes_and_who_answered() -> None:
