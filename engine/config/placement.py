@@ -147,6 +147,13 @@ class PlacementChecker:
         """A worker group on no host is an error when tasks routed to its queues strand."""
         consumed = {queue for group in placed for queue in self.group_queues(group)}
         for group in self.groups:
+            if group in placed and "replicas" in _mapping(self.groups[group]):
+                self.warn(
+                    ("workers", group, "replicas"),
+                    "unused-replicas",
+                    f"worker group {group!r}: `replicas` does not apply once `hosts:` places"
+                    " it; each host's count does",
+                )
             if group in placed:
                 continue
             stranded = [
