@@ -7,6 +7,7 @@ visibility timeout) are computed here, once.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,7 @@ class Broker:
 class Queue:
     name: str
     description: str = ""
+    min_hosts: int = 1  # redundancy asked for in a multi-host deployment
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,8 @@ class WorkerGroup:
 
     @property
     def child_memory_limit(self) -> int | None:
-        """KiB a pool process may hold before it is replaced: max_memory_per_child, else an
-        equal share of memory_limit with the main process, so a child is recycled before
-        the kernel's limit kills it."""
+        """KiB a pool process may hold: max_memory_per_child, else an equal share of
+        memory_limit with the main process (recycled before the kernel kills it)."""
         if self.max_memory_per_child is not None or self.memory_limit is None:
             return self.max_memory_per_child
         return self.memory_limit // (self.concurrency + 1)
@@ -142,13 +143,8 @@ class Reliability:
         return max(1, self.redeliver_within - self.visibility_timeout)
 
     @property
-    def refresh_interval(self) -> float:
+    def refresh_interval(self) -> float:  # live workers re-score what they hold this often
         return self.visibility_timeout / 4
-
-    @property
-    def result_retries(self) -> int:
-        """Backend retries covering `result_retry` (full-jitter backoff, capped at 5 s)."""
-        return int(self.result_retry / 2.5) + 5
 
 
 @dataclass(frozen=True)
@@ -177,6 +173,56 @@ class Deploy:
 
 
 @dataclass(frozen=True)
+class Resources:
+    """Container resource requests and limits, e.g. `(("cpu", "250m"), ("memory", "256Mi"))`."""
+
+    requests: tuple[tuple[str, str], ...] = ()
+    limits: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    """KEDA bounds of one worker group (`kubernetes.autoscaling`, then the group's)."""
+
+    enabled: bool = True
+    min_replicas: int = 1  # resolved: declared, else the group's `replicas`
+    max_replicas: int = 10
+    list_length: int = 10  # messages waiting per replica
+
+
+@dataclass(frozen=True)
+class KubernetesGroup:
+    resources: Resources = field(default_factory=Resources)
+    autoscaling: Autoscaling = field(default_factory=Autoscaling)
+
+
+@dataclass(frozen=True)
+class Kubernetes:
+    """queues.yaml `kubernetes:`, what `polictl render kubernetes` reads besides the groups."""
+
+    image: str = "poli:latest"
+    image_pull_policy: str = "IfNotPresent"
+    namespace: str = "poli"
+    secret: str = "poli"
+    workers: tuple[tuple[str, KubernetesGroup], ...] = ()  # every worker group, in order
+    beat: Resources = field(default_factory=Resources)
+    flower: Resources = field(default_factory=Resources)
+
+    def group(self, name: str) -> KubernetesGroup:
+        return dict(self.workers).get(name) or KubernetesGroup()
+
+
+@dataclass(frozen=True)
+class Host:
+    """One machine of a multi-host deployment (queues.yaml `hosts:`) and what runs on it."""
+
+    name: str
+    workers: tuple[tuple[str, int], ...]  # (worker group, processes on this host)
+    beat: bool
+    flower: bool
+
+
+@dataclass(frozen=True)
 class Platform:
     config_dir: Path
     broker: Broker
@@ -189,6 +235,38 @@ class Platform:
     deploy: Deploy = field(default_factory=Deploy)
     environment: str | None = None
     reliability: Reliability = field(default_factory=Reliability)
+    kubernetes: Kubernetes = field(default_factory=Kubernetes)
+    eager: bool = False  # tasks.yaml `eager`: Celery's task_always_eager (development only)
+    hosts: tuple[Host, ...] = ()  # empty: everything on one host
+
+    def host(self, name: str) -> Host:
+        return next(h for h in self.hosts if h.name == name)
+
+    def on_host(self, name: str) -> Platform:
+        """What runs on host `name`: its worker groups with its replica counts, beat and
+        Flower only if placed there. Generators render this like any platform."""
+        host = self.host(name)
+        replicas = dict(host.workers)
+        workers = tuple(
+            dataclasses.replace(w, replicas=replicas[w.name])
+            for w in self.workers
+            if w.name in replicas
+        )
+        flower = dataclasses.replace(
+            self.deploy.flower, enabled=self.deploy.flower.enabled and host.flower
+        )
+        deploy = dataclasses.replace(self.deploy, flower=flower)
+        return dataclasses.replace(self, workers=workers, deploy=deploy, hosts=(host,))
+
+    @property
+    def runs_beat(self) -> bool:
+        """Whether beat is part of this deployment (with hosts: of some host's bundle)."""
+        return not self.hosts or any(h.beat for h in self.hosts)
+
+    def hosts_consuming(self, queue: str) -> tuple[str, ...]:
+        """The hosts where a worker group consuming `queue` runs (none without `hosts:`)."""
+        groups = {w.name for w in self.consumers_of(queue)}
+        return tuple(h.name for h in self.hosts if groups & {g for g, _ in h.workers})
 
     def task(self, name: str) -> Task:
         return next(t for t in self.tasks if t.name == name)

@@ -18,7 +18,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "polictl.schedules:schedules",
         "Schedules in words, with their next fire times.",
     ),
-    "render": ("polictl.render:render", "Render systemd, supervisor or Compose files."),
+    "render": ("polictl.render:render", "Render systemd, supervisor, Compose or Kubernetes files."),
     "db": ("handlers.cli:db", "Create the database; load the demo data set."),
     "up": (
         "polictl.stack.commands:up",
@@ -32,9 +32,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "ping": ("polictl.stack.commands:ping", "Round-trip a probe through every queue."),
     "logs": ("polictl.stack.commands:logs", "Show (or follow) a program's log."),
-    "purge": ("polictl.stack.commands:purge", "Empty a queue."),
+    "purge": ("polictl.stack.purge:purge", "Empty a queue, or every queue with --all."),
     "run": ("polictl.stack.commands:run", "Send a declared task through its route."),
     "dead": ("polictl.dead:dead", "Tasks that failed for good: list, show, replay, purge."),
+    "tasks": ("polictl.tasks:tasks", "Tasks: queue, limits, retry policy, input schema."),
 }
 
 

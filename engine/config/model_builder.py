@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import cron
+from engine.config.kubernetes import build_kubernetes
 from engine.config.loader import Document
 from engine.config.options import effective_task_options, route_queue
 from engine.config.schema import defaults
@@ -14,6 +15,7 @@ from engine.model import (
     Broker,
     Deploy,
     Flower,
+    Host,
     Platform,
     Queue,
     Reliability,
@@ -33,19 +35,21 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
     q, t, s = docs["queues"].data, docs["tasks"].data, docs["schedules"].data
     tasks = _tasks(t, q.get("routes") or [])
     timezone = s.get("timezone") or "UTC"
+    workers = tuple(_worker(n, spec) for n, spec in q["workers"].items())
     return Platform(
         config_dir=config_dir.resolve(),
         broker=_broker(q["broker"]),
-        queues=tuple(
-            Queue(n, (spec or {}).get("description", "")) for n, spec in q["queues"].items()
-        ),
+        queues=tuple(_queue(n, spec) for n, spec in q["queues"].items()),
         routes=tuple(Route(r["match"], r["queue"]) for r in q.get("routes") or []),
-        workers=tuple(_worker(n, spec) for n, spec in q["workers"].items()),
+        workers=workers,
         tasks=tasks,
         schedules=tuple(_schedule(n, spec, tasks, timezone) for n, spec in s["schedules"].items()),
         timezone=timezone,
         deploy=_deploy(q.get("deploy") or {}),
         environment=environment,
+        kubernetes=build_kubernetes(q.get("kubernetes") or {}, workers),
+        eager={**defaults("tasks"), **t}["eager"],
+        hosts=tuple(_host(n, spec) for n, spec in (q.get("hosts") or {}).items()),
         reliability=_reliability(q.get("reliability") or {}),
     )
 
@@ -61,6 +65,18 @@ def _reliability(spec: dict[str, Any]) -> Reliability:
         dead_letter_keep=parse_duration(letters["keep"]),
         dead_letter_max=letters["max_entries"],
     )
+
+
+def _queue(name: str, spec: dict[str, Any] | None) -> Queue:
+    return Queue(
+        name,
+        **{**defaults("queues", "properties", "queues", "additionalProperties"), **(spec or {})},
+    )
+
+
+def _host(name: str, spec: dict[str, Any] | None) -> Host:
+    values = {**defaults("queues", "properties", "hosts", "additionalProperties"), **(spec or {})}
+    return Host(name=name, **{**values, "workers": tuple(values["workers"].items())})
 
 
 def _broker(spec: dict[str, Any]) -> Broker:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from celery import Task, signals
 from celery.exceptions import Ignore
 
+from engine.runtime.checked import CheckedTask
 from engine.runtime.deadletter import DeadLetter, DeadLetterStore
 from engine.secrets import mask_secrets
 
@@ -52,7 +53,8 @@ def reliability_settings(platform: Platform) -> dict[str, Any]:
         # A result the broker could not take (an outage) is retried, not turned into a
         # failure of work that succeeded; see README "Faults".
         "result_backend_always_retry": True,
-        "result_backend_max_retries": policy.result_retries,
+        # full-jitter backoff capped at 5 s: about 2.5 s a retry once past the first few
+        "result_backend_max_retries": int(policy.result_retry / 2.5) + 5,
         "result_backend_base_sleep_between_retries_ms": 100,
         "result_backend_max_sleep_between_retries_ms": 5000,
     }
@@ -78,8 +80,9 @@ def dead_letters(app: Celery) -> DeadLetterStore:
     return DeadLetterStore(broker_client(app), policy.dead_letter_keep, policy.dead_letter_max)
 
 
-class ReliableTask(Task):
-    """Counts redeliveries; dead-letters a message delivered more than `max_deliveries` times."""
+class ReliableTask(CheckedTask):
+    """Counts redeliveries; dead-letters a message delivered more than `max_deliveries` times.
+    (CheckedTask, beneath, checks the task's inputs.)"""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = self.request
@@ -96,7 +99,7 @@ class ReliableTask(Task):
         if deliveries > limit:
             _poison(self, request, args, kwargs, deliveries - 1)
         try:
-            return self.run(*args, **kwargs)
+            return super().__call__(*args, **kwargs)
         finally:
             broker_client(self.app).delete(key)
 
@@ -181,6 +184,8 @@ def _on_failure(
 ) -> None:
     app = getattr(sender, "app", None)
     if app is None or not hasattr(app, "poli_platform") or not uses_redis(app):
+        return
+    if app.conf.task_always_eager:  # no broker involved: the caller sees the error
         return
     request = sender.request if sender.request.id == task_id else _Request(task_id)
     record(sender, request, exception, str(einfo.traceback) if einfo else "", args, kwargs)

@@ -1,4 +1,4 @@
-"""polictl commands for the local stack: up, down, restart, status, ping, logs, purge, run.
+"""polictl commands for the local stack: up, down, restart, status, ping, logs, run.
 
 Each command parses its options and hands off to the small modules beside it.
 """
@@ -9,6 +9,7 @@ import difflib
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -30,43 +31,63 @@ def _unknown(kind: str, name: str, known: list[str]) -> UserError:
 
 
 @click.command()
-@click.argument("groups", nargs=-1)
+@click.argument("names", nargs=-1)
 @click.option("--flower", is_flag=True, help="Also run Flower, the web monitor.")
 @click.option("-d", "--detach", is_flag=True, help="Run in the background; `polictl down` stops.")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds --detach waits.")
 @click.pass_obj
-def up(obj: Any, groups: tuple[str, ...], flower: bool, detach: bool, timeout: float) -> None:
-    """Run the stack (all worker groups, or GROUP...; beat; the embedded broker) under supervisord.
+def up(obj: Any, names: tuple[str, ...], flower: bool, detach: bool, timeout: float) -> None:
+    """Run the stack under supervisord: every worker group and beat, or only NAME... (worker
+    groups, `beat`, `flower`); the embedded broker always.
 
     In the foreground by default: Ctrl-C stops it, letting running tasks finish.
     """
+    from polictl.stack.choice import choose
+
     platform = obj.platform()
-    known = [w.name for w in platform.workers]
-    for name in groups:
-        if name not in known:
-            raise _unknown("worker group", name, known)
+    chosen = choose(platform, names, flower)
     layout = Layout.of(obj.config_dir)
     if sup.Supervisor(layout).alive():
         raise UserError("the stack is already running", hint="polictl status, or polictl down")
-    local = sup.local_platform(platform, layout, groups, flower)
-    sup.write_config(local, layout)
-    _where_to_look(local, layout, detach)
-    if not detach:
-        sup.exec_foreground(layout)
-    sup.start_detached(layout)
-    _wait_running(layout, timeout)
+    local = sup.local_platform(platform, layout, chosen.groups, chosen.flower)
+    sup.write_config(local, layout, beat=chosen.beat)
+    _where_to_look(local, layout, detach, chosen.describe())
+    if detach:
+        sup.start_detached(layout)
+        _wait_running(layout, timeout)
+        return
+    _foreground(layout, timeout)
 
 
-def _where_to_look(platform: Platform, layout: Layout, detach: bool) -> None:
+def _where_to_look(platform: Platform, layout: Layout, detach: bool, running: str) -> None:
     broker = "embedded Redis in " + str(layout.data / "redis")
-    click.echo(f"poli: {len(platform.workers)} worker group(s), beat; broker: ", nl=False)
+    click.echo(f"poli: {running}; broker: ", nl=False)
     click.echo(broker if platform.broker.embedded else "the configured URL")
-    click.echo(f"  logs:    {layout.logs}  (polictl logs NAME -f)")
+    click.echo(f"  logs:    {layout.logs}  (polictl logs NAME -f; supervisord.log there too)")
     if platform.deploy.flower.enabled:
         flower = platform.deploy.flower
         click.echo(f"  flower:  http://{flower.address}:{flower.port}/")
     click.echo("  status:  polictl status   probe: polictl ping")
     click.echo("  stop:    polictl down" if detach else "  stop:    Ctrl-C (running tasks finish)")
+
+
+def _foreground(layout: Layout, timeout: float) -> None:
+    """supervisord runs as our child; we say what started and, at the end, that it stopped."""
+    process = sup.start_foreground(layout)
+    try:
+        _wait_running(layout, timeout)
+    except UserError as problem:  # keep running what did start; the user sees why
+        click.echo(f"warning: {problem.message} ({problem.hint})", err=True)
+    except BaseException:  # a bug of ours must not orphan the stack
+        process.terminate()
+        process.wait(timeout)
+        raise
+    code = sup.wait_foreground(process)
+    click.echo("stopped" if code == 0 else f"supervisord exited with status {code}")
+    if code != 0:
+        raise UserError(
+            f"supervisord exited with status {code}", hint=f"see {layout.supervisord_log}"
+        )
 
 
 def _wait_running(layout: Layout, timeout: float) -> None:
@@ -77,7 +98,7 @@ def _wait_running(layout: Layout, timeout: float) -> None:
     while True:
         programs = client.programs()
         if all(p.running for p in programs):
-            click.echo(f"started: {', '.join(p.name for p in programs)}")
+            click.echo(f"started: {', '.join(p.full_name for p in programs)}")
             return
         fatal = [p for p in programs if p.state == "FATAL"]
         if fatal or time.monotonic() > deadline:
@@ -192,7 +213,7 @@ def ping(obj: Any, timeout: float) -> None:
     _need_results(app, "ping")
     with broker_errors(app):
         results = probe(app, platform, timeout)
-    print_ping(results)
+    print_ping(results, by_host=bool(platform.hosts))
     raise SystemExit(0 if all(r.ok for r in results) else 1)
 
 
@@ -204,11 +225,13 @@ def _need_results(app: Any, command: str) -> None:
         )
 
 
-def log_files(platform: Platform, layout: Layout) -> dict[str, Any]:
-    names = {f"worker_{w.name}": f"celery_worker_{w.name}.log" for w in platform.workers}
-    names |= {"beat": "celery_beat.log", "flower": "celery_flower.log"}
-    names |= {"redis": "redis.log", "supervisord": "supervisord.log"}
-    return {name: layout.logs / file for name, file in names.items()}
+def log_files(platform: Platform, layout: Layout) -> dict[str, Path]:
+    """The stack's logs by name: what the supervisor renderer names them, and supervisord's."""
+    from generators.supervisor import log_files as rendered
+
+    local = sup.local_platform(platform, layout)
+    files = {name: Path(path) for name, path in rendered(local).items()}
+    return files | {"supervisord": layout.supervisord_log}
 
 
 @click.command()
@@ -217,50 +240,24 @@ def log_files(platform: Platform, layout: Layout) -> dict[str, Any]:
 @click.option("-n", "--lines", default=50, show_default=True, help="Lines to show first.")
 @click.pass_obj
 def logs(obj: Any, name: str, follow: bool, lines: int) -> None:
-    """Show a program's log: worker_GROUP, beat, flower, redis or supervisord."""
+    """Show a program's log: worker_GROUP (worker_GROUP_01... with replicas), beat, flower,
+    redis or supervisord."""
     from polictl.stack.logs import show
 
     files = log_files(obj.platform(), Layout.of(obj.config_dir))
     if name not in files and f"worker_{name}" in files:
         name = f"worker_{name}"
+    replicas = sorted(n for n in files if re.fullmatch(rf"(worker_)?{re.escape(name)}_\d+", n))
+    if name not in files and replicas:
+        raise UserError(
+            f"{name!r} runs {len(replicas)} replicas, each with its own log",
+            hint=f"name one: {', '.join(replicas)}",
+        )
     if name not in files:
         raise _unknown("log", name, sorted(files))
     if not files[name].exists():
         raise UserError(f"no log yet at {files[name]}", hint="is it running? polictl status")
     show(files[name], lines, follow)
-
-
-@click.command()
-@click.argument("queue")
-@click.option("-y", "--yes", is_flag=True, help="Do not ask first.")
-@click.pass_obj
-def purge(obj: Any, queue: str, yes: bool) -> None:
-    """Delete every message waiting in QUEUE (tasks already running are not affected)."""
-    from polictl.stack import broker
-
-    platform = obj.platform()
-    known = [q.name for q in platform.queues]
-    if queue not in known:
-        raise _unknown("queue", queue, known)
-    app = broker.celery_app(platform)
-    broker.require_broker(app)
-    if not yes:
-        click.confirm(f"Delete every message waiting in {queue!r}?", abort=True)
-    with broker.broker_errors(app):
-        removed = broker.purge(app, queue)
-    click.echo(f"purged {removed} message(s) from {queue}")
-
-
-def _json(option: str, text: str, kind: type) -> Any:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"{option} is not valid JSON: {exc}", hint=f"e.g. {option} '[1, 2]'"
-        ) from None
-    if not isinstance(value, kind):
-        raise UserError(f"{option} must be a JSON {'array' if kind is list else 'object'}")
-    return value
 
 
 @click.command()
@@ -275,17 +272,31 @@ def _json(option: str, text: str, kind: type) -> Any:
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds --wait waits.",
 )
+@click.option("--local", is_flag=True, help="Run it in this process (eager), no broker.")
 @click.pass_obj
 def run(
-    obj: Any, task_name: str, args_json: str, kwargs_json: str, wait: bool, timeout: float
+    obj: Any,
+    task_name: str,
+    args_json: str,
+    kwargs_json: str,
+    wait: bool,
+    timeout: float,
+    local: bool,
 ) -> None:
-    """Send TASK_NAME through its route; with --wait, print its result."""
+    """Send TASK_NAME through its route; with --wait, print its result. Arguments that do not
+    fit the handler's signature and type hints are refused before anything is sent."""
     from polictl.stack.broker import broker_errors, celery_app, require_broker
     from polictl.stack.probe import declared_task, send
+    from polictl.task_inputs import check_arguments, parse_arguments
 
+    args, kwargs = parse_arguments(args_json, kwargs_json)
     platform = obj.platform()
     task = declared_task(platform, task_name)
-    args, kwargs = _json("--args", args_json, list), _json("--kwargs", kwargs_json, dict)
+    check_arguments(task, args, kwargs)
+    if local:
+        from polictl.local_run import run_local
+
+        return run_local(platform, task, args, kwargs)
     app = celery_app(platform)
     if wait:
         _need_results(app, "run --wait")

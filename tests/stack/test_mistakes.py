@@ -15,18 +15,8 @@ from stack_helpers import Stack
             "hint: did you mean 'system.ping'?",
         ),
         (
-            ["run", "system.ping", "--args", "[1,"],
-            "error: --args is not valid JSON: Expecting value: line 1 column 4 (char 3)",
-            "hint: e.g. --args '[1, 2]'",
-        ),
-        (
-            ["run", "system.ping", "--kwargs", "[1]"],
-            "error: --kwargs must be a JSON object",
-            None,
-        ),
-        (
             ["up", "defualt"],
-            "error: unknown worker group 'defualt'",
+            "error: unknown worker group or program 'defualt'",
             "hint: did you mean 'default'?",
         ),
         (["logs", "bat"], "error: unknown log 'bat'", "hint: did you mean 'beat'?"),
@@ -95,3 +85,21 @@ def test_embedded_broker_falls_back_to_loopback_when_socket_path_is_too_long(
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_logs_of_a_group_with_replicas_names_each_replicas_file(stack: Stack) -> None:
+    queues = stack.config_dir / "queues.yaml"
+    queues.write_text(
+        queues.read_text().replace("concurrency: 1", "concurrency: 1, replicas: 2", 1)
+    )
+    result = stack.polictl("logs", "default")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: 'default' runs 2 replicas, each with its own log",
+        "  hint: name one: worker_default_01, worker_default_02",
+    ]
+    logs = stack.data_dir / "logs"
+    logs.mkdir(parents=True)
+    (logs / "celery_worker_default_02.log").write_text("ready on replica two\n")
+    shown = stack.polictl("logs", "worker_default_02")
+    assert shown.returncode == 0 and shown.stdout == "ready on replica two\n"
