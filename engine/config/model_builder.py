@@ -11,6 +11,7 @@ from engine.config.options import effective_task_options, route_queue
 from engine.config.schema import defaults
 from engine.durations import parse_duration
 from engine.model import (
+    Beat,
     Broker,
     Deploy,
     Flower,
@@ -45,7 +46,13 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
         timezone=timezone,
         deploy=_deploy(q.get("deploy") or {}),
         environment=environment,
+        beat=_beat(s.get("beat") or {}),
     )
+
+
+def _beat(spec: dict[str, Any]) -> Beat:
+    values = {**defaults("schedules", "properties", "beat"), **spec}
+    return Beat(lock_ttl=float(parse_duration(values["lock_ttl"]) or 0))
 
 
 def _broker(spec: dict[str, Any]) -> Broker:
@@ -113,7 +120,9 @@ def _schedule(name: str, spec: dict[str, Any], tasks: tuple[Task, ...], tz: str)
         args=tuple(values["args"]),
         kwargs=tuple(sorted(values["kwargs"].items())),
         timezone=values.get("timezone") or tz,
-        catchup=values["catchup"],
+        catchup=f"{values['catchup']}s"
+        if isinstance(values["catchup"], int)
+        else values["catchup"],
         enabled=values["enabled"],
         description=values["description"],
     )

@@ -160,6 +160,14 @@ class Checker:
 
     def schedules(self) -> None:
         self.timezone(("timezone",), self.s.data.get("timezone", "UTC"))
+        if parse_duration(mapping(self.s.data.get("beat")).get("lock_ttl")) == 0:
+            self.out.append(
+                error(
+                    self.s.pos(("beat", "lock_ttl")),
+                    "lock-ttl-zero",
+                    "beat.lock_ttl must be at least 1s: beats renew the lock within it",
+                )
+            )
         for name, spec in mapping(self.s.data.get("schedules")).items():
             if isinstance(spec, dict):
                 self.schedule(name, spec)

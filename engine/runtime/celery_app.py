@@ -59,6 +59,8 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "timezone": platform.timezone,
         "enable_utc": True,
         "beat_schedule": build_beat_schedule(platform),
+        # One active beat (a lock in Redis), the YAML reloaded live: engine/runtime/scheduler.py
+        "beat_scheduler": "engine.runtime.scheduler:PoliScheduler",
     }
 
 
