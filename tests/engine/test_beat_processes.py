@@ -129,3 +129,32 @@ def test_an_edit_reaches_the_running_beat_within_5_seconds(config_dir, redis_url
     )  # fmt: skip
     diagnostics = [line for line in validate.stdout.splitlines() if ": error: " in line]
     assert diagnostics and all(line in log.read_text() for line in diagnostics)
+
+
+def test_beat_takes_its_lock_in_the_embedded_broker(config_dir, tmp_path, monkeypatch):
+    from engine.runtime import embedded
+
+    monkeypatch.setenv(embedded.DATA_DIR_ENV, str(tmp_path / "data"))
+    server = subprocess.Popen(embedded.redis_program(config_dir), stdout=subprocess.DEVNULL)
+    try:
+        url = embedded.broker_url(config_dir)
+        if url.startswith("redis+socket://"):
+            client = redis.Redis(unix_socket_path=url.removeprefix("redis+socket://"))
+        else:
+            client = redis.Redis.from_url(url)
+        log = tmp_path / "beat.log"
+        wait_for(lambda: _answers(client), 10, "the embedded redis", log)
+        env = {embedded.DATA_DIR_ENV: str(tmp_path / "data")}
+        with celery_beat(config_dir, "embedded", tmp_path, log, **env) as beat:
+            wait_for(lambda: len(sends(client)) >= 2, 30, "two sends", log)
+            assert holder_pid(client) == beat.pid
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
