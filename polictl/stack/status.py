@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine.model import Platform
+from polictl.beat_report import BeatReport, collect_beat
 from polictl.stack import broker
 from polictl.stack.layout import Layout
 from polictl.stack.supervisor import Program, Supervisor
@@ -25,6 +26,7 @@ class ScheduleRow:
     task: str
     queue: str
     next_run: datetime | None  # None when disabled
+    last_run: str | None = None  # the due time of the run beat sent last
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class StatusReport:
     broker_problem: str | None
     queues: tuple[QueueRow, ...]
     schedules: tuple[ScheduleRow, ...]
+    beat: BeatReport | None = None
 
     @property
     def problems(self) -> list[str]:
@@ -42,6 +45,11 @@ class StatusReport:
         found += [f"{p.full_name} is {p.state}" for p in self.programs if not p.running]
         if self.broker_problem:
             found.append(f"broker unreachable: {self.broker_problem}")
+        if self.beat and not self.beat.problem and self.supervisord:
+            if self.beat.holder is None:
+                found.append("no beat holds the lock")
+            elif not self.beat.matches_disk:
+                found.append("beat runs other files than those on disk (polictl logs beat)")
         return found
 
 
@@ -63,13 +71,20 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
         )
         for name in names
     )
+    beat = collect_beat(platform)
     return StatusReport(
-        alive, programs, broker.masked_url(app), problem, queues, schedules(platform)
+        alive, programs, broker.masked_url(app), problem, queues, schedules(platform, beat), beat
     )
 
 
-def schedules(platform: Platform) -> tuple[ScheduleRow, ...]:
+def schedules(platform: Platform, beat: BeatReport | None = None) -> tuple[ScheduleRow, ...]:
     return tuple(
-        ScheduleRow(s.name, s.task, s.queue, s.next_runs(1)[0] if s.enabled else None)
+        ScheduleRow(
+            s.name,
+            s.task,
+            s.queue,
+            s.next_runs(1)[0] if s.enabled else None,
+            beat.last_run(s.name) if beat else None,
+        )
         for s in platform.schedules
     )

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -52,6 +53,12 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, log: Pa
 def holder_pid(client: redis.Redis) -> int | None:
     value = client.get("poli:beat:lock")
     return json.loads(value)["pid"] if value else None
+
+
+def polictl(config_dir: Path, redis_url: str, *args: str) -> subprocess.CompletedProcess:
+    command = [Path(sys.executable).with_name("polictl"), "-C", str(config_dir), *args]
+    env = {**os.environ, "POLI_BROKER_URL": redis_url, "POLI_DATA_DIR": str(config_dir / "var")}
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
 
 
 def kill_9(process: subprocess.Popen) -> None:
@@ -100,8 +107,12 @@ def test_an_edit_reaches_the_running_beat_within_5_seconds(config_dir, redis_url
     log = tmp_path / "beat.log"
     schedules = config_dir / "schedules.yaml"
     original = schedules.read_text()
-    with celery_beat(config_dir, redis_url, tmp_path, log):
+    with celery_beat(config_dir, redis_url, tmp_path, log) as beat:
         wait_for(lambda: sends(client), 30, "a first tick", log)
+        shown = polictl(config_dir, redis_url, "schedules").stdout
+        assert f"beat: active on {socket.gethostname()} pid {beat.pid} since" in shown
+        assert "beat: the files on disk match it" in shown
+        assert "  last: " in shown
 
         edited = original.replace(
             "  tick:", "  tock: {task: system.echo, every: 1s, args: [tock]}\n  tick:"
@@ -122,11 +133,11 @@ def test_an_edit_reaches_the_running_beat_within_5_seconds(config_dir, redis_url
         wait_for(lambda: "unknown task 'system.nope'" in log.read_text(), 10, "diagnostic", log)
         time.sleep(2.5)
         assert sum(n == "tock" for n, _ in sends(client)) >= tocks + 2  # the old one runs on
+        other = shutil.copytree(config_dir, tmp_path / "other-host")  # files beat did not load
+        (other / "schedules.yaml").write_text(edited.replace("args: [tock]", "args: [tack]"))
+        assert "beat: the files on disk differ" in polictl(other, redis_url, "schedules").stdout
 
-    validate = subprocess.run(
-        [Path(sys.executable).with_name("polictl"), "-C", str(config_dir), "validate"],
-        capture_output=True, text=True, env={**os.environ, "POLI_BROKER_URL": redis_url},
-    )  # fmt: skip
+    validate = polictl(config_dir, redis_url, "validate")
     diagnostics = [line for line in validate.stdout.splitlines() if ": error: " in line]
     assert diagnostics and all(line in log.read_text() for line in diagnostics)
 
