@@ -95,23 +95,24 @@ class PoliScheduler(Scheduler):
                 self._activate()
             return
         try:
-            held = (
-                self.store.renew(beat.lock_ttl)
-                if self.active
-                else self.store.acquire(beat.lock_ttl)
-            )
+            held = self.store.renew(beat.lock_ttl) if self.active else self._take(beat.lock_ttl)
         except Exception as exc:  # a broker outage: stand by, try again
             logger.warning("beat: lock check failed: %s", exc)
             held = False
         if held:
             self._lock_at = time.monotonic() + beat.renew_interval
-            if not self.active:
-                self._activate()
         else:
             self._lock_at = time.monotonic() + beat.standby_poll
             if self.active:
                 logger.warning("beat: lost the lock; standing by")
                 self.active = False
+
+    def _take(self, ttl: float) -> bool:
+        """Acquire the lock and pick up where the last active beat left off."""
+        if not self.store.acquire(ttl):
+            return False
+        self._activate()
+        return True
 
     def _activate(self) -> None:
         self.active = True
@@ -166,16 +167,10 @@ class PoliScheduler(Scheduler):
         return outcome > 0
 
     def _send(self, schedule: Schedule, due: datetime) -> None:
-        headers = {
-            "celery_beat_task": True,
-            "poli_schedule": schedule.name,
-            "poli_due": due.isoformat(),
-        }
+        when = due.isoformat()
+        headers = {"celery_beat_task": True, "poli_schedule": schedule.name, "poli_due": when}
         logger.info(
-            "Scheduler: Sending due task %s (%s) due %s",
-            schedule.name,
-            schedule.task,
-            due.isoformat(),
+            "Scheduler: Sending due task %s (%s) due %s", schedule.name, schedule.task, when
         )
         try:
             self.app.send_task(
