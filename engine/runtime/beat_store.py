@@ -59,20 +59,25 @@ class BeatStore:
     connection: Any = None  # what keeps the client's connection open
     value: str = ""
 
+    def __post_init__(self) -> None:  # EVALSHA: the scripts cross the wire once
+        self._renew, self._release, self._claim = (
+            self.client.register_script(script) for script in (_RENEW, _RELEASE, _CLAIM)
+        )
+
     def acquire(self, ttl: float) -> bool:
         self.value = holder_value()
         return bool(self.client.set(LOCK, self.value, nx=True, px=int(ttl * 1000)))
 
     def renew(self, ttl: float) -> bool:
-        return bool(self.client.eval(_RENEW, 1, LOCK, self.value, int(ttl * 1000)))
+        return bool(self._renew(keys=[LOCK], args=[self.value, int(ttl * 1000)]))
 
     def release(self) -> None:
-        self.client.eval(_RELEASE, 1, LOCK, self.value)
+        self._release(keys=[LOCK], args=[self.value])
 
     def claim(self, name: str, due: datetime, rule: str) -> int:
         """1: recorded, send it; 0: already handled; -1: this beat lost the lock."""
-        args = (self.value, name, repr(due.timestamp()), rule)
-        return int(self.client.eval(_CLAIM, 3, LOCK, DUE, RULE, *args))
+        args = [self.value, name, repr(due.timestamp()), rule]
+        return int(self._claim(keys=[LOCK, DUE, RULE], args=args))
 
     def handled(self) -> dict[str, tuple[datetime, str]]:
         """Schedule -> (last due time handled, its rule's fingerprint)."""

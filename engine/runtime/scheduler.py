@@ -66,14 +66,13 @@ class PoliScheduler(Scheduler):
         )
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
-        now = time.monotonic()
-        if now >= self._check_at:
-            self._check_at = now + RELOAD_CHECK_SECONDS
-            self._reload_if_changed()
-        if now >= self._lock_at:
-            self._hold_lock()
-        if self.active:
+        if self.active:  # sends first: they are what is due at this instant
             self._send_due()
+        if time.monotonic() >= self._check_at:
+            self._check_at = time.monotonic() + RELOAD_CHECK_SECONDS
+            self._reload_if_changed()
+        if time.monotonic() >= self._lock_at:
+            self._hold_lock()
         return self._sleep()
 
     def close(self) -> None:
