@@ -72,6 +72,8 @@ def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
     try:
         state = read(client)
     except Exception as exc:  # redis-py's connection errors, a wrong password, ...
+        if platform.broker.embedded:
+            return BeatReport(disk, problem="not running (the embedded broker is down)")
         return BeatReport(disk, problem=f"broker unreachable: {exc}")
     finally:
         client.close()

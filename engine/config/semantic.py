@@ -203,6 +203,15 @@ class Checker:
             )
         if "timezone" in spec:
             self.timezone((*base, "timezone"), spec["timezone"])
+        if "catchup" in spec and parse_duration(spec["catchup"]) == 0:
+            self.out.append(
+                error(
+                    self.s.pos((*base, "catchup")),
+                    "catchup-zero",
+                    f"schedule {name!r}: a catchup deadline of 0s would drop every run",
+                    "use skip, or a deadline of at least 1s",
+                )
+            )
 
     def arguments(self, name: str, spec: dict, task: Any) -> None:
         handler_spec = mapping(task).get("handler")

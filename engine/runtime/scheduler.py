@@ -73,6 +73,8 @@ class PoliScheduler(Scheduler):
             self._reload_if_changed()
         if time.monotonic() >= self._lock_at:
             self._hold_lock()
+        if self.active:  # just took over: what the last holder left due
+            self._send_due()
         return self._sleep()
 
     def close(self) -> None:
@@ -116,10 +118,12 @@ class PoliScheduler(Scheduler):
     def _activate(self) -> None:
         self.active = True
         handled = self.store.handled() if self.store else {}
-        now = utcnow()
         for name, schedule in self.schedules.items():
             due, rule = handled.get(name, (None, ""))
-            self._start(name, schedule, due if due is not None and rule == _rule(schedule) else now)
+            if due is not None and rule == _rule(schedule):
+                self._start(name, schedule, due)
+            else:  # never run, or retimed while no beat was active
+                self._baseline(name, schedule)
         logger.info("beat: active (%s)", _holder(self.store))
         self._publish()
 

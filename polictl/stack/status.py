@@ -45,11 +45,9 @@ class StatusReport:
         found += [f"{p.full_name} is {p.state}" for p in self.programs if not p.running]
         if self.broker_problem:
             found.append(f"broker unreachable: {self.broker_problem}")
-        if self.beat and not self.beat.problem and self.supervisord:
-            if self.beat.holder is None:
-                found.append("no beat holds the lock")
-            elif not self.beat.matches_disk:
-                found.append("beat runs other files than those on disk (polictl logs beat)")
+        beat = self.beat
+        if beat and beat.holder and not beat.matches_disk:
+            found.append("beat runs other files than those on disk (polictl logs beat)")
         return found
 
 
