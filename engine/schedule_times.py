@@ -97,6 +97,11 @@ def wall_times(rule: CronRule, start: datetime) -> Iterator[datetime]:
         day, first = day + timedelta(days=1), (0, 0)
 
 
+def never_fires(expression: str) -> bool:
+    """No date matches (30 February): 28 years from a leap year see every calendar."""
+    return next(wall_times(cron_rule(expression), datetime(2000, 1, 1)), None) is None
+
+
 def instant(wall: datetime, zone: ZoneInfo) -> datetime:
     """The one instant (UTC) a naive wall-clock time in `zone` runs at."""
     first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)

@@ -17,6 +17,7 @@ from engine.config.options import DEFAULT_QUEUE, effective_task_options, route_q
 from engine.diagnostics import WARNING, Diagnostic
 from engine.durations import parse_duration
 from engine.imports import ImportProblem, import_handler, resolve_exception
+from engine.schedule_times import never_fires
 
 
 def mapping(value: Any) -> dict[str, Any]:
@@ -190,9 +191,13 @@ class Checker:
             self.undeclared(self.s, (*base, "queue"), spec["queue"], f"schedule {name!r}")
         if isinstance(spec.get("cron"), str):
             try:
-                cron.normalise(spec["cron"])
+                fields = cron.normalise(spec["cron"])
             except cron.CronError as problem:
                 self.out.append(error(self.s.pos((*base, "cron")), "cron", str(problem)))
+            else:
+                if never_fires(" ".join(fields)):
+                    message = f"cron expression {spec['cron']!r} never fires: no such date"
+                    self.out.append(error(self.s.pos((*base, "cron")), "cron-never", message))
         if "every" in spec and parse_duration(spec["every"]) == 0:
             self.out.append(
                 error(

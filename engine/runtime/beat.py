@@ -17,6 +17,8 @@ from celery.schedules import schedule as interval
 from engine.model import Platform, Schedule
 from engine.schedule_times import fire_after, plan
 
+NEVER = timedelta(days=366)  # no fire time ahead (30 February); beat caps its sleep anyway
+
 
 class _ByTheRule:
     """Celery's `is_due` and `remaining_estimate`, answered by the one time rule."""
@@ -31,13 +33,13 @@ class _ByTheRule:
 
     def remaining_estimate(self, last_run_at: datetime) -> timedelta:
         after = fire_after(self.rule, self._aware(last_run_at))
-        return (after - self._now()) if after else timedelta(days=366)
+        return (after - self._now()) if after else NEVER
 
     def is_due(self, last_run_at: datetime) -> schedstate:
         now = self._now()
         decision = plan(self.rule, self._aware(last_run_at), now)
         upcoming = fire_after(self.rule, now) if decision.send else decision.next
-        wait = (upcoming - now).total_seconds() if upcoming else 3600.0
+        wait = (upcoming - now).total_seconds() if upcoming else NEVER.total_seconds()
         return schedstate(decision.send is not None, max(wait, 0.0))
 
     def __reduce__(self) -> tuple[Any, ...]:
