@@ -68,7 +68,8 @@ def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
     except UserError as exc:  # the embedded broker was never started
         return BeatReport(disk, problem=f"not running ({exc})")
     if client is None:
-        return BeatReport(disk, problem="its lock lives in a Redis broker; this broker is not one")
+        scheme = broker_url(platform).split("://")[0]
+        return BeatReport(disk, problem=f"polictl reads beat's lock from Redis, not {scheme}://")
     try:
         state = read(client)
     except Exception as exc:  # redis-py's connection errors, a wrong password, ...
