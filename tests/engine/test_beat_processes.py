@@ -134,13 +134,19 @@ def test_an_edit_reaches_the_running_beat_within_5_seconds(config_dir, redis_url
         wait_for(lambda: "unknown task 'system.nope'" in log.read_text(), 10, "diagnostic", log)
         time.sleep(2.5)
         assert sum(n == "tock" for n, _ in sends(client)) >= tocks + 2  # the old one runs on
+        validate = polictl(config_dir, redis_url, "validate")
+        diagnostics = [line for line in validate.stdout.splitlines() if ": error: " in line]
+        assert diagnostics and all(line in log.read_text() for line in diagnostics)
         other = shutil.copytree(config_dir, tmp_path / "other-host")  # files beat did not load
         (other / "schedules.yaml").write_text(edited.replace("args: [tock]", "args: [tack]"))
         assert "beat: the files on disk differ" in polictl(other, redis_url, "schedules").stdout
 
-    validate = polictl(config_dir, redis_url, "validate")
-    diagnostics = [line for line in validate.stdout.splitlines() if ": error: " in line]
-    assert diagnostics and all(line in log.read_text() for line in diagnostics)
+        lines = edited.splitlines(keepends=True)
+        schedules.write_text("".join(line for line in lines if "tock" not in line))  # removed
+        wait_for(lambda: "removed ['tock']" in log.read_text(), 5, "the removal", log)
+        tocks = sum(n == "tock" for n, _ in sends(client))
+        time.sleep(2.5)
+        assert sum(n == "tock" for n, _ in sends(client)) == tocks
 
 
 def test_beat_takes_its_lock_in_the_embedded_broker(config_dir, tmp_path, monkeypatch):
