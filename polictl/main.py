@@ -17,7 +17,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "polictl.schedules:schedules",
         "Schedules in words, with their next fire times.",
     ),
-    "render": ("polictl.render:render", "Render systemd, supervisor or Compose files."),
+    "render": ("polictl.render:render", "Render systemd, supervisor, Compose or Kubernetes files."),
     "db": ("handlers.cli:db", "Create the database; load the demo data set."),
     "up": (
         "polictl.stack.commands:up",
