@@ -16,6 +16,7 @@ from engine.model import (
     Broker,
     Deploy,
     Flower,
+    Host,
     Platform,
     Queue,
     RetryPolicy,
@@ -38,9 +39,7 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
     return Platform(
         config_dir=config_dir.resolve(),
         broker=_broker(q["broker"]),
-        queues=tuple(
-            Queue(n, (spec or {}).get("description", "")) for n, spec in q["queues"].items()
-        ),
+        queues=tuple(_queue(n, spec) for n, spec in q["queues"].items()),
         routes=tuple(Route(r["match"], r["queue"]) for r in q.get("routes") or []),
         workers=workers,
         tasks=tasks,
@@ -50,12 +49,26 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
         environment=environment,
         beat=_beat(s.get("beat") or {}),
         kubernetes=build_kubernetes(q.get("kubernetes") or {}, workers),
+        eager={**defaults("tasks"), **t}["eager"],
+        hosts=tuple(_host(n, spec) for n, spec in (q.get("hosts") or {}).items()),
     )
 
 
 def _beat(spec: dict[str, Any]) -> Beat:
     values = {**defaults("schedules", "properties", "beat"), **spec}
     return Beat(lock_ttl=float(parse_duration(values["lock_ttl"]) or 0))
+
+
+def _queue(name: str, spec: dict[str, Any] | None) -> Queue:
+    return Queue(
+        name,
+        **{**defaults("queues", "properties", "queues", "additionalProperties"), **(spec or {})},
+    )
+
+
+def _host(name: str, spec: dict[str, Any] | None) -> Host:
+    values = {**defaults("queues", "properties", "hosts", "additionalProperties"), **(spec or {})}
+    return Host(name=name, **{**values, "workers": tuple(values["workers"].items())})
 
 
 def _broker(spec: dict[str, Any]) -> Broker:

@@ -15,6 +15,7 @@ from engine.imports import ensure_on_path, import_handler, resolve_exception
 from engine.model import Platform, Task
 from engine.runtime import heartbeat
 from engine.runtime.beat import build_beat_schedule
+from engine.runtime.checked import PoliCelery
 
 
 def broker_url(platform: Platform) -> str:
@@ -60,6 +61,9 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "timezone": platform.timezone,
         "enable_utc": True,
         "beat_schedule": build_beat_schedule(platform),
+        # tasks.yaml `eager`: run in the caller; its errors raise there (README: eager mode)
+        "task_always_eager": platform.eager,
+        "task_eager_propagates": platform.eager,
         # One active beat (a lock in Redis), the YAML reloaded live: engine/runtime/scheduler.py
         "beat_scheduler": "engine.runtime.scheduler:PoliScheduler",
     }
@@ -90,10 +94,11 @@ def task_options(task: Task) -> dict[str, Any]:
 
 def build_app(platform: Platform, main: str = "poli") -> Celery:
     ensure_on_path(platform.config_dir)
-    app = Celery(main, set_as_current=True)
+    app = PoliCelery(main, set_as_current=True)  # checks task inputs before publishing
     app.conf.update(celery_settings(platform))
     heartbeat.install(app)  # `worker --heartbeat-file`, for liveness probes
     app.poli_platform = platform  # what `polictl` commands and handlers read
+    app.poli_handlers = {task.name: task.handler for task in platform.tasks}  # input contracts
     for task in platform.tasks:
         app.task(**task_options(task))(import_handler(task.handler))
     return app
