@@ -14,10 +14,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from engine.reliability_model import Reliability  # noqa: F401 - part of the model
+
 # Seconds added to the longest hard time limit so that a warm shutdown lets the
 # running task finish and the worker still has time to ack and exit.
 STOP_MARGIN_SECONDS = 30
 EMBEDDED_BROKER = "embedded"
+# `catchup: skip` still sends a run at most this late (a restart, a handover), like
+# sidekiq-cron's grace; older misses are skipped.
+CATCHUP_GRACE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -103,13 +108,25 @@ class Schedule:
     args: tuple[Any, ...] = ()
     kwargs: tuple[tuple[str, Any], ...] = ()
     timezone: str = "UTC"
-    catchup: str = "once"  # once | skip
+    catchup: str = "once"  # once | skip | a duration (90s, 10m)
     enabled: bool = True
     description: str = ""
 
     @property
     def kwargs_dict(self) -> dict[str, Any]:
         return dict(self.kwargs)
+
+    @property
+    def catchup_deadline(self) -> float | None:
+        """How late a run may be sent, in seconds; None: any time (`once`).
+        `skip` still sends a run that is merely late (a restart), within a grace."""
+        if self.catchup == "once":
+            return None
+        if self.catchup == "skip":
+            return CATCHUP_GRACE_SECONDS
+        from engine.durations import parse_duration
+
+        return parse_duration(self.catchup)
 
     def next_runs(self, count: int, now: datetime | None = None) -> list[datetime]:
         from engine.schedule_times import next_runs
@@ -123,28 +140,24 @@ class Schedule:
 
 
 @dataclass(frozen=True)
-class Reliability:
-    """queues.yaml `reliability:`: redelivery of tasks whose worker died, dead letters."""
+class Beat:
+    """One active beat: it renews its lock in the broker's Redis; standbys poll for it."""
 
-    redeliver_within: int = 120  # seconds from a worker's death to its tasks back in queue
-    max_deliveries: int = 3  # a message delivered this often, its worker lost each time: dead
-    result_retry: int = 120  # seconds a result is retried while the broker is away
-    dead_letter_keep: int = 14 * 86400
-    dead_letter_max: int = 10000
+    lock_ttl: float = 3.0  # schedules.yaml `beat.lock_ttl`
 
     @property
-    def visibility_timeout(self) -> int:
-        """Unacked messages older than this are swept back; live workers refresh theirs."""
-        return max(3, self.redeliver_within * 3 // 4)
+    def renew_interval(self) -> float:
+        return self.lock_ttl * 2 / 3
 
     @property
-    def sweep_interval(self) -> int:
-        """visibility_timeout + sweep_interval = redeliver_within: the declared bound."""
-        return max(1, self.redeliver_within - self.visibility_timeout)
+    def standby_poll(self) -> float:
+        return self.lock_ttl / 6
 
     @property
-    def refresh_interval(self) -> float:  # live workers re-score what they hold this often
-        return self.visibility_timeout / 4
+    def takeover_bound(self) -> float:
+        """Seconds from the active beat's death to a standby sending: the lock expires,
+        then a standby's next poll takes it (at most twice the renewal interval)."""
+        return self.lock_ttl + self.standby_poll
 
 
 @dataclass(frozen=True)
@@ -235,6 +248,7 @@ class Platform:
     deploy: Deploy = field(default_factory=Deploy)
     environment: str | None = None
     reliability: Reliability = field(default_factory=Reliability)
+    beat: Beat = field(default_factory=Beat)
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
     eager: bool = False  # tasks.yaml `eager`: Celery's task_always_eager (development only)
     hosts: tuple[Host, ...] = ()  # empty: everything on one host

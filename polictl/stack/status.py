@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from engine.model import Platform
+from polictl.beat_report import BeatReport, collect_beat
 from polictl.stack import broker, hosts
 from polictl.stack.layout import Layout
 from polictl.stack.supervisor import Program, Supervisor
@@ -35,6 +36,7 @@ class ScheduleRow:
     task: str
     queue: str
     next_run: datetime | None  # None when disabled
+    last_run: str | None = None  # the due time of the run beat sent last
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class StatusReport:
     broker_problem: str | None
     queues: tuple[QueueRow, ...]
     schedules: tuple[ScheduleRow, ...]
+    beat: BeatReport | None = None
     dead_letters: tuple[tuple[str, int], ...] = ()  # (task, count): polictl dead list
 
     @property
@@ -59,6 +62,9 @@ class StatusReport:
                 for q in self.queues
                 if q.missing_hosts
             ]
+        beat = self.beat
+        if beat and beat.holder and not beat.matches_disk:
+            found.append("beat runs other files than those on disk (polictl logs beat)")
         return found
 
     @property
@@ -88,8 +94,16 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
         for name in names
     )
     letters = dead_letter_counts(app) if problem is None else ()
+    beat = collect_beat(platform)
     return StatusReport(
-        alive, programs, broker.masked_url(app), problem, queues, schedules(platform), letters
+        alive,
+        programs,
+        broker.masked_url(app),
+        problem,
+        queues,
+        schedules(platform, beat),
+        beat=beat,
+        dead_letters=letters,
     )
 
 
@@ -99,8 +113,14 @@ def dead_letter_counts(app: Celery) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(dead_letters(app).counts().items())) if uses_redis(app) else ()
 
 
-def schedules(platform: Platform) -> tuple[ScheduleRow, ...]:
+def schedules(platform: Platform, beat: BeatReport | None = None) -> tuple[ScheduleRow, ...]:
     return tuple(
-        ScheduleRow(s.name, s.task, s.queue, s.next_runs(1)[0] if s.enabled else None)
+        ScheduleRow(
+            s.name,
+            s.task,
+            s.queue,
+            s.next_runs(1)[0] if s.enabled else None,
+            beat.last_run(s.name) if beat else None,
+        )
         for s in platform.schedules
     )

@@ -1,0 +1,34 @@
+"""The model of queues.yaml `reliability:` (a part of engine.model, kept in its own file).
+
+Every value the at-least-once machinery runs on is derived here, once: the Redis visibility
+timeout, how often live workers sweep for expired messages and refresh the ones they hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """queues.yaml `reliability:`: redelivery of tasks whose worker died, dead letters."""
+
+    redeliver_within: int = 120  # seconds from a worker's death to its tasks back in queue
+    max_deliveries: int = 3  # a message delivered this often, its worker lost each time: dead
+    result_retry: int = 120  # seconds a result is retried while the broker is away
+    dead_letter_keep: int = 14 * 86400
+    dead_letter_max: int = 10000
+
+    @property
+    def visibility_timeout(self) -> int:
+        """Unacked messages older than this are swept back; live workers refresh theirs."""
+        return max(3, self.redeliver_within * 3 // 4)
+
+    @property
+    def sweep_interval(self) -> int:
+        """visibility_timeout + sweep_interval = redeliver_within: the declared bound."""
+        return max(1, self.redeliver_within - self.visibility_timeout)
+
+    @property
+    def refresh_interval(self) -> float:  # live workers re-score what they hold this often
+        return self.visibility_timeout / 4
