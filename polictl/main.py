@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from engine.diagnostics import REPORTERS, UserError, format_text, has_errors
+from engine.diagnostics import REPORTERS, UserError, has_errors
 
 # Subcommands living in other modules, imported only when invoked (keeps start-up fast:
 # nothing here imports Celery).
@@ -60,11 +60,10 @@ class PoliContext:
         return self._result
 
     def platform(self):  # -> engine.model.Platform
-        """The validated platform, or the diagnostics on stderr and exit 1."""
+        """The validated platform; a UserError carrying the diagnostics when it is invalid."""
         result = self.load()
         if has_errors(result.diagnostics):
-            click.echo(format_text(result.diagnostics), err=True)
-            raise SystemExit(1)
+            raise UserError("the config is invalid", diagnostics=result.diagnostics)
         return result.platform
 
 
@@ -86,13 +85,14 @@ class PoliGroup(click.Group):
             formatter.write_dl(sorted(rows))
 
     def invoke(self, ctx: click.Context):
+        """Run the command; its return value is the exit code. The one place a user's
+        mistake (UserError, raised anywhere below) is printed, without a traceback."""
         try:
-            return super().invoke(ctx)
+            code = super().invoke(ctx)
         except UserError as exc:
-            click.echo(f"error: {exc.message}", err=True)
-            if exc.hint:
-                click.echo(f"  hint: {exc.hint}", err=True)
-            ctx.exit(exc.exit_code)
+            click.echo(exc.format(), err=True)
+            code = exc.exit_code
+        ctx.exit(code or 0)
 
 
 @click.group(cls=PoliGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -114,11 +114,11 @@ def cli(ctx: click.Context, config_dir: Path, environment: str | None) -> None:
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text")
 @click.pass_obj
-def validate(obj: PoliContext, fmt: str) -> None:
+def validate(obj: PoliContext, fmt: str) -> int:
     """Check the config: every problem, each as FILE:LINE:COL."""
     diagnostics = obj.load().diagnostics
     click.echo(REPORTERS[fmt](diagnostics))
-    raise SystemExit(1 if has_errors(diagnostics) else 0)
+    return 1 if has_errors(diagnostics) else 0
 
 
 def main() -> None:
