@@ -6,15 +6,14 @@ so every lookup here is defensive about types.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.config import cron, placement
+from engine.config import cron, deploy, placement
 from engine.config.kubernetes import check_kubernetes
 from engine.config.loader import Document, error
-from engine.config.options import DEFAULT_QUEUE, effective_task_options, route_queue
-from engine.diagnostics import WARNING, Diagnostic
+from engine.config.options import DEFAULT_QUEUE, effective, effective_task_options, route_queue
+from engine.diagnostics import WARNING, Diagnostic, did_you_mean
 from engine.durations import parse_duration
 from engine.imports import ImportProblem, resolve_exception
 from engine.inputs import contract_for
@@ -29,11 +28,6 @@ def _names(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _did_you_mean(name: str, choices: list[str]) -> str | None:
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
 class Checker:
     def __init__(self, docs: dict[str, Document]) -> None:
         self.q, self.t, self.s = docs["queues"], docs["tasks"], docs["schedules"]
@@ -41,7 +35,6 @@ class Checker:
         routes = self.q.data.get("routes")
         self.routes = [r for r in routes if isinstance(r, dict)] if isinstance(routes, list) else []
         self.tasks = mapping(self.t.data.get("tasks"))
-        self.defaults = mapping(self.t.data.get("defaults"))
         self.out: list[Diagnostic] = []
 
     def run(self) -> list[Diagnostic]:
@@ -73,7 +66,7 @@ class Checker:
                     doc.pos(path),
                     "undeclared-queue",
                     f"{what} names undeclared queue {queue!r}",
-                    _did_you_mean(queue, self.declared)
+                    did_you_mean(queue, self.declared)
                     or "declare it under `queues:` in queues.yaml",
                 )
             )
@@ -90,9 +83,8 @@ class Checker:
 
     def retry_policies(self) -> None:
         for name, policy in mapping(self.t.data.get("retry_policies")).items():
-            policy = mapping(policy)
-            initial = parse_duration(policy.get("initial", 60))
-            cap = parse_duration(policy.get("max", 900))
+            policy = effective("retry_policy", policy)
+            initial, cap = parse_duration(policy["initial"]), parse_duration(policy["max"])
             if initial is not None and cap is not None and initial > cap:
                 self.out.append(
                     error(
@@ -114,7 +106,7 @@ class Checker:
         for name, spec in self.tasks.items():
             if not isinstance(spec, dict):
                 continue
-            options = effective_task_options(self.defaults, spec)
+            options = effective_task_options(self.t.data, spec)
             retry = options.get("retry")
             if isinstance(retry, str) and retry != "none" and retry not in policies:
                 where = ("tasks", name, "retry") if "retry" in spec else ("defaults", "retry")
@@ -123,7 +115,7 @@ class Checker:
                         self.t.pos(where),
                         "unknown-policy",
                         f"task {name!r} names undeclared retry policy {retry!r}",
-                        _did_you_mean(retry, policies)
+                        did_you_mean(retry, policies)
                         or "declare it under `retry_policies:` or write `none`",
                     )
                 )
@@ -172,7 +164,7 @@ class Checker:
             )
 
     def schedules(self) -> None:
-        self.timezone(("timezone",), self.s.data.get("timezone", "UTC"))
+        self.timezone(("timezone",), effective("schedules.yaml", self.s.data)["timezone"])
         if parse_duration(mapping(self.s.data.get("beat")).get("lock_ttl")) == 0:
             self.out.append(
                 error(
@@ -194,7 +186,7 @@ class Checker:
                     self.s.pos((*base, "task")),
                     "unknown-task",
                     f"schedule {name!r} names unknown task {task!r}",
-                    _did_you_mean(task, list(self.tasks)) or "declare it in tasks.yaml",
+                    did_you_mean(task, list(self.tasks)) or "declare it in tasks.yaml",
                 )
             )
         elif isinstance(task, str):
@@ -315,4 +307,6 @@ class Checker:
 def check(docs: dict[str, Document]) -> list[Diagnostic]:
     checker = Checker(docs)
     hosts = placement.check(docs["queues"], docs["schedules"], checker.landing())
-    return checker.run() + check_kubernetes(docs["queues"]) + hosts
+    return (
+        checker.run() + deploy.check(docs["queues"]) + check_kubernetes(docs["queues"]) + hosts
+    )

@@ -26,20 +26,13 @@ def broker_url(platform: Platform) -> str:
     return platform.broker.url
 
 
-def result_backend(platform: Platform) -> str | None:
-    backend = platform.broker.result_backend
-    if backend == "broker" or (backend is None and platform.broker.embedded):
-        url = broker_url(platform)
-        return url if url.startswith(("redis", "rediss")) else None
-    return backend
-
-
 def celery_settings(platform: Platform) -> dict[str, Any]:
     exact_routes = {t.name: {"queue": t.queue} for t in platform.tasks}
     glob_routes = [{r.match: {"queue": r.queue}} for r in platform.routes]
+    url = broker_url(platform)
     return {
-        "broker_url": broker_url(platform),
-        "result_backend": result_backend(platform),
+        "broker_url": url,
+        "result_backend": platform.broker.result_backend_for(url),
         "broker_connection_retry_on_startup": True,
         # Unacked (acks_late) messages come back after this; it must outlast any task.
         "broker_transport_options": {"visibility_timeout": platform.visibility_timeout},
@@ -97,7 +90,6 @@ def build_app(platform: Platform, main: str = "poli") -> Celery:
     app = PoliCelery(main, set_as_current=True)  # checks task inputs before publishing
     app.conf.update(celery_settings(platform))
     heartbeat.install(app)  # `worker --heartbeat-file`, for liveness probes
-    app.poli_platform = platform  # what `polictl` commands and handlers read
     app.poli_handlers = {task.name: task.handler for task in platform.tasks}  # input contracts
     for task in platform.tasks:
         app.task(**task_options(task))(import_handler(task.handler))
