@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from stack_helpers import Stack
 
@@ -106,3 +108,25 @@ def test_logs_of_a_group_with_replicas_names_each_replicas_file(stack: Stack) ->
     (logs / "celery_worker_default_02.log").write_text("ready on replica two\n")
     shown = stack.polictl("logs", "worker_default_02")
     assert shown.returncode == 0 and shown.stdout == "ready on replica two\n"
+
+
+def test_a_project_path_with_a_control_character_is_refused_before_anything_starts(
+    tmp_path, monkeypatch
+) -> None:
+    import shutil
+
+    from click.testing import CliRunner
+
+    from polictl.main import cli
+
+    monkeypatch.delenv("POLI_DATA_DIR", raising=False)
+    config = shutil.copytree(
+        Path(__file__).resolve().parent.parent / "configs" / "base", tmp_path / "a\nb"
+    )
+    result = CliRunner().invoke(cli, ["-C", str(config), "up", "--detach"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: the local stack cannot run from a path with control characters: {str(config)!r}\n"
+        "  hint: move the project (or POLI_DATA_DIR) to a plain directory name\n"
+    )
+    assert not (config / "var" / "supervisor").exists()
