@@ -23,6 +23,8 @@ EMBEDDED_BROKER = "embedded"
 # `catchup: skip` still sends a run at most this late (a restart, a handover), like
 # sidekiq-cron's grace; older misses are skipped.
 CATCHUP_GRACE_SECONDS = 60
+# Where a task no route matches lands (and where Celery sends an unrouted task).
+DEFAULT_QUEUE = "default"
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class RetryPolicy:
 class Task:
     name: str
     handler: str  # "package.module:function"
-    queue: str  # resolved: explicit queue, else first matching route, else "default"
+    queue: str  # resolved: explicit queue, else first matching route, else DEFAULT_QUEUE
     retry: RetryPolicy | None
     time_limit: float | None
     soft_time_limit: float | None

@@ -10,8 +10,7 @@ import fnmatch
 from typing import Any
 
 from engine.config.schema import defaults
-
-DEFAULT_QUEUE = "default"
+from engine.model import DEFAULT_QUEUE
 
 # Where each kind of object is described in the schema files: (file, *JSON pointer).
 SCHEMA_NODES: dict[str, tuple[str, ...]] = {

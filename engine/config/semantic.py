@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from engine.config import cron, deploy, placement
 from engine.config.kubernetes import check_kubernetes
 from engine.config.loader import Document, error
-from engine.config.options import DEFAULT_QUEUE, effective, effective_task_options, route_queue
+from engine.config.options import effective, effective_task_options, route_queue
 from engine.diagnostics import WARNING, Diagnostic, did_you_mean
 from engine.durations import parse_duration
 from engine.imports import ImportProblem, resolve_exception
 from engine.inputs import contract_for
+from engine.model import DEFAULT_QUEUE
 from engine.schedule_times import never_fires
 
 

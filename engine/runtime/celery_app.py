@@ -12,7 +12,7 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from engine.imports import ensure_on_path, import_handler, resolve_exception
-from engine.model import Platform, Task
+from engine.model import DEFAULT_QUEUE, Platform, Task
 from engine.runtime import heartbeat
 from engine.runtime.beat import build_beat_schedule
 from engine.runtime.checked import PoliCelery
@@ -41,7 +41,7 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "task_queues": [
             Queue(q.name, Exchange(q.name), routing_key=q.name) for q in platform.queues
         ],
-        "task_default_queue": "default",
+        "task_default_queue": DEFAULT_QUEUE,
         "task_create_missing_queues": False,
         "task_routes": [exact_routes, *glob_routes],
         "task_serializer": "json",
