@@ -37,13 +37,18 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# The render formats with checks of their own (engine.config.pipeline.TARGET_CHECKS),
+# written out so that `polictl --help` imports no part of the config loader.
+TARGETS = ["kubernetes"]
+
+
 class PoliContext:
     """What every command shares: where the config is, and the loaded platform."""
 
     def __init__(self, config_dir: Path, environment: str | None) -> None:
         self.config_dir = config_dir
         self.environment = environment
-        self._result = None
+        self._results: dict[str | None, object] = {}
 
     @property
     def data_dir(self) -> Path:
@@ -52,16 +57,17 @@ class PoliContext:
 
         return data_dir(self.config_dir)
 
-    def load(self):  # -> engine.config.LoadResult
-        if self._result is None:
+    def load(self, target: str | None = None):  # -> engine.config.LoadResult
+        """The config, with what rendering `target` (a format) needs checked too."""
+        if target not in self._results:
             from engine.config import load
 
-            self._result = load(self.config_dir, self.environment)
-        return self._result
+            self._results[target] = load(self.config_dir, self.environment, target=target)
+        return self._results[target]
 
-    def platform(self):  # -> engine.model.Platform
+    def platform(self, target: str | None = None):  # -> engine.model.Platform
         """The validated platform; a UserError carrying the diagnostics when it is invalid."""
-        result = self.load()
+        result = self.load(target)
         if has_errors(result.diagnostics):
             raise UserError("the config is invalid", diagnostics=result.diagnostics)
         return result.platform
@@ -113,10 +119,16 @@ def cli(ctx: click.Context, config_dir: Path, environment: str | None) -> None:
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text")
+@click.option(
+    "--for",
+    "target",
+    type=click.Choice(TARGETS),
+    help="Also check what `render FORMAT` needs of the config.",
+)
 @click.pass_obj
-def validate(obj: PoliContext, fmt: str) -> int:
+def validate(obj: PoliContext, fmt: str, target: str | None) -> int:
     """Check the config: every problem, each as FILE:LINE:COL."""
-    diagnostics = obj.load().diagnostics
+    diagnostics = obj.load(target).diagnostics
     click.echo(REPORTERS[fmt](diagnostics))
     return 1 if has_errors(diagnostics) else 0
 

@@ -40,7 +40,7 @@ def render(
     obj: PoliContext, fmt: str, out_dir: Path | None, check: bool, host: str | None, all_hosts: bool
 ) -> int:
     """Render deployment files for FORMAT from the config (validates first)."""
-    platform = obj.platform()  # an invalid config: its diagnostics, and nothing written
+    platform = obj.platform(target=fmt)  # invalid: its diagnostics, and nothing written
     if hosts.wants_hosts(fmt, platform, host, all_hosts):
         out = out_dir or hosts.default_out_dir(obj.config_dir, fmt, host)
         if host:

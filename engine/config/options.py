@@ -21,6 +21,8 @@ SCHEMA_NODES: dict[str, tuple[str, ...]] = {
     "worker": ("queues", "properties", "workers", "additionalProperties"),
     "deploy": ("queues", "properties", "deploy"),
     "flower": ("queues", "properties", "deploy", "properties", "flower"),
+    "kubernetes": ("queues", "properties", "kubernetes"),
+    "k8s_autoscaling": ("queues", "$defs", "k8s_autoscaling"),
     "tasks.yaml": ("tasks",),
     "retry_policy": ("tasks", "properties", "retry_policies", "additionalProperties"),
     "task": ("tasks", "properties", "tasks", "additionalProperties"),

@@ -177,3 +177,10 @@ def test_generators_raise_nothing():
         assert not [n for n in ast.walk(tree) if isinstance(n, ast.Raise)], path.name
         imports = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         assert "engine.diagnostics" not in imports, path.name
+
+
+def test_validate_for_names_every_format_with_checks_of_its_own():
+    from engine.config.pipeline import TARGET_CHECKS
+    from polictl.main import TARGETS
+
+    assert sorted(TARGETS) == sorted(TARGET_CHECKS)
