@@ -29,10 +29,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "polictl.stack.commands:status",
         "Programs, broker, queues and consumers, next runs.",
     ),
-    "ping": ("polictl.stack.commands:ping", "Round-trip a probe through every queue."),
+    "ping": ("polictl.stack.queue_commands:ping", "Round-trip a probe through every queue."),
     "logs": ("polictl.stack.commands:logs", "Show (or follow) a program's log."),
     "purge": ("polictl.stack.purge:purge", "Empty a queue, or every queue with --all."),
-    "run": ("polictl.stack.commands:run", "Send a declared task through its route."),
+    "run": ("polictl.stack.queue_commands:run", "Send a declared task through its route."),
     "tasks": ("polictl.tasks:tasks", "Tasks: queue, limits, retry policy, input schema."),
 }
 
