@@ -226,7 +226,8 @@ class Checker:
     def arguments(self, name: str, spec: dict, task: Any) -> None:
         """Schedule args/kwargs must bind to the handler and fit its type hints (engine.inputs)."""
         handler_spec = mapping(task).get("handler")
-        args, kwargs = spec.get("args", []), spec.get("kwargs", {})
+        values = effective("schedule", spec)
+        args, kwargs = values["args"], values["kwargs"]
         if not (
             isinstance(handler_spec, str) and isinstance(args, list) and isinstance(kwargs, dict)
         ):
@@ -308,6 +309,4 @@ class Checker:
 def check(docs: dict[str, Document]) -> list[Diagnostic]:
     checker = Checker(docs)
     hosts = placement.check(docs["queues"], docs["schedules"], checker.landing())
-    return (
-        checker.run() + deploy.check(docs["queues"]) + check_kubernetes(docs["queues"]) + hosts
-    )
+    return checker.run() + deploy.check(docs["queues"]) + check_kubernetes(docs["queues"]) + hosts
