@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Celery
 from kombu import Exchange, Queue
 
 from engine.imports import ensure_on_path, import_handler, resolve_exception
@@ -85,9 +84,10 @@ def task_options(task: Task) -> dict[str, Any]:
     return options
 
 
-def build_app(platform: Platform, main: str = "poli") -> Celery:
+def build_app(platform: Platform, main: str = "poli") -> PoliCelery:
     ensure_on_path(platform.config_dir)
     app = PoliCelery(main, set_as_current=True)  # checks task inputs before publishing
+    app.platform = platform
     app.conf.update(celery_settings(platform))
     heartbeat.install(app)  # `worker --heartbeat-file`, for liveness probes
     app.poli_handlers = {task.name: task.handler for task in platform.tasks}  # input contracts
