@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from engine.model_kubernetes import Kubernetes
+
 # Seconds added to the longest hard time limit so that a warm shutdown lets the
 # running task finish and the worker still has time to ack and exit.
 STOP_MARGIN_SECONDS = 30
@@ -183,46 +185,6 @@ class Deploy:
     @property
     def celery_bin(self) -> str:
         return f"{self.virtualenv.rstrip('/')}/bin/celery"
-
-
-@dataclass(frozen=True)
-class Resources:
-    """Container resource requests and limits, e.g. `(("cpu", "250m"), ("memory", "256Mi"))`."""
-
-    requests: tuple[tuple[str, str], ...]
-    limits: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class Autoscaling:
-    """KEDA bounds of one worker group (`kubernetes.autoscaling`, then the group's)."""
-
-    enabled: bool
-    min_replicas: int  # resolved: declared, else the group's `replicas`
-    max_replicas: int
-    list_length: int  # messages waiting per replica
-
-
-@dataclass(frozen=True)
-class KubernetesGroup:
-    resources: Resources
-    autoscaling: Autoscaling
-
-
-@dataclass(frozen=True)
-class Kubernetes:
-    """queues.yaml `kubernetes:`, what `polictl render kubernetes` reads besides the groups."""
-
-    image: str
-    image_pull_policy: str
-    namespace: str
-    secret: str
-    workers: tuple[tuple[str, KubernetesGroup], ...]  # every worker group, in order
-    beat: Resources
-    flower: Resources
-
-    def group(self, name: str) -> KubernetesGroup:
-        return dict(self.workers)[name]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine import model
+from engine import model, model_kubernetes
 from engine.config import load
 from engine.diagnostics import did_you_mean
 from engine.model import Broker
@@ -42,8 +42,9 @@ def config(tmp_path: Path, **files: str) -> Path:
 
 
 def test_no_model_field_has_a_default_of_its_own():
-    classes = [c for c in vars(model).values() if dataclasses.is_dataclass(c)]
-    assert len(classes) >= 10
+    modules = (model, model_kubernetes)
+    classes = {c for m in modules for c in vars(m).values() if dataclasses.is_dataclass(c)}
+    assert len(classes) >= 15
     for cls in classes:
         for f in dataclasses.fields(cls):
             assert f.default is dataclasses.MISSING, f"{cls.__name__}.{f.name}"

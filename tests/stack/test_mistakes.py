@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from redis_server import embedded_command
 from stack_helpers import Stack
 
 
@@ -66,10 +67,7 @@ def test_embedded_broker_falls_back_to_loopback_when_socket_path_is_too_long(
     deep = tmp_path / ("d" * 60) / ("e" * 60)
     monkeypatch.setenv("POLI_DATA_DIR", str(deep))
     assert not embedded.uses_socket(tmp_path)
-    port = embedded.prepare(tmp_path)  # what `polictl up` does before rendering the program
-    assert port is not None
-    command = [embedded.redis_binary(), *embedded.server_args(str(deep / "redis"), port=port)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(embedded_command(tmp_path), stdout=subprocess.DEVNULL)
     try:
         url = embedded.broker_url(tmp_path)
         assert url == f"redis://127.0.0.1:{(deep / 'redis' / 'port').read_text().strip()}/0"
