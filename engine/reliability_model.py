@@ -13,11 +13,11 @@ from dataclasses import dataclass
 class Reliability:
     """queues.yaml `reliability:`: redelivery of tasks whose worker died, dead letters."""
 
-    redeliver_within: int = 120  # seconds from a worker's death to its tasks back in queue
-    max_deliveries: int = 3  # a message delivered this often, its worker lost each time: dead
-    result_retry: int = 120  # seconds a result is retried while the broker is away
-    dead_letter_keep: int = 14 * 86400
-    dead_letter_max: int = 10000
+    redeliver_within: int  # seconds from a worker's death to its tasks back in queue
+    max_deliveries: int  # a message delivered this often, its worker lost each time: dead
+    result_retry: int  # seconds a result is retried while the broker is away
+    dead_letter_keep: int  # seconds
+    dead_letter_max: int
 
     @property
     def visibility_timeout(self) -> int:

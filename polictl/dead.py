@@ -142,7 +142,7 @@ def replay(obj: Any, letter_id: str | None, replay_all: bool, task_name: str | N
         raise click.UsageError("--task goes with --all")
     app, store = _store(obj)
     letters = store.list(task=task_name) if replay_all else [_letter(store, letter_id)]
-    declared = {t.name: t for t in app.poli_platform.tasks}
+    declared = {t.name: t for t in app.platform.tasks}
     skipped = 0
     for letter in letters:
         task = declared.get(letter.task)

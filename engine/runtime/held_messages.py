@@ -38,9 +38,9 @@ class HeldMessages(bootsteps.StartStopStep):
 
     def start(self, parent: Any) -> None:
         app = parent.app
-        if not hasattr(app, "poli_platform") or not uses_redis(app):
+        if not hasattr(app, "platform") or not uses_redis(app):
             return
-        interval = app.poli_platform.reliability.refresh_interval
+        interval = app.platform.reliability.refresh_interval
         self.stopping.clear()
         self.thread = threading.Thread(
             target=self._run, args=(app, interval), name="poli-held-messages", daemon=True

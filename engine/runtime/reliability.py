@@ -76,7 +76,7 @@ def broker_client(app: Celery) -> Any:
 
 
 def dead_letters(app: Celery) -> DeadLetterStore:
-    policy = app.poli_platform.reliability
+    policy = app.platform.reliability
     return DeadLetterStore(broker_client(app), policy.dead_letter_keep, policy.dead_letter_max)
 
 
@@ -95,7 +95,7 @@ class ReliableTask(CheckedTask):
         key = DELIVERIES + request.id
         pipe = broker_client(self.app).pipeline()
         deliveries = 1 + int(pipe.incr(key).expire(key, DELIVERIES_TTL).execute()[0])
-        limit = self.app.poli_platform.reliability.max_deliveries
+        limit = self.app.platform.reliability.max_deliveries
         if deliveries > limit:
             _poison(self, request, args, kwargs, deliveries - 1)
         try:
@@ -153,7 +153,7 @@ def record(
     retries = int(getattr(request, "retries", 0) or 0)
     delivery = getattr(request, "delivery_info", None) or {}
     headers = getattr(request, "headers", None) or {}
-    declared = {t.name: t.queue for t in task.app.poli_platform.tasks}
+    declared = {t.name: t.queue for t in task.app.platform.tasks}
     letter = DeadLetter(
         id=request.id,
         task=task.name,
@@ -183,7 +183,7 @@ def _on_failure(
     **_: Any,
 ) -> None:
     app = getattr(sender, "app", None)
-    if app is None or not hasattr(app, "poli_platform") or not uses_redis(app):
+    if app is None or not hasattr(app, "platform") or not uses_redis(app):
         return
     if app.conf.task_always_eager:  # no broker involved: the caller sees the error
         return

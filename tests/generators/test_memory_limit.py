@@ -76,7 +76,7 @@ def test_memory_limit_is_read_from_queues_yaml(tmp_path: Path) -> None:
     line = "  default: {queues: [default], concurrency: 1}"
     env = {"POLI_BROKER_URL": "redis://127.0.0.1:1/0"}
     (config / "queues.yaml").write_text(queues.replace(line, line[:-1] + ", memory_limit: 512M}"))
-    group = load(config, env=env).platform.worker("default")
+    group = next(w for w in load(config, env=env).platform.workers if w.name == "default")
     assert (group.memory_limit, group.child_memory_limit) == (512 * 1024, 256 * 1024)
     (config / "queues.yaml").write_text(queues.replace(line, line[:-1] + ", memory_limit: 1GB}"))
     [problem] = load(config, env=env).diagnostics
