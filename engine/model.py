@@ -22,7 +22,13 @@ EMBEDDED_BROKER = "embedded"
 @dataclass(frozen=True)
 class Broker:
     url: str
-    result_backend: str | None = None
+    result_backend: str | None  # a URL, "broker" (the broker's own Redis), or None: no results
+    result_expires: int  # seconds a result is kept
+    transport_options: tuple[tuple[str, Any], ...]  # declared ones, durations in seconds
+
+    @property
+    def transport_options_dict(self) -> dict[str, Any]:
+        return dict(self.transport_options)
 
     @property
     def embedded(self) -> bool:
@@ -176,6 +182,11 @@ class Platform:
         longest_limit = max((t.time_limit or 0 for t in self.tasks), default=0)
         longest_retry = max((t.retry.max for t in self.tasks if t.retry), default=0)
         return int(max(3600, 2 * longest_limit, 2 * longest_retry))
+
+    @property
+    def broker_transport_options(self) -> dict[str, Any]:
+        """kombu's broker_transport_options: the declared ones over the derived visibility timeout."""
+        return {"visibility_timeout": self.visibility_timeout, **self.broker.transport_options_dict}
 
     @property
     def enabled_schedules(self) -> tuple[Schedule, ...]:

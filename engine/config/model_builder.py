@@ -48,8 +48,21 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
     )
 
 
+NO_RESULT_BACKEND = ("", "none", None)
+
+
 def _broker(spec: dict[str, Any]) -> Broker:
-    return Broker(url=spec["url"], result_backend=spec.get("result_backend") or None)
+    values = {**defaults("queues", "properties", "broker"), **spec}
+    options = dict(values["transport_options"])
+    if "visibility_timeout" in options:
+        options["visibility_timeout"] = parse_duration(options["visibility_timeout"])
+    backend = values["result_backend"]
+    return Broker(
+        url=values["url"],
+        result_backend=None if backend in NO_RESULT_BACKEND else backend,
+        result_expires=parse_duration(values["result_expires"]),
+        transport_options=tuple(sorted(options.items())),
+    )
 
 
 def _worker(name: str, spec: dict[str, Any]) -> WorkerGroup:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.config import schema, semantic
+from engine.config import celery_env, schema, semantic, transport
 from engine.config.loader import Document, Pos, error, overlay, read_file
 from engine.config.model_builder import build
 from engine.diagnostics import Diagnostic, has_errors
@@ -21,6 +21,7 @@ KINDS = ("queues", "tasks", "schedules")
 class LoadResult:
     platform: Platform | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    documents: dict[str, Document] = field(default_factory=dict)  # after overlays
 
     @property
     def ok(self) -> bool:
@@ -84,7 +85,9 @@ def load(
     if len(docs) == len(KINDS):
         ensure_on_path(config_dir)
         diagnostics += semantic.check(docs)
-    diagnostics = sorted(set(diagnostics))
+    diagnostics += celery_env.diagnostics(docs.get("queues"), env)
     if has_errors(diagnostics) or len(docs) != len(KINDS):
-        return LoadResult(None, diagnostics)
-    return LoadResult(build(docs, config_dir, environment), diagnostics)
+        return LoadResult(None, sorted(set(diagnostics)), docs)
+    platform = build(docs, config_dir, environment)
+    diagnostics += transport.visibility_timeout(platform, docs["queues"])
+    return LoadResult(platform, sorted(set(diagnostics)), docs)

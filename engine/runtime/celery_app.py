@@ -14,6 +14,7 @@ from kombu import Exchange, Queue
 from engine.imports import ensure_on_path, import_handler, resolve_exception
 from engine.model import Platform, Task
 from engine.runtime.beat import build_beat_schedule
+from engine.runtime.yaml_only import YamlOnlyLoader, yaml_only
 
 
 def broker_url(platform: Platform) -> str:
@@ -26,7 +27,7 @@ def broker_url(platform: Platform) -> str:
 
 def result_backend(platform: Platform) -> str | None:
     backend = platform.broker.result_backend
-    if backend == "broker" or (backend is None and platform.broker.embedded):
+    if backend == "broker":
         url = broker_url(platform)
         return url if url.startswith(("redis", "rediss")) else None
     return backend
@@ -40,9 +41,11 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "result_backend": result_backend(platform),
         "broker_connection_retry_on_startup": True,
         # Unacked (acks_late) messages come back after this; it must outlast any task.
-        "broker_transport_options": {"visibility_timeout": platform.visibility_timeout},
-        "result_backend_transport_options": {"visibility_timeout": platform.visibility_timeout},
-        "result_expires": 86400,
+        "broker_transport_options": platform.broker_transport_options,
+        "result_backend_transport_options": {
+            "visibility_timeout": platform.broker_transport_options["visibility_timeout"]
+        },
+        "result_expires": platform.broker.result_expires,
         "task_queues": [
             Queue(q.name, Exchange(q.name), routing_key=q.name) for q in platform.queues
         ],
@@ -87,7 +90,7 @@ def task_options(task: Task) -> dict[str, Any]:
 
 def build_app(platform: Platform, main: str = "poli") -> Celery:
     ensure_on_path(platform.config_dir)
-    app = Celery(main, set_as_current=True)
+    app = yaml_only(Celery(main, loader=YamlOnlyLoader, set_as_current=True))
     app.conf.update(celery_settings(platform))
     app.poli_platform = platform  # what `polictl` commands and handlers read
     for task in platform.tasks:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 
+from engine.config.celery_env import ignored
 from engine.model import Platform
 from polictl.stack import broker
 from polictl.stack.layout import Layout
@@ -35,6 +37,7 @@ class StatusReport:
     broker_problem: str | None
     queues: tuple[QueueRow, ...]
     schedules: tuple[ScheduleRow, ...]
+    ignored_env: tuple[str, ...] = ()  # Celery's own variables set here: named, not used
 
     @property
     def problems(self) -> list[str]:
@@ -64,7 +67,13 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
         for name in names
     )
     return StatusReport(
-        alive, programs, broker.masked_url(app), problem, queues, schedules(platform)
+        alive,
+        programs,
+        broker.masked_url(app),
+        problem,
+        queues,
+        schedules(platform),
+        tuple(message for _, message in ignored(os.environ)),
     )
 
 
