@@ -164,7 +164,10 @@ def test_status_names_an_ignored_variable(tmp_path, redis_url):
         text=True,
         timeout=60,
     )
-    assert "reachable" in out.stdout  # the YAML's broker, not the dead port
+    assert "broker unreachable" not in out.stdout  # the YAML's broker, not the dead port
+    broker_line = next(line for line in out.stdout.splitlines() if line.startswith("Broker"))
+    port = redis_url.rsplit(":", 1)[1].split("/")[0]
+    assert f"127.0.0.1:{port}/" in broker_line and broker_line.rstrip().endswith(" reachable")
     assert (
         "warning: CELERY_BROKER_URL is set and ignored: the broker is broker.url in queues.yaml"
         in out.stdout
