@@ -39,7 +39,7 @@ VARIABLES: dict[str, tuple[str, tuple[str, ...]]] = {
 # `celery worker` / `celery beat` options taken from the environment: stripped by engine.app
 OPTION_PREFIXES: dict[str, str] = {
     "CELERY_WORKER_": "worker options come from the worker groups in queues.yaml",
-    "CELERY_BEAT_": "beat options come from poli's command line for beat",
+    "CELERY_BEAT_": "beat options come from the command line poli renders for beat",
 }
 HINTS = {
     BROKER: "unset it; choose the broker with POLI_BROKER_URL or an overlay",
