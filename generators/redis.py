@@ -17,8 +17,11 @@ def redis_dir(deploy: Deploy) -> str:
     return deployed_redis_dir(deploy.state_dir)
 
 
-def embedded_redis_args(deploy: Deploy) -> list[str]:
-    """redis-server arguments (foreground, AOF, unix socket) for the embedded broker."""
+def embedded_redis_args(deploy: Deploy, port: int | None = None) -> list[str]:
+    """redis-server arguments (foreground, AOF) for the embedded broker: on its unix socket,
+    or on a loopback `port` (the local stack's fallback when the socket path is too long)."""
+    if port is not None:
+        return server_args(redis_dir(deploy), port=port)
     socket = deployed_socket_path(deploy.state_dir)
     if len(socket.encode()) > MAX_SOCKET_PATH:
         raise UserError(

@@ -9,6 +9,7 @@ import difflib
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -50,22 +51,42 @@ def up(obj: Any, groups: tuple[str, ...], flower: bool, detach: bool, timeout: f
     local = sup.local_platform(platform, layout, groups, flower)
     sup.write_config(local, layout)
     _where_to_look(local, layout, detach)
-    if not detach:
-        sup.exec_foreground(layout)
-    sup.start_detached(layout)
-    _wait_running(layout, timeout)
+    if detach:
+        sup.start_detached(layout)
+        _wait_running(layout, timeout)
+        return
+    _foreground(layout, timeout)
 
 
 def _where_to_look(platform: Platform, layout: Layout, detach: bool) -> None:
     broker = "embedded Redis in " + str(layout.data / "redis")
     click.echo(f"poli: {len(platform.workers)} worker group(s), beat; broker: ", nl=False)
     click.echo(broker if platform.broker.embedded else "the configured URL")
-    click.echo(f"  logs:    {layout.logs}  (polictl logs NAME -f)")
+    click.echo(f"  logs:    {layout.logs}  (polictl logs NAME -f; supervisord.log there too)")
     if platform.deploy.flower.enabled:
         flower = platform.deploy.flower
         click.echo(f"  flower:  http://{flower.address}:{flower.port}/")
     click.echo("  status:  polictl status   probe: polictl ping")
     click.echo("  stop:    polictl down" if detach else "  stop:    Ctrl-C (running tasks finish)")
+
+
+def _foreground(layout: Layout, timeout: float) -> None:
+    """supervisord runs as our child; we say what started and, at the end, that it stopped."""
+    process = sup.start_foreground(layout)
+    try:
+        _wait_running(layout, timeout)
+    except UserError as problem:  # keep running what did start; the user sees why
+        click.echo(f"warning: {problem.message} ({problem.hint})", err=True)
+    except BaseException:  # a bug of ours must not orphan the stack
+        process.terminate()
+        process.wait(timeout)
+        raise
+    code = sup.wait_foreground(process)
+    click.echo("stopped" if code == 0 else f"supervisord exited with status {code}")
+    if code != 0:
+        raise UserError(
+            f"supervisord exited with status {code}", hint=f"see {layout.supervisord_log}"
+        )
 
 
 def _wait_running(layout: Layout, timeout: float) -> None:
@@ -76,7 +97,7 @@ def _wait_running(layout: Layout, timeout: float) -> None:
     while True:
         programs = client.programs()
         if all(p.running for p in programs):
-            click.echo(f"started: {', '.join(p.name for p in programs)}")
+            click.echo(f"started: {', '.join(p.full_name for p in programs)}")
             return
         fatal = [p for p in programs if p.state == "FATAL"]
         if fatal or time.monotonic() > deadline:
@@ -204,11 +225,13 @@ def _need_results(app: Any, command: str) -> None:
         )
 
 
-def log_files(platform: Platform, layout: Layout) -> dict[str, Any]:
-    names = {f"worker_{w.name}": f"celery_worker_{w.name}.log" for w in platform.workers}
-    names |= {"beat": "celery_beat.log", "flower": "celery_flower.log"}
-    names |= {"redis": "redis.log", "supervisord": "supervisord.log"}
-    return {name: layout.logs / file for name, file in names.items()}
+def log_files(platform: Platform, layout: Layout) -> dict[str, Path]:
+    """The stack's logs by name: what the supervisor renderer names them, and supervisord's."""
+    from generators.supervisor import log_files as rendered
+
+    local = sup.local_platform(platform, layout)
+    files = {name: Path(path) for name, path in rendered(local).items()}
+    return files | {"supervisord": layout.supervisord_log}
 
 
 @click.command()
@@ -217,12 +240,19 @@ def log_files(platform: Platform, layout: Layout) -> dict[str, Any]:
 @click.option("-n", "--lines", default=50, show_default=True, help="Lines to show first.")
 @click.pass_obj
 def logs(obj: Any, name: str, follow: bool, lines: int) -> None:
-    """Show a program's log: worker_GROUP, beat, flower, redis or supervisord."""
+    """Show a program's log: worker_GROUP (worker_GROUP_01... with replicas), beat, flower,
+    redis or supervisord."""
     from polictl.stack.logs import show
 
     files = log_files(obj.platform(), Layout.of(obj.config_dir))
     if name not in files and f"worker_{name}" in files:
         name = f"worker_{name}"
+    replicas = sorted(n for n in files if re.fullmatch(rf"(worker_)?{re.escape(name)}_\d+", n))
+    if name not in files and replicas:
+        raise UserError(
+            f"{name!r} runs {len(replicas)} replicas, each with its own log",
+            hint=f"name one: {', '.join(replicas)}",
+        )
     if name not in files:
         raise _unknown("log", name, sorted(files))
     if not files[name].exists():

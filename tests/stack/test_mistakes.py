@@ -95,3 +95,21 @@ def test_embedded_broker_falls_back_to_loopback_when_socket_path_is_too_long(
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_logs_of_a_group_with_replicas_names_each_replicas_file(stack: Stack) -> None:
+    queues = stack.config_dir / "queues.yaml"
+    queues.write_text(
+        queues.read_text().replace("concurrency: 1", "concurrency: 1, replicas: 2", 1)
+    )
+    result = stack.polictl("logs", "default")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: 'default' runs 2 replicas, each with its own log",
+        "  hint: name one: worker_default_01, worker_default_02",
+    ]
+    logs = stack.data_dir / "logs"
+    logs.mkdir(parents=True)
+    (logs / "celery_worker_default_02.log").write_text("ready on replica two\n")
+    shown = stack.polictl("logs", "worker_default_02")
+    assert shown.returncode == 0 and shown.stdout == "ready on replica two\n"

@@ -100,7 +100,8 @@ def test_foreground_stack_pings_restarts_and_stops_on_ctrl_c(stack: Stack) -> No
     )
     try:
         assert wait_for(lambda: stack.polictl("status").returncode == 0, 40)
-        assert stack.supervisor().pid() == up.pid  # polictl became supervisord
+        supervisord = stack.supervisor().pid()
+        assert open(f"/proc/{supervisord}/stat").read().split()[3] == str(up.pid)
 
         # Only `default` has a worker: ping names every other queue and fails.
         ping = stack.polictl("ping", "--timeout", "3")
@@ -125,3 +126,12 @@ def test_foreground_stack_pings_restarts_and_stops_on_ctrl_c(stack: Stack) -> No
             up.kill()
             up.wait()
         log.close()
+    # poli speaks for itself: what started, where the logs are, how to stop; supervisord's
+    # own lines (CRIT "running as root", "without any HTTP authentication") stay in its log.
+    said = (stack.data_dir.parent / "up.out").read_text()
+    assert "started: poli:beat, poli:worker-default_01, redis\n" in said, said
+    assert f"logs:    {stack.data_dir}/logs" in said
+    assert "stop:    Ctrl-C (running tasks finish)" in said and said.endswith("stopped\n")
+    assert "CRIT" not in said and "INFO" not in said, said
+    supervisord_log = (stack.data_dir / "logs" / "supervisord.log").read_text()
+    assert "CRIT" not in supervisord_log and "stopped: beat" in supervisord_log
