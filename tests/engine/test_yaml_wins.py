@@ -79,16 +79,21 @@ def test_derived_visibility_timeout_stays_when_none_is_declared(tmp_path):
     assert not result.diagnostics
 
 
-def test_visibility_timeout_below_a_hard_limit_is_a_warning_naming_the_task(tmp_path):
-    broker = BROKER_LINES + "  transport_options: {max_connections: 5, visibility_timeout: 2}\n"
+def test_visibility_timeout_below_a_hard_limit_or_retry_cap_is_a_warning_naming_the_task(
+    tmp_path,
+):
+    broker = BROKER_LINES + "  transport_options: {max_connections: 5, visibility_timeout: 1}\n"
     result, app = built(config(tmp_path, broker))
-    assert app.conf.broker_transport_options["visibility_timeout"] == 2  # declared wins
+    assert app.conf.broker_transport_options["visibility_timeout"] == 1  # declared wins
+    hint = "  hint: raise it above 20s, or remove it (poli derives 1h)\n"
     assert format_text(result.diagnostics) == (
-        "queues.yaml:4:63: warning: broker.transport_options.visibility_timeout 2s is below "
+        "queues.yaml:4:63: warning: broker.transport_options.visibility_timeout 1s is below "
         "the hard time limit of task 'default.echo' (20s): Redis would hand it to another "
         "worker while it still runs\n"
-        "  hint: raise it above 20s, or remove it (poli derives 1h)\n"
-        "0 errors, 1 warning"
+        + hint
+        + "queues.yaml:4:63: warning: broker.transport_options.visibility_timeout 1s is below "
+        "the retry delay cap of task 'default.echo' (policy 'quick', max 2s): a retry waiting "
+        "that long would be delivered twice\n" + hint + "0 errors, 2 warnings"
     )
 
 
