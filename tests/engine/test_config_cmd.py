@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -76,3 +79,18 @@ def test_an_invalid_config_prints_its_diagnostics_and_exits_1():
         "queues.production.yaml:2:19: error: invalid duration 'soon': use seconds (90) or a "
         "string like 90s, 5m, 1h30m\n1 error, 0 warnings\n"
     )
+
+
+def test_config_does_not_import_celery():
+    code = (
+        "import sys\nfrom polictl.main import cli\n"
+        f"try: cli(['-C', {str(CASE)!r}, 'config'])\nexcept SystemExit: pass\n"
+        "print('celery' in sys.modules)"
+    )
+    env = {**os.environ, **{k: v for k, v in ENV.items() if v is not None}}
+    env.pop("POLI_RESULT_BACKEND", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert "broker.url = redis://poli:****@broker.example" in out.stdout, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr
