@@ -143,6 +143,46 @@ class Deploy:
 
 
 @dataclass(frozen=True)
+class Resources:
+    """Container resource requests and limits, e.g. `(("cpu", "250m"), ("memory", "256Mi"))`."""
+
+    requests: tuple[tuple[str, str], ...] = ()
+    limits: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    """KEDA bounds of one worker group (`kubernetes.autoscaling`, then the group's)."""
+
+    enabled: bool = True
+    min_replicas: int = 1  # resolved: declared, else the group's `replicas`
+    max_replicas: int = 10
+    list_length: int = 10  # messages waiting per replica
+
+
+@dataclass(frozen=True)
+class KubernetesGroup:
+    resources: Resources = field(default_factory=Resources)
+    autoscaling: Autoscaling = field(default_factory=Autoscaling)
+
+
+@dataclass(frozen=True)
+class Kubernetes:
+    """queues.yaml `kubernetes:`, what `polictl render kubernetes` reads besides the groups."""
+
+    image: str = "poli:latest"
+    image_pull_policy: str = "IfNotPresent"
+    namespace: str = "poli"
+    secret: str = "poli"
+    workers: tuple[tuple[str, KubernetesGroup], ...] = ()  # every worker group, in order
+    beat: Resources = field(default_factory=Resources)
+    flower: Resources = field(default_factory=Resources)
+
+    def group(self, name: str) -> KubernetesGroup:
+        return dict(self.workers).get(name) or KubernetesGroup()
+
+
+@dataclass(frozen=True)
 class Platform:
     config_dir: Path
     broker: Broker
@@ -154,6 +194,7 @@ class Platform:
     timezone: str = "UTC"
     deploy: Deploy = field(default_factory=Deploy)
     environment: str | None = None
+    kubernetes: Kubernetes = field(default_factory=Kubernetes)
 
     def task(self, name: str) -> Task:
         return next(t for t in self.tasks if t.name == name)

@@ -17,7 +17,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "polictl.schedules:schedules",
         "Schedules in words, with their next fire times.",
     ),
-    "render": ("polictl.render:render", "Render systemd, supervisor or Compose files."),
+    "render": ("polictl.render:render", "Render systemd, supervisor, Compose or Kubernetes files."),
     "config": (
         "polictl.config_cmd:config",
         "The effective configuration, each value with where it came from.",

@@ -1,4 +1,4 @@
-"""`polictl render {systemd|supervisor|compose} [-o OUT_DIR] [--check]`."""
+"""`polictl render {systemd|supervisor|compose|kubernetes} [-o OUT_DIR] [--check]`."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("fmt", metavar="{systemd|supervisor|compose}", type=click.Choice(sorted(RENDERERS)))
+@click.argument(
+    "fmt", metavar="{systemd|supervisor|compose|kubernetes}", type=click.Choice(sorted(RENDERERS))
+)
 @click.option(
     "-o",
     "--out-dir",

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import cron
+from engine.config.kubernetes import build_kubernetes
 from engine.config.loader import Document
 from engine.config.options import effective_task_options, route_queue
 from engine.config.schema import defaults
@@ -32,6 +33,7 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
     q, t, s = docs["queues"].data, docs["tasks"].data, docs["schedules"].data
     tasks = _tasks(t, q.get("routes") or [])
     timezone = s.get("timezone") or "UTC"
+    workers = tuple(_worker(n, spec) for n, spec in q["workers"].items())
     return Platform(
         config_dir=config_dir.resolve(),
         broker=_broker(q["broker"]),
@@ -39,12 +41,13 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
             Queue(n, (spec or {}).get("description", "")) for n, spec in q["queues"].items()
         ),
         routes=tuple(Route(r["match"], r["queue"]) for r in q.get("routes") or []),
-        workers=tuple(_worker(n, spec) for n, spec in q["workers"].items()),
+        workers=workers,
         tasks=tasks,
         schedules=tuple(_schedule(n, spec, tasks, timezone) for n, spec in s["schedules"].items()),
         timezone=timezone,
         deploy=_deploy(q.get("deploy") or {}),
         environment=environment,
+        kubernetes=build_kubernetes(q.get("kubernetes") or {}, workers),
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.config import cron
+from engine.config.kubernetes import check_kubernetes
 from engine.config.loader import Document, error
 from engine.config.options import DEFAULT_QUEUE, effective_task_options, route_queue
 from engine.diagnostics import WARNING, Diagnostic
@@ -275,4 +276,4 @@ class Checker:
 
 
 def check(docs: dict[str, Document]) -> list[Diagnostic]:
-    return Checker(docs).run()
+    return Checker(docs).run() + check_kubernetes(docs["queues"])

@@ -13,6 +13,7 @@ from kombu import Exchange, Queue
 
 from engine.imports import ensure_on_path, import_handler, resolve_exception
 from engine.model import Platform, Task
+from engine.runtime import heartbeat
 from engine.runtime.beat import build_beat_schedule
 from engine.runtime.yaml_only import YamlOnlyLoader, yaml_only
 
@@ -92,6 +93,7 @@ def build_app(platform: Platform, main: str = "poli") -> Celery:
     ensure_on_path(platform.config_dir)
     app = yaml_only(Celery(main, loader=YamlOnlyLoader, set_as_current=True))
     app.conf.update(celery_settings(platform))
+    heartbeat.install(app)  # `worker --heartbeat-file`, for liveness probes
     app.poli_platform = platform  # what `polictl` commands and handlers read
     for task in platform.tasks:
         app.task(**task_options(task))(import_handler(task.handler))
