@@ -18,7 +18,7 @@ from engine.config.schema import schema
 SCHEMA_DEFAULT = "schema default"
 MASK = "****"
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)([^@\s]+)@")
-_SECRET_KEYS = ("password", "secret", "token")
+_SECRET_KEYS = ("password", "passwd", "token", "secret_key", "api_key")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Setting:
 
 
 def masked(key: str, value: Any) -> Any:
-    """A URL's password, or the whole value of a password/secret/token key, as ****."""
+    """A URL's password, or the whole value of a password or token key, as ****."""
     if any(word in key.rsplit(".", 1)[-1].lower() for word in _SECRET_KEYS) and value:
         return MASK
     if isinstance(value, str):
