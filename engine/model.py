@@ -195,6 +195,7 @@ class Platform:
     deploy: Deploy = field(default_factory=Deploy)
     environment: str | None = None
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
+    eager: bool = False  # tasks.yaml `eager`: Celery's task_always_eager (development only)
 
     def task(self, name: str) -> Task:
         return next(t for t in self.tasks if t.name == name)

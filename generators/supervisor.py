@@ -51,10 +51,13 @@ class Program:
     grouped: bool = True  # a member of [group:poli]
 
 
-def render_supervisor(platform: Platform, redis: EmbeddedRedis | None = None) -> dict[str, str]:
-    """`{"poli.conf": text}`: include it from a supervisord.conf (`[include] files=`)."""
+def render_supervisor(
+    platform: Platform, redis: EmbeddedRedis | None = None, beat: bool = True
+) -> dict[str, str]:
+    """`{"poli.conf": text}`: include it from a supervisord.conf (`[include] files=`).
+    `beat=False` leaves beat out (`polictl up GROUP` runs only what it names)."""
     deploy = platform.deploy
-    programs = supervisor_programs(platform, redis)
+    programs = supervisor_programs(platform, redis, beat)
     environment = ",".join(
         f"{name}={_quote_value(value)}" for name, value in runtime_environment(platform).items()
     )
@@ -64,13 +67,16 @@ def render_supervisor(platform: Platform, redis: EmbeddedRedis | None = None) ->
     return {CONF: text}
 
 
-def supervisor_programs(platform: Platform, redis: EmbeddedRedis | None = None) -> list[Program]:
+def supervisor_programs(
+    platform: Platform, redis: EmbeddedRedis | None = None, beat: bool = True
+) -> list[Program]:
     """Every program of the deployment, in the order supervisord starts them."""
     deploy = platform.deploy
     check_deploy(deploy)
     programs = [_redis(platform, redis or EmbeddedRedis())] if platform.broker.embedded else []
     programs += [_worker(platform, group) for group in platform.workers]
-    programs.append(_program(platform, "beat", beat_args(deploy.state_dir), "celery_beat.log"))
+    if beat:
+        programs.append(_program(platform, "beat", beat_args(deploy.state_dir), "celery_beat.log"))
     if deploy.flower.enabled:
         args = flower_args(deploy.flower.address, deploy.flower.port)
         programs.append(_program(platform, "flower", args, "celery_flower.log"))

@@ -35,8 +35,9 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "ping": ("polictl.stack.commands:ping", "Round-trip a probe through every queue."),
     "logs": ("polictl.stack.commands:logs", "Show (or follow) a program's log."),
-    "purge": ("polictl.stack.commands:purge", "Empty a queue."),
+    "purge": ("polictl.stack.purge:purge", "Empty a queue, or every queue with --all."),
     "run": ("polictl.stack.commands:run", "Send a declared task through its route."),
+    "tasks": ("polictl.tasks:tasks", "Tasks: queue, limits, retry policy, input schema."),
 }
 
 

@@ -48,6 +48,7 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
         deploy=_deploy(q.get("deploy") or {}),
         environment=environment,
         kubernetes=build_kubernetes(q.get("kubernetes") or {}, workers),
+        eager={**defaults("tasks"), **t}["eager"],
     )
 
 

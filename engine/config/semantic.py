@@ -7,7 +7,6 @@ so every lookup here is defensive about types.
 from __future__ import annotations
 
 import difflib
-import inspect
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,7 +16,8 @@ from engine.config.loader import Document, error
 from engine.config.options import DEFAULT_QUEUE, effective_task_options, route_queue
 from engine.diagnostics import WARNING, Diagnostic
 from engine.durations import parse_duration
-from engine.imports import ImportProblem, import_handler, resolve_exception
+from engine.imports import ImportProblem, resolve_exception
+from engine.inputs import contract_for
 
 
 def mapping(value: Any) -> dict[str, Any]:
@@ -50,9 +50,20 @@ class Checker:
             self.tasks_check,
             self.schedules,
             self.queue_usage,
+            self.eager_mode,
         ):
             check()
         return self.out
+
+    def eager_mode(self) -> None:
+        """`eager: true` is for development: say so wherever it is on (README: eager mode)."""
+        if self.t.data.get("eager") is True:
+            pos = self.t.pos(("eager",))
+            message = "eager mode is on: tasks run in the process that sends them, without a broker, time limits or retry delays"
+            hint = "for development and tests only; set it in an overlay (tasks.development.yaml)"
+            self.out.append(
+                Diagnostic(pos.file, pos.line, pos.column, WARNING, "eager", message, hint)
+            )
 
     def undeclared(self, doc: Document, path: tuple, queue: Any, what: str) -> None:
         if isinstance(queue, str) and queue not in self.declared:
@@ -149,7 +160,7 @@ class Checker:
 
     def handler(self, name: str, spec: str) -> None:
         try:
-            import_handler(spec)
+            contract_for(spec)  # imports it, and resolves its type hints
         except ImportProblem as problem:
             self.out.append(
                 error(
@@ -198,6 +209,7 @@ class Checker:
             self.timezone((*base, "timezone"), spec["timezone"])
 
     def arguments(self, name: str, spec: dict, task: Any) -> None:
+        """Schedule args/kwargs must bind to the handler and fit its type hints (engine.inputs)."""
         handler_spec = mapping(task).get("handler")
         args, kwargs = spec.get("args", []), spec.get("kwargs", {})
         if not (
@@ -205,19 +217,17 @@ class Checker:
         ):
             return
         try:
-            handler = import_handler(handler_spec)
-            signature = inspect.signature(handler)
-        except (ImportProblem, TypeError, ValueError):
+            contract = contract_for(handler_spec)
+        except ImportProblem:
             return  # reported on the task itself
-        try:
-            signature.bind(*args, **kwargs)
-        except TypeError as problem:
-            path = ("schedules", name, "kwargs" if "kwargs" in spec else "args")
+        base = ("schedules", name)
+        for misfit in contract.misfits(args, kwargs):
+            where = misfit.where or ("kwargs" if "kwargs" in spec else "args",)
             self.out.append(
                 error(
-                    self.s.pos(path),
+                    (self.s.key_pos if misfit.on_key else self.s.pos)((*base, *where)),
                     "bad-args",
-                    f"schedule {name!r}: arguments do not fit {handler_spec}{signature}: {problem}",
+                    f"schedule {name!r}: arguments do not fit {contract.describe()}: {misfit.message}",
                 )
             )
 

@@ -15,6 +15,7 @@ from engine.imports import ensure_on_path, import_handler, resolve_exception
 from engine.model import Platform, Task
 from engine.runtime import heartbeat
 from engine.runtime.beat import build_beat_schedule
+from engine.runtime.checked import PoliCelery
 from engine.runtime.yaml_only import YamlOnlyLoader, yaml_only
 
 
@@ -63,6 +64,9 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "timezone": platform.timezone,
         "enable_utc": True,
         "beat_schedule": build_beat_schedule(platform),
+        # tasks.yaml `eager`: run in the caller; its errors raise there (README: eager mode)
+        "task_always_eager": platform.eager,
+        "task_eager_propagates": platform.eager,
     }
 
 
@@ -91,10 +95,12 @@ def task_options(task: Task) -> dict[str, Any]:
 
 def build_app(platform: Platform, main: str = "poli") -> Celery:
     ensure_on_path(platform.config_dir)
-    app = yaml_only(Celery(main, loader=YamlOnlyLoader, set_as_current=True))
+    # PoliCelery checks task inputs before publishing; yaml_only: Celery's env variables ignored
+    app = yaml_only(PoliCelery(main, loader=YamlOnlyLoader, set_as_current=True))
     app.conf.update(celery_settings(platform))
     heartbeat.install(app)  # `worker --heartbeat-file`, for liveness probes
     app.poli_platform = platform  # what `polictl` commands and handlers read
+    app.poli_handlers = {task.name: task.handler for task in platform.tasks}  # input contracts
     for task in platform.tasks:
         app.task(**task_options(task))(import_handler(task.handler))
     return app

@@ -1,4 +1,4 @@
-"""polictl commands for the local stack: up, down, restart, status, ping, logs, purge, run.
+"""polictl commands for the local stack: up, down, restart, status, ping, logs, run.
 
 Each command parses its options and hands off to the small modules beside it.
 """
@@ -30,27 +30,27 @@ def _unknown(kind: str, name: str, known: list[str]) -> UserError:
 
 
 @click.command()
-@click.argument("groups", nargs=-1)
+@click.argument("names", nargs=-1)
 @click.option("--flower", is_flag=True, help="Also run Flower, the web monitor.")
 @click.option("-d", "--detach", is_flag=True, help="Run in the background; `polictl down` stops.")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds --detach waits.")
 @click.pass_obj
-def up(obj: Any, groups: tuple[str, ...], flower: bool, detach: bool, timeout: float) -> None:
-    """Run the stack (all worker groups, or GROUP...; beat; the embedded broker) under supervisord.
+def up(obj: Any, names: tuple[str, ...], flower: bool, detach: bool, timeout: float) -> None:
+    """Run the stack under supervisord: every worker group and beat, or only NAME... (worker
+    groups, `beat`, `flower`); the embedded broker always.
 
     In the foreground by default: Ctrl-C stops it, letting running tasks finish.
     """
+    from polictl.stack.choice import choose
+
     platform = obj.platform()
-    known = [w.name for w in platform.workers]
-    for name in groups:
-        if name not in known:
-            raise _unknown("worker group", name, known)
+    chosen = choose(platform, names, flower)
     layout = Layout.of(obj.config_dir)
     if sup.Supervisor(layout).alive():
         raise UserError("the stack is already running", hint="polictl status, or polictl down")
-    local = sup.local_platform(platform, layout, groups, flower)
-    sup.write_config(local, layout)
-    _where_to_look(local, layout, detach)
+    local = sup.local_platform(platform, layout, chosen.groups, chosen.flower)
+    sup.write_config(local, layout, beat=chosen.beat)
+    _where_to_look(local, layout, detach, chosen.describe())
     if detach:
         sup.start_detached(layout)
         _wait_running(layout, timeout)
@@ -58,9 +58,9 @@ def up(obj: Any, groups: tuple[str, ...], flower: bool, detach: bool, timeout: f
     _foreground(layout, timeout)
 
 
-def _where_to_look(platform: Platform, layout: Layout, detach: bool) -> None:
+def _where_to_look(platform: Platform, layout: Layout, detach: bool, running: str) -> None:
     broker = "embedded Redis in " + str(layout.data / "redis")
-    click.echo(f"poli: {len(platform.workers)} worker group(s), beat; broker: ", nl=False)
+    click.echo(f"poli: {running}; broker: ", nl=False)
     click.echo(broker if platform.broker.embedded else "the configured URL")
     click.echo(f"  logs:    {layout.logs}  (polictl logs NAME -f; supervisord.log there too)")
     if platform.deploy.flower.enabled:
@@ -261,52 +261,36 @@ def logs(obj: Any, name: str, follow: bool, lines: int) -> None:
 
 
 @click.command()
-@click.argument("queue")
-@click.option("-y", "--yes", is_flag=True, help="Do not ask first.")
-@click.pass_obj
-def purge(obj: Any, queue: str, yes: bool) -> None:
-    """Delete every message waiting in QUEUE (tasks already running are not affected)."""
-    from polictl.stack import broker
-
-    platform = obj.platform()
-    known = [q.name for q in platform.queues]
-    if queue not in known:
-        raise _unknown("queue", queue, known)
-    if not yes:
-        click.confirm(f"Delete every message waiting in {queue!r}?", abort=True)
-    removed = broker.purge(broker.celery_app(platform), queue)
-    click.echo(f"purged {removed} message(s) from {queue}")
-
-
-def _json(option: str, text: str, kind: type) -> Any:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"{option} is not valid JSON: {exc}", hint=f"e.g. {option} '[1, 2]'"
-        ) from None
-    if not isinstance(value, kind):
-        raise UserError(f"{option} must be a JSON {'array' if kind is list else 'object'}")
-    return value
-
-
-@click.command()
 @click.argument("task_name")
 @click.option("--args", "args_json", default="[]", help="Positional arguments, a JSON array.")
 @click.option("--kwargs", "kwargs_json", default="{}", help="Keyword arguments, a JSON object.")
 @click.option("--wait", is_flag=True, help="Wait for the result and print it.")
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds --wait waits.")
+@click.option("--local", is_flag=True, help="Run it in this process (eager), no broker.")
 @click.pass_obj
 def run(
-    obj: Any, task_name: str, args_json: str, kwargs_json: str, wait: bool, timeout: float
+    obj: Any,
+    task_name: str,
+    args_json: str,
+    kwargs_json: str,
+    wait: bool,
+    timeout: float,
+    local: bool,
 ) -> None:
-    """Send TASK_NAME through its route; with --wait, print its result."""
+    """Send TASK_NAME through its route; with --wait, print its result. Arguments that do not
+    fit the handler's signature and type hints are refused before anything is sent."""
     from polictl.stack.broker import celery_app
     from polictl.stack.probe import declared_task, send
+    from polictl.task_inputs import check_arguments, parse_arguments
 
+    args, kwargs = parse_arguments(args_json, kwargs_json)
     platform = obj.platform()
     task = declared_task(platform, task_name)
-    args, kwargs = _json("--args", args_json, list), _json("--kwargs", kwargs_json, dict)
+    check_arguments(task, args, kwargs)
+    if local:
+        from polictl.local_run import run_local
+
+        return run_local(platform, task, args, kwargs)
     app = celery_app(platform)
     if wait:
         _need_results(app, "run --wait")

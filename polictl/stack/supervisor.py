@@ -34,7 +34,7 @@ CONTROL_USER = "poli"
 
 
 def local_platform(
-    platform: Platform, layout: Layout, groups: tuple[str, ...] = (), flower: bool = True
+    platform: Platform, layout: Layout, groups: tuple[str, ...] | None = None, flower: bool = True
 ) -> Platform:
     """The platform as the local stack runs it: this user, this venv, paths under the data dir."""
     deploy = dataclasses.replace(
@@ -48,7 +48,7 @@ def local_platform(
         environment_file=str(layout.environment_file),
         flower=dataclasses.replace(platform.deploy.flower, enabled=flower),
     )
-    workers = tuple(w for w in platform.workers if not groups or w.name in groups)
+    workers = tuple(w for w in platform.workers if groups is None or w.name in groups)
     return dataclasses.replace(platform, deploy=deploy, workers=workers)
 
 
@@ -108,7 +108,7 @@ files = {includes}
 """
 
 
-def write_config(platform: Platform, layout: Layout) -> Path:
+def write_config(platform: Platform, layout: Layout, beat: bool = True) -> Path:
     """Render the programs for `platform` (already local) and write supervisord.conf."""
     from generators.supervisor import EmbeddedRedis, render_supervisor
 
@@ -121,7 +121,8 @@ def write_config(platform: Platform, layout: Layout) -> Path:
         redis = EmbeddedRedis(embedded.redis_binary(), embedded.prepare(layout.config_dir))
     for old in layout.programs_dir.glob("*.conf"):
         old.unlink()
-    written = atomic.write_tree(layout.programs_dir, render_supervisor(platform, redis))
+    programs = render_supervisor(platform, redis, beat=beat)
+    written = atomic.write_tree(layout.programs_dir, programs)
     atomic.write_text(layout.supervisord_conf, supervisord_conf(layout, written), mode=0o600)
     return layout.supervisord_conf
 

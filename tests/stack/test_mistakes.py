@@ -15,18 +15,8 @@ from stack_helpers import Stack
             "hint: did you mean 'system.ping'?",
         ),
         (
-            ["run", "system.ping", "--args", "[1,"],
-            "error: --args is not valid JSON: Expecting value: line 1 column 4 (char 3)",
-            "hint: e.g. --args '[1, 2]'",
-        ),
-        (
-            ["run", "system.ping", "--kwargs", "[1]"],
-            "error: --kwargs must be a JSON object",
-            None,
-        ),
-        (
             ["up", "defualt"],
-            "error: unknown worker group 'defualt'",
+            "error: unknown worker group or program 'defualt'",
             "hint: did you mean 'default'?",
         ),
         (["logs", "bat"], "error: unknown log 'bat'", "hint: did you mean 'beat'?"),

@@ -75,7 +75,7 @@ def test_embedded_stack_runs_answers_recovers_and_stops_clean(stack: Stack) -> N
 
 def test_explicit_broker_url_runs_no_redis_of_its_own(stack: Stack, redis_url: str) -> None:
     stack.env |= {"POLI_BROKER_URL": redis_url, "POLI_RESULT_BACKEND": redis_url}
-    started = stack.polictl("up", "--detach", "system", "--timeout", "60")
+    started = stack.polictl("up", "--detach", "system", "beat", "--timeout", "60")
     assert started.returncode == 0, started.stdout + started.stderr
     assert [p.name for p in stack.supervisor().programs()] == ["beat", "worker-system_01"]
     assert not (stack.data_dir / "redis").exists()
@@ -92,7 +92,7 @@ def test_explicit_broker_url_runs_no_redis_of_its_own(stack: Stack, redis_url: s
 def test_foreground_stack_pings_restarts_and_stops_on_ctrl_c(stack: Stack) -> None:
     log = (stack.data_dir.parent / "up.out").open("w")
     up = subprocess.Popen(
-        [POLICTL, "-C", str(stack.config_dir), "up", "default"],
+        [POLICTL, "-C", str(stack.config_dir), "up", "default", "beat"],
         env=stack.env,
         stdout=log,
         stderr=subprocess.STDOUT,
