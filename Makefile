@@ -37,7 +37,8 @@ bench: install
 	$(BIN)/python bench/run.py
 
 golden: install
-	POLI_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/generators/test_golden.py tests/engine/test_config_cmd.py
+	POLI_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/generators/test_golden.py tests/generators/test_golden_hosts.py \
+		tests/engine/test_config_cmd.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -7,6 +7,7 @@ visibility timeout) are computed here, once.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +40,7 @@ class Broker:
 class Queue:
     name: str
     description: str = ""
+    min_hosts: int = 1  # redundancy asked for in a multi-host deployment
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,16 @@ class Kubernetes:
 
 
 @dataclass(frozen=True)
+class Host:
+    """One machine of a multi-host deployment (queues.yaml `hosts:`) and what runs on it."""
+
+    name: str
+    workers: tuple[tuple[str, int], ...]  # (worker group, processes on this host)
+    beat: bool
+    flower: bool
+
+
+@dataclass(frozen=True)
 class Platform:
     config_dir: Path
     broker: Broker
@@ -196,6 +208,36 @@ class Platform:
     environment: str | None = None
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
     eager: bool = False  # tasks.yaml `eager`: Celery's task_always_eager (development only)
+    hosts: tuple[Host, ...] = ()  # empty: everything on one host
+
+    def host(self, name: str) -> Host:
+        return next(h for h in self.hosts if h.name == name)
+
+    def on_host(self, name: str) -> Platform:
+        """What runs on host `name`: its worker groups with its replica counts, beat and
+        Flower only if placed there. Generators render this like any platform."""
+        host = self.host(name)
+        replicas = dict(host.workers)
+        workers = tuple(
+            dataclasses.replace(w, replicas=replicas[w.name])
+            for w in self.workers
+            if w.name in replicas
+        )
+        flower = dataclasses.replace(
+            self.deploy.flower, enabled=self.deploy.flower.enabled and host.flower
+        )
+        deploy = dataclasses.replace(self.deploy, flower=flower)
+        return dataclasses.replace(self, workers=workers, deploy=deploy, hosts=(host,))
+
+    @property
+    def runs_beat(self) -> bool:
+        """Whether beat is part of this deployment (with hosts: of some host's bundle)."""
+        return not self.hosts or any(h.beat for h in self.hosts)
+
+    def hosts_consuming(self, queue: str) -> tuple[str, ...]:
+        """The hosts where a worker group consuming `queue` runs (none without `hosts:`)."""
+        groups = {w.name for w in self.consumers_of(queue)}
+        return tuple(h.name for h in self.hosts if groups & {g for g, _ in h.workers})
 
     def task(self, name: str) -> Task:
         return next(t for t in self.tasks if t.name == name)

@@ -75,7 +75,7 @@ def supervisor_programs(
     check_deploy(deploy)
     programs = [_redis(platform, redis or EmbeddedRedis())] if platform.broker.embedded else []
     programs += [_worker(platform, group) for group in platform.workers]
-    if beat:
+    if beat and platform.runs_beat:
         programs.append(_program(platform, "beat", beat_args(deploy.state_dir), "celery_beat.log"))
     if deploy.flower.enabled:
         args = flower_args(deploy.flower.address, deploy.flower.port)

@@ -26,12 +26,13 @@ def render_systemd(platform: Platform) -> dict[str, str]:
     """`{file name: unit text}` for /etc/systemd/system, plus a tmpfiles.d snippet."""
     check_deploy(platform.deploy, spaces=False)
     files = {f"poli-worker-{g.name}@.service": _worker(platform, g) for g in platform.workers}
-    files["poli-beat.service"] = _unit(
-        platform,
-        "beat",
-        "poli beat (the one scheduler)",
-        _exec(platform, beat_args(platform.deploy.state_dir)),
-    )
+    if platform.runs_beat:
+        files["poli-beat.service"] = _unit(
+            platform,
+            "beat",
+            "poli beat (the one scheduler)",
+            _exec(platform, beat_args(platform.deploy.state_dir)),
+        )
     if platform.deploy.flower.enabled:
         flower = platform.deploy.flower
         files["poli-flower.service"] = _unit(
@@ -96,7 +97,8 @@ def _target_wants(platform: Platform) -> list[str]:
         for g in platform.workers
         for i in range(1, g.replicas + 1)
     ]
-    units.append("poli-beat.service")
+    if platform.runs_beat:
+        units.append("poli-beat.service")
     if platform.deploy.flower.enabled:
         units.append("poli-flower.service")
     if platform.broker.embedded:

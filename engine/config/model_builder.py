@@ -15,6 +15,7 @@ from engine.model import (
     Broker,
     Deploy,
     Flower,
+    Host,
     Platform,
     Queue,
     RetryPolicy,
@@ -37,9 +38,7 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
     return Platform(
         config_dir=config_dir.resolve(),
         broker=_broker(q["broker"]),
-        queues=tuple(
-            Queue(n, (spec or {}).get("description", "")) for n, spec in q["queues"].items()
-        ),
+        queues=tuple(_queue(n, spec) for n, spec in q["queues"].items()),
         routes=tuple(Route(r["match"], r["queue"]) for r in q.get("routes") or []),
         workers=workers,
         tasks=tasks,
@@ -49,7 +48,20 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
         environment=environment,
         kubernetes=build_kubernetes(q.get("kubernetes") or {}, workers),
         eager={**defaults("tasks"), **t}["eager"],
+        hosts=tuple(_host(n, spec) for n, spec in (q.get("hosts") or {}).items()),
     )
+
+
+def _queue(name: str, spec: dict[str, Any] | None) -> Queue:
+    return Queue(
+        name,
+        **{**defaults("queues", "properties", "queues", "additionalProperties"), **(spec or {})},
+    )
+
+
+def _host(name: str, spec: dict[str, Any] | None) -> Host:
+    values = {**defaults("queues", "properties", "hosts", "additionalProperties"), **(spec or {})}
+    return Host(name=name, **{**values, "workers": tuple(values["workers"].items())})
 
 
 NO_RESULT_BACKEND = ("", "none", None)

@@ -10,7 +10,7 @@ import difflib
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.config import cron
+from engine.config import cron, placement
 from engine.config.kubernetes import check_kubernetes
 from engine.config.loader import Document, error
 from engine.config.options import DEFAULT_QUEUE, effective_task_options, route_queue
@@ -246,8 +246,8 @@ class Checker:
                 )
             )
 
-    def queue_usage(self) -> None:
-        """A routed-to queue without consumers never runs its tasks; an unused queue is noise."""
+    def landing(self) -> dict[str, list[str]]:
+        """Queue -> what is routed to it: task names, and `schedule NAME` for a schedule's queue."""
         landing: dict[str, list[str]] = {}
         for name, spec in self.tasks.items():
             queue = mapping(spec).get("queue")
@@ -256,6 +256,11 @@ class Checker:
         for name, spec in mapping(self.s.data.get("schedules")).items():
             if isinstance(mapping(spec).get("queue"), str):
                 landing.setdefault(spec["queue"], []).append(f"schedule {name}")
+        return landing
+
+    def queue_usage(self) -> None:
+        """A routed-to queue without consumers never runs its tasks; an unused queue is noise."""
+        landing = self.landing()
         consumed = {
             q
             for g in mapping(self.q.data.get("workers")).values()
@@ -286,4 +291,6 @@ class Checker:
 
 
 def check(docs: dict[str, Document]) -> list[Diagnostic]:
-    return Checker(docs).run() + check_kubernetes(docs["queues"])
+    checker = Checker(docs)
+    hosts = placement.check(docs["queues"], docs["schedules"], checker.landing())
+    return checker.run() + check_kubernetes(docs["queues"]) + hosts

@@ -213,7 +213,7 @@ def ping(obj: Any, timeout: float) -> None:
         raise UserError(f"broker unreachable: {problem}", hint="polictl status; polictl up")
     _need_results(app, "ping")
     results = probe(app, platform, timeout)
-    print_ping(results)
+    print_ping(results, by_host=bool(platform.hosts))
     raise SystemExit(0 if all(r.ok for r in results) else 1)
 
 

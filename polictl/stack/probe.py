@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import time
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from engine.diagnostics import UserError
 from engine.model import Platform, Task
 from polictl.stack import broker
+from polictl.stack.hosts import live_hosts
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -25,6 +27,11 @@ class ProbeResult:
     consumers: tuple[str, ...]
     latency: float | None  # seconds, when the probe came back
     problem: str = ""  # why it did not, in the operator's words
+    answered_by: str = ""  # the host the probe ran on, as it reported itself
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return live_hosts(self.consumers)
 
     @property
     def ok(self) -> bool:
@@ -68,9 +75,17 @@ def ping(app: Celery, platform: Platform, timeout: float) -> list[ProbeResult]:
             else:
                 failures[name] = f"probe failed: {result.result!r}"
         time.sleep(POLL_SECONDS)
-    return [
+    outcomes = [
         _outcome(name, tuple(live.get(name, ())), latencies, failures, timeout) for name in sent
     ]
+    return [_answered_by(outcome, sent[outcome.queue][1]) for outcome in outcomes]
+
+
+def _answered_by(outcome: ProbeResult, result: AsyncResult) -> ProbeResult:
+    """system.ping reports the host it ran on; keep it beside the latency."""
+    value = result.result if outcome.ok else None
+    host = value.get("host") if isinstance(value, dict) else None
+    return dataclasses.replace(outcome, answered_by=host) if isinstance(host, str) else outcome
 
 
 def _outcome(

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from engine.config.celery_env import ignored
 from engine.model import Platform
-from polictl.stack import broker
+from polictl.stack import broker, hosts
 from polictl.stack.layout import Layout
 from polictl.stack.supervisor import Program, Supervisor
 
@@ -19,6 +19,12 @@ class QueueRow:
     depth: int | None
     consumers: tuple[str, ...]
     groups: tuple[str, ...]  # worker groups declared to consume it
+    hosts: tuple[str, ...] = ()  # hosts of the live consumers (their node names' @HOST)
+    declared_hosts: tuple[str, ...] = ()  # hosts of `hosts:` placed to consume it
+
+    @property
+    def missing_hosts(self) -> tuple[str, ...]:
+        return hosts.missing(self.declared_hosts, self.hosts)
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,18 @@ class StatusReport:
         found += [f"{p.full_name} is {p.state}" for p in self.programs if not p.running]
         if self.broker_problem:
             found.append(f"broker unreachable: {self.broker_problem}")
+        elif not self.supervisord:  # `polictl up` runs every group here, whatever `hosts:` says
+            found += [
+                f"queue {q.name} has no consumer on host {', '.join(q.missing_hosts)}"
+                for q in self.queues
+                if q.missing_hosts
+            ]
         return found
+
+    @property
+    def by_host(self) -> bool:
+        """Whether the deployment declares hosts (then the queue table has a HOSTS column)."""
+        return any(q.declared_hosts for q in self.queues)
 
 
 def collect(platform: Platform, layout: Layout) -> StatusReport:
@@ -63,6 +80,8 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
             depths.get(name),
             tuple(live.get(name, ())),
             tuple(g.name for g in platform.consumers_of(name)),
+            hosts.live_hosts(live.get(name, ())),
+            platform.hosts_consuming(name),
         )
         for name in names
     )
