@@ -18,6 +18,9 @@ from typing import Any
 # running task finish and the worker still has time to ack and exit.
 STOP_MARGIN_SECONDS = 30
 EMBEDDED_BROKER = "embedded"
+# `catchup: skip` still sends a run at most this late (a restart, a handover), like
+# sidekiq-cron's grace; older misses are skipped.
+CATCHUP_GRACE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -100,13 +103,25 @@ class Schedule:
     args: tuple[Any, ...] = ()
     kwargs: tuple[tuple[str, Any], ...] = ()
     timezone: str = "UTC"
-    catchup: str = "once"  # once | skip
+    catchup: str = "once"  # once | skip | a duration (90s, 10m)
     enabled: bool = True
     description: str = ""
 
     @property
     def kwargs_dict(self) -> dict[str, Any]:
         return dict(self.kwargs)
+
+    @property
+    def catchup_deadline(self) -> float | None:
+        """How late a run may be sent, in seconds; None: any time (`once`).
+        `skip` still sends a run that is merely late (a restart), within a grace."""
+        if self.catchup == "once":
+            return None
+        if self.catchup == "skip":
+            return CATCHUP_GRACE_SECONDS
+        from engine.durations import parse_duration
+
+        return parse_duration(self.catchup)
 
     def next_runs(self, count: int, now: datetime | None = None) -> list[datetime]:
         from engine.schedule_times import next_runs
@@ -117,6 +132,27 @@ class Schedule:
         from engine.schedule_times import describe
 
         return describe(self)
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One active beat: it renews its lock in the broker's Redis; standbys poll for it."""
+
+    lock_ttl: float = 3.0  # schedules.yaml `beat.lock_ttl`
+
+    @property
+    def renew_interval(self) -> float:
+        return self.lock_ttl * 2 / 3
+
+    @property
+    def standby_poll(self) -> float:
+        return self.lock_ttl / 6
+
+    @property
+    def takeover_bound(self) -> float:
+        """Seconds from the active beat's death to a standby sending: the lock expires,
+        then a standby's next poll takes it (at most twice the renewal interval)."""
+        return self.lock_ttl + self.standby_poll
 
 
 @dataclass(frozen=True)
@@ -206,6 +242,7 @@ class Platform:
     timezone: str = "UTC"
     deploy: Deploy = field(default_factory=Deploy)
     environment: str | None = None
+    beat: Beat = field(default_factory=Beat)
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
     eager: bool = False  # tasks.yaml `eager`: Celery's task_always_eager (development only)
     hosts: tuple[Host, ...] = ()  # empty: everything on one host

@@ -1,5 +1,5 @@
 """Docker Compose: Redis (AOF, named volume, health check), a service per worker group
-(`deploy.replicas`), beat (exactly one), Flower, and the Dockerfile they build from."""
+(`deploy.replicas`), beat (any replicas: one holds the lock), Flower, and the Dockerfile they build from."""
 
 from __future__ import annotations
 

@@ -61,7 +61,9 @@ def render_kubernetes(
     for group in platform.workers:
         note = _grace_note(platform, group)
         files[f"{worker_component(group)}.yaml"] = dump(_worker(platform, group, digest), note=note)
-    files["beat.yaml"] = dump(_beat(platform, digest), note="Exactly one scheduler: never scale.")
+    files["beat.yaml"] = dump(
+        _beat(platform, digest), note="One replica holds beat's lock; more may stand by."
+    )
     if platform.deploy.flower.enabled:
         files["flower.yaml"] = dump(*_flower(platform, digest))
     files.update({path: dump(*docs) for path, docs in keda_objects(platform).items()})

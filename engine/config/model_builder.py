@@ -12,6 +12,7 @@ from engine.config.options import effective_task_options, route_queue
 from engine.config.schema import defaults
 from engine.durations import parse_duration
 from engine.model import (
+    Beat,
     Broker,
     Deploy,
     Flower,
@@ -46,10 +47,16 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
         timezone=timezone,
         deploy=_deploy(q.get("deploy") or {}),
         environment=environment,
+        beat=_beat(s.get("beat") or {}),
         kubernetes=build_kubernetes(q.get("kubernetes") or {}, workers),
         eager={**defaults("tasks"), **t}["eager"],
         hosts=tuple(_host(n, spec) for n, spec in (q.get("hosts") or {}).items()),
     )
+
+
+def _beat(spec: dict[str, Any]) -> Beat:
+    values = {**defaults("schedules", "properties", "beat"), **spec}
+    return Beat(lock_ttl=float(parse_duration(values["lock_ttl"]) or 0))
 
 
 def _queue(name: str, spec: dict[str, Any] | None) -> Queue:
@@ -142,7 +149,9 @@ def _schedule(name: str, spec: dict[str, Any], tasks: tuple[Task, ...], tz: str)
         args=tuple(values["args"]),
         kwargs=tuple(sorted(values["kwargs"].items())),
         timezone=values.get("timezone") or tz,
-        catchup=values["catchup"],
+        catchup=f"{values['catchup']}s"
+        if isinstance(values["catchup"], int)
+        else values["catchup"],
         enabled=values["enabled"],
         description=values["description"],
     )

@@ -122,14 +122,17 @@ class PlacementChecker:
 
     def beat(self) -> None:
         beats = [host for host, spec in self.hosts.items() if spec.get("beat") is True]
-        for host in beats[1:]:
+        url = _mapping(self.data.get("broker")).get("url")
+        # With Redis, beats share a lock (engine/runtime/scheduler.py): one sends, others wait.
+        shared_lock = isinstance(url, str) and url.startswith("redis")
+        for host in [] if shared_lock else beats[1:]:
             self.out.append(
                 error(
                     self.doc.pos(("hosts", host, "beat")),
                     "several-beats",
-                    f"beat runs on {len(beats)} hosts ({', '.join(beats)}): each would send"
-                    " every schedule, so scheduled tasks would run once per beat",
-                    f"keep `beat: true` on one host, e.g. {beats[0]!r}",
+                    f"beat runs on {len(beats)} hosts ({', '.join(beats)}) and the broker is not"
+                    " Redis, where beats share a lock: each would send every schedule",
+                    f"keep `beat: true` on one host, e.g. {beats[0]!r}, or use a Redis broker",
                 )
             )
         if not beats and self.enabled_schedules:

@@ -18,6 +18,7 @@ from engine.diagnostics import WARNING, Diagnostic
 from engine.durations import parse_duration
 from engine.imports import ImportProblem, resolve_exception
 from engine.inputs import contract_for
+from engine.schedule_times import never_fires
 
 
 def mapping(value: Any) -> dict[str, Any]:
@@ -172,6 +173,14 @@ class Checker:
 
     def schedules(self) -> None:
         self.timezone(("timezone",), self.s.data.get("timezone", "UTC"))
+        if parse_duration(mapping(self.s.data.get("beat")).get("lock_ttl")) == 0:
+            self.out.append(
+                error(
+                    self.s.pos(("beat", "lock_ttl")),
+                    "lock-ttl-zero",
+                    "beat.lock_ttl must be at least 1s: beats renew the lock within it",
+                )
+            )
         for name, spec in mapping(self.s.data.get("schedules")).items():
             if isinstance(spec, dict):
                 self.schedule(name, spec)
@@ -194,9 +203,13 @@ class Checker:
             self.undeclared(self.s, (*base, "queue"), spec["queue"], f"schedule {name!r}")
         if isinstance(spec.get("cron"), str):
             try:
-                cron.normalise(spec["cron"])
+                fields = cron.normalise(spec["cron"])
             except cron.CronError as problem:
                 self.out.append(error(self.s.pos((*base, "cron")), "cron", str(problem)))
+            else:
+                if never_fires(" ".join(fields)):
+                    message = f"cron expression {spec['cron']!r} never fires: no such date"
+                    self.out.append(error(self.s.pos((*base, "cron")), "cron-never", message))
         if "every" in spec and parse_duration(spec["every"]) == 0:
             self.out.append(
                 error(
@@ -207,6 +220,15 @@ class Checker:
             )
         if "timezone" in spec:
             self.timezone((*base, "timezone"), spec["timezone"])
+        if "catchup" in spec and parse_duration(spec["catchup"]) == 0:
+            self.out.append(
+                error(
+                    self.s.pos((*base, "catchup")),
+                    "catchup-zero",
+                    f"schedule {name!r}: a catchup deadline of 0s would drop every run",
+                    "use skip, or a deadline of at least 1s",
+                )
+            )
 
     def arguments(self, name: str, spec: dict, task: Any) -> None:
         """Schedule args/kwargs must bind to the handler and fit its type hints (engine.inputs)."""

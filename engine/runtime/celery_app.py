@@ -67,6 +67,8 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         # tasks.yaml `eager`: run in the caller; its errors raise there (README: eager mode)
         "task_always_eager": platform.eager,
         "task_eager_propagates": platform.eager,
+        # One active beat (a lock in Redis), the YAML reloaded live: engine/runtime/scheduler.py
+        "beat_scheduler": "engine.runtime.scheduler:PoliScheduler",
     }
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from engine.config.celery_env import ignored
 from engine.model import Platform
+from polictl.beat_report import BeatReport, collect_beat
 from polictl.stack import broker, hosts
 from polictl.stack.layout import Layout
 from polictl.stack.supervisor import Program, Supervisor
@@ -33,6 +34,7 @@ class ScheduleRow:
     task: str
     queue: str
     next_run: datetime | None  # None when disabled
+    last_run: str | None = None  # the due time of the run beat sent last
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class StatusReport:
     broker_problem: str | None
     queues: tuple[QueueRow, ...]
     schedules: tuple[ScheduleRow, ...]
+    beat: BeatReport | None = None
     ignored_env: tuple[str, ...] = ()  # Celery's own variables set here: named, not used
 
     @property
@@ -57,6 +60,9 @@ class StatusReport:
                 for q in self.queues
                 if q.missing_hosts
             ]
+        beat = self.beat
+        if beat and beat.holder and not beat.matches_disk:
+            found.append("beat runs other files than those on disk (polictl logs beat)")
         return found
 
     @property
@@ -85,19 +91,27 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
         )
         for name in names
     )
+    beat = collect_beat(platform)
     return StatusReport(
         alive,
         programs,
         broker.masked_url(app),
         problem,
         queues,
-        schedules(platform),
+        schedules(platform, beat),
+        beat,
         tuple(message for _, message in ignored(os.environ)),
     )
 
 
-def schedules(platform: Platform) -> tuple[ScheduleRow, ...]:
+def schedules(platform: Platform, beat: BeatReport | None = None) -> tuple[ScheduleRow, ...]:
     return tuple(
-        ScheduleRow(s.name, s.task, s.queue, s.next_runs(1)[0] if s.enabled else None)
+        ScheduleRow(
+            s.name,
+            s.task,
+            s.queue,
+            s.next_runs(1)[0] if s.enabled else None,
+            beat.last_run(s.name) if beat else None,
+        )
         for s in platform.schedules
     )

@@ -52,11 +52,15 @@ def print_status(report: StatusReport, con: Console | None = None) -> None:
         row = [q.name, depth, consumers, ", ".join(q.groups) or "[yellow]none declared[/]"]
         queues.add_row(*row, *([_hosts_cell(q)] if report.by_host else []))
     con.print(queues)
-    schedules = _table(con, "Schedules", "SCHEDULE", "TASK", "QUEUE", "NEXT RUN")
+    last = ("LAST RUN",) if report.beat else ()
+    schedules = _table(con, "Schedules", "SCHEDULE", "TASK", "QUEUE", *last, "NEXT RUN")
     for s in report.schedules:
         when = s.next_run.isoformat() if s.next_run else "[dim]disabled[/]"
-        schedules.add_row(s.name, s.task, s.queue, when)
+        ran = (s.last_run or "-",) if report.beat else ()
+        schedules.add_row(s.name, s.task, s.queue, *ran, when)
     con.print(schedules)
+    for line in report.beat.lines() if report.beat else []:
+        con.print(line, markup=False)
     for problem in report.problems:
         con.print(f"[red]problem:[/] {problem}")
     if not report.problems:
