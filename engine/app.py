@@ -1,8 +1,10 @@
 """`celery -A engine.app worker|beat|inspect|flower`: the app built from the YAML.
 
 The config is read from $POLI_CONFIG_DIR, else the current directory, with the
-overlay named by $POLI_ENVIRONMENT applied when set. An invalid
-config stops the process with the same diagnostics `polictl validate` prints.
+overlay named by $POLI_ENVIRONMENT applied when set. Like `polictl`, this is where
+a process starts, so it is where a user's mistake (an invalid config, an embedded
+broker that is not running) becomes a message on stderr and exit status 1: the
+same diagnostics `polictl validate` prints, never a traceback.
 Celery's own environment variables are ignored, and named in the start-up log.
 """
 
@@ -11,29 +13,43 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from engine.config import config_dir_from_env, environment_from_env, load
 from engine.config.celery_env import ignored
-from engine.diagnostics import format_text
+from engine.diagnostics import UserError
+from engine.model import Platform
 
-_ignored = ignored(os.environ)
-_result = load(config_dir_from_env(), environment_from_env())
-if _result.platform is None:
-    print(format_text(_result.diagnostics), file=sys.stderr)
-    raise SystemExit(1)
+if TYPE_CHECKING:
+    from celery import Celery
 
-from celery.signals import after_setup_logger  # noqa: E402 - only once the config is valid
+_ignored = ignored(os.environ)  # before strip_cli_options() removes some of them
 
-from engine.runtime.celery_app import build_app  # noqa: E402
-from engine.runtime.yaml_only import strip_cli_options  # noqa: E402
 
-strip_cli_options()
-platform = _result.platform
-app = build_app(platform)
+def _build() -> tuple[Platform, Celery]:
+    result = load(config_dir_from_env(), environment_from_env())
+    if result.platform is None:
+        raise UserError("the config is invalid", diagnostics=result.diagnostics)
+    from engine.runtime.celery_app import build_app  # only once the config is valid
+    from engine.runtime.yaml_only import strip_cli_options
+
+    strip_cli_options()
+    return result.platform, build_app(result.platform)
+
+
+try:
+    platform, app = _build()
+except UserError as problem:
+    print(problem.format(), file=sys.stderr)
+    raise SystemExit(problem.exit_code) from None
 celery = app
 
 
-@after_setup_logger.connect(weak=False)
 def _name_ignored_variables(logger: logging.Logger, **_: object) -> None:
     for _name, message in _ignored:
         logger.warning("poli: %s", message)
+
+
+from celery.signals import after_setup_logger  # noqa: E402 - Celery only once the app is built
+
+after_setup_logger.connect(_name_ignored_variables, weak=False)

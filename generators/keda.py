@@ -5,11 +5,9 @@ TriggerAuthentication that reads the broker password from the Secret by key."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from engine.diagnostics import UserError
+from engine.config.kubernetes_target import RedisTarget, redis_target
 from engine.model import Platform
 from generators.kubernetes_names import metadata, worker_component
 
@@ -17,48 +15,6 @@ TRIGGER_AUTH = "poli-broker"
 # Keys of the Secret (besides POLI_BROKER_URL) that KEDA reads; the pods ignore them.
 PASSWORD_KEY = "POLI_BROKER_PASSWORD"
 USERNAME_KEY = "POLI_BROKER_USERNAME"
-REDIS_PORT = 6379
-
-
-@dataclass(frozen=True)
-class RedisTarget:
-    """What KEDA needs from the broker URL: no secret, only whether there is one."""
-
-    address: str  # host:port
-    database: int
-    tls: bool
-    username: bool
-    password: bool
-
-
-def redis_target(url: str) -> RedisTarget:
-    """The broker's address for KEDA's redis scaler (which takes host:port, not a URL)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("redis", "rediss"):
-        raise UserError(
-            f"KEDA's redis scaler reads queue lengths from a redis:// or rediss:// broker;"
-            f" this broker is {parts.scheme}://",
-            hint="set kubernetes.autoscaling.enabled: false in queues.yaml to render"
-            " fixed replicas without ScaledObjects",
-        )
-    try:
-        host, port = parts.hostname, parts.port or REDIS_PORT
-        database = int(parts.path.strip("/") or 0)
-    except ValueError:
-        host = None
-    if not host:
-        raise UserError(
-            f"the broker URL has no usable host, port and database for KEDA ({parts.scheme}://...)",
-            hint="write it as redis://[:PASSWORD@]HOST[:PORT][/DB]",
-        )
-    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return RedisTarget(
-        address=address,
-        database=database,
-        tls=parts.scheme == "rediss",
-        username=bool(parts.username),
-        password=bool(parts.password),
-    )
 
 
 def keda_objects(platform: Platform) -> dict[str, list[dict[str, Any]]]:

@@ -11,23 +11,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
-from engine.diagnostics import UserError
-from engine.model import Platform, Resources, WorkerGroup
-from generators.common import (
-    HEADER,
-    beat_args,
-    check_deploy,
-    flower_args,
-    runtime_environment,
-    stop_timeout_note,
-    worker_args,
-)
+from engine.config.kubernetes_target import config_sources as source_files
+from engine.model import Platform, WorkerGroup
+from engine.model_kubernetes import Resources
+from generators.common import HEADER, beat_args, flower_args, runtime_environment, worker_args
 from generators.keda import keda_objects
-from generators.kubernetes_names import check_names, labels, metadata, selector, worker_component
+from generators.kubernetes_names import labels, metadata, selector, worker_component
 
 CONFIG_MOUNT = "/etc/poli/config"  # the ConfigMap, read-only: POLI_CONFIG_DIR
 CONFIG_MAP = "poli-config"
@@ -37,7 +29,6 @@ STALE_SECONDS = 120  # a heartbeat older than this: the worker's event loop is s
 # Pools that run tasks inside the worker's own event loop: a long task delays the
 # heartbeat, so there it may be as old as the group's stop timeout.
 LOOP_POOLS = ("solo", "gevent", "eventlet")
-KINDS = ("queues", "tasks", "schedules")
 
 
 def render_kubernetes(
@@ -45,17 +36,10 @@ def render_kubernetes(
 ) -> dict[str, str]:
     """`{relative path: manifest}`. `sources` are the YAML files as written (pods read
     them from the ConfigMap and interpolate `${VAR}` from the Secret); by default the
-    ones in `platform.config_dir`, which is this generator's only read."""
-    if platform.broker.embedded:
-        raise UserError(
-            "the embedded broker cannot run on Kubernetes: each pod would start its own Redis",
-            hint="set POLI_BROKER_URL (broker.url in queues.yaml) to a Redis the cluster"
-            " reaches, e.g. redis://redis.poli.svc:6379/0, and render again",
-        )
-    check_deploy(platform.deploy)
-    check_names(platform)
+    ones in `platform.config_dir`, which is this generator's only read. What Kubernetes
+    needs of the config (a shared broker, names, no password in the files) is checked
+    before: `polictl render kubernetes` loads with `target="kubernetes"`."""
     texts = dict(sorted((sources if sources is not None else config_sources(platform)).items()))
-    _refuse_literal_passwords(platform, texts)
     digest = hashlib.sha256(yaml.safe_dump(texts).encode()).hexdigest()
     files = {"configmap.yaml": dump(_configmap(platform, texts))}
     for group in platform.workers:
@@ -72,11 +56,7 @@ def render_kubernetes(
 
 def config_sources(platform: Platform) -> dict[str, str]:
     """The files the pods load: the three YAML files and the overlays they run with."""
-    names = [f"{kind}.yaml" for kind in KINDS]
-    if platform.environment:
-        names += [f"{kind}.{platform.environment}.yaml" for kind in KINDS]
-    paths = (platform.config_dir / name for name in names)
-    return {p.name: p.read_text(encoding="utf-8") for p in paths if p.is_file()}
+    return source_files(platform.config_dir, platform.environment)
 
 
 def dump(*docs: dict[str, Any], note: str = "") -> str:
@@ -144,7 +124,7 @@ def fresh_file_test(path: str, seconds: int) -> str:
 def _grace_note(platform: Platform, group: WorkerGroup) -> str:
     return (
         f"terminationGracePeriodSeconds {platform.stop_timeout(group)}:"
-        f" {stop_timeout_note(platform, group)}"
+        f" {platform.stop_timeout_note(group)}"
     )
 
 
@@ -226,19 +206,3 @@ def _deployment(
         "metadata": metadata(platform, f"poli-{component}", component),
         "spec": spec,
     }
-
-
-def _refuse_literal_passwords(platform: Platform, texts: Mapping[str, str]) -> None:
-    """The ConfigMap is not secret: a password written into a YAML file must not go there."""
-    for url in (platform.broker.url, platform.broker.result_backend or ""):
-        try:
-            password = urlsplit(url).password
-        except ValueError:
-            continue
-        for name, text in texts.items():
-            if password and f":{password}@" in text:
-                raise UserError(
-                    f"{name} holds a password in a URL; the ConfigMap would publish it",
-                    hint="write the URL as ${POLI_BROKER_URL} (or ${POLI_RESULT_BACKEND})"
-                    " and keep its value in the Secret",
-                )

@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from engine.diagnostics import UserError
+from engine.config.kubernetes_target import worker_name
 from engine.model import Platform, WorkerGroup
-
-_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 def worker_component(group: WorkerGroup) -> str:
-    """`worker-<group>` as a Kubernetes name (a DNS label: no `_` or `.`)."""
-    component = "worker-" + re.sub(r"[_.]", "-", group.name).strip("-")
-    if not _LABEL.fullmatch(component):
-        raise UserError(
-            f"worker group {group.name!r} is too long for a Kubernetes name",
-            hint="use a worker group name of at most 55 characters",
-        )
-    return component
-
-
-def check_names(platform: Platform) -> None:
-    """Two groups whose names differ only in `_`, `.` and `-` would share objects."""
-    seen: dict[str, str] = {}
-    for group in platform.workers:
-        component = worker_component(group)
-        if component in seen:
-            raise UserError(
-                f"worker groups {seen[component]!r} and {group.name!r} are both"
-                f" {component!r} on Kubernetes",
-                hint="rename one of them: Kubernetes names have no `_` or `.`",
-            )
-        seen[component] = group.name
+    """`worker-<group>` as a Kubernetes name (unique and short enough: checked before
+    rendering, by engine.config.kubernetes_target)."""
+    return worker_name(group.name)
 
 
 def selector(component: str) -> dict[str, str]:

@@ -3,14 +3,8 @@
 
 from __future__ import annotations
 
-from engine.diagnostics import UserError
 from engine.model import Deploy
-from engine.runtime.embedded import (
-    MAX_SOCKET_PATH,
-    deployed_redis_dir,
-    deployed_socket_path,
-    server_args,
-)
+from engine.runtime.embedded import deployed_redis_dir, deployed_socket_path, server_args
 
 
 def redis_dir(deploy: Deploy) -> str:
@@ -18,14 +12,9 @@ def redis_dir(deploy: Deploy) -> str:
 
 
 def embedded_redis_args(deploy: Deploy, port: int | None = None) -> list[str]:
-    """redis-server arguments (foreground, AOF) for the embedded broker: on its unix socket,
-    or on a loopback `port` (the local stack's fallback when the socket path is too long)."""
+    """redis-server arguments (foreground, AOF) for the embedded broker: on its unix socket
+    (the path fits: engine.config.deploy checks deploy.state_dir), or on a loopback `port`
+    (the local stack's fallback when the socket path is too long)."""
     if port is not None:
         return server_args(redis_dir(deploy), port=port)
-    socket = deployed_socket_path(deploy.state_dir)
-    if len(socket.encode()) > MAX_SOCKET_PATH:
-        raise UserError(
-            f"deploy.state_dir is too long for the embedded broker's socket {socket}",
-            hint=f"use a state_dir whose redis/redis.sock path fits in {MAX_SOCKET_PATH} bytes",
-        )
-    return server_args(redis_dir(deploy), socket=socket)
+    return server_args(redis_dir(deploy), socket=deployed_socket_path(deploy.state_dir))

@@ -9,13 +9,11 @@ from engine.model import Platform, WorkerGroup
 from generators.common import (
     Verbatim,
     beat_args,
-    check_deploy,
     flower_args,
     percent_escape,
     render_template,
     runtime_environment,
     shellquote,
-    stop_timeout_note,
     worker_args,
 )
 from generators.redis import embedded_redis_args, redis_dir
@@ -72,7 +70,6 @@ def supervisor_programs(
 ) -> list[Program]:
     """Every program of the deployment, in the order supervisord starts them."""
     deploy = platform.deploy
-    check_deploy(deploy)
     programs = [_redis(platform, redis or EmbeddedRedis())] if platform.broker.embedded else []
     programs += [_worker(platform, group) for group in platform.workers]
     if beat and platform.runs_beat:
@@ -116,7 +113,7 @@ def _worker(platform: Platform, group: WorkerGroup) -> Program:
         files=files,
         numprocs=group.replicas,
         stop_timeout=platform.stop_timeout(group),
-        stop_note=stop_timeout_note(platform, group),
+        stop_note=platform.stop_timeout_note(group),
     )
 
 

@@ -7,11 +7,9 @@ from engine.model import Platform, WorkerGroup
 from generators.common import (
     Verbatim,
     beat_args,
-    check_deploy,
     flower_args,
     render_template,
     runtime_environment,
-    stop_timeout_note,
     systemd_env,
     systemdquote,
     worker_args,
@@ -24,7 +22,6 @@ TARGET = "poli.target"
 
 def render_systemd(platform: Platform) -> dict[str, str]:
     """`{file name: unit text}` for /etc/systemd/system, plus a tmpfiles.d snippet."""
-    check_deploy(platform.deploy, spaces=False)
     files = {f"poli-worker-{g.name}@.service": _worker(platform, g) for g in platform.workers}
     if platform.runs_beat:
         files["poli-beat.service"] = _unit(
@@ -69,7 +66,7 @@ def _worker(platform: Platform, group: WorkerGroup) -> str:
         _exec(platform, worker_args(group, node)),
         group=group,
         stop_timeout=platform.stop_timeout(group),
-        stop_note=stop_timeout_note(platform, group),
+        stop_note=platform.stop_timeout_note(group),
     )
 
 

@@ -38,18 +38,16 @@ if TYPE_CHECKING:
 @click.pass_obj
 def render(
     obj: PoliContext, fmt: str, out_dir: Path | None, check: bool, host: str | None, all_hosts: bool
-) -> None:
+) -> int:
     """Render deployment files for FORMAT from the config (validates first)."""
-    platform = obj.platform()  # exits 1 with the diagnostics on an invalid config
+    platform = obj.platform(target=fmt)  # invalid: its diagnostics, and nothing written
     if hosts.wants_hosts(fmt, platform, host, all_hosts):
         out = out_dir or hosts.default_out_dir(obj.config_dir, fmt, host)
         if host:
-            raise SystemExit(execute(fmt, hosts.host_files(fmt, platform, host), out, check))
-        files = hosts.all_host_files(fmt, platform)
-        raise SystemExit(execute(fmt, files, out, check, per_host=True))
+            return execute(fmt, hosts.host_files(fmt, platform, host), out, check)
+        return execute(fmt, hosts.all_host_files(fmt, platform), out, check, per_host=True)
     out = out_dir if out_dir is not None else obj.config_dir / "deploy" / fmt
-    files = render_files(fmt, platform, out, obj.config_dir)
-    raise SystemExit(execute(fmt, files, out, check))
+    return execute(fmt, render_files(fmt, platform, out, obj.config_dir), out, check)
 
 
 def render_files(fmt: str, platform: Platform, out_dir: Path, config_dir: Path) -> dict[str, str]:

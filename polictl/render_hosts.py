@@ -3,12 +3,11 @@ of `hosts:` in queues.yaml, rendered by the same generators from `Platform.on_ho
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import click
 
-from engine.diagnostics import UserError
+from engine.diagnostics import UserError, did_you_mean
 from engine.model import Platform
 from generators.formats import RENDERERS
 
@@ -41,10 +40,9 @@ def host_files(fmt: str, platform: Platform, host: str) -> dict[str, str]:
     """One host's bundle: `{relative path: text}`, as a one-host render would write it."""
     known = [h.name for h in platform.hosts]
     if host not in known:
-        close = difflib.get_close_matches(host, known, n=1)
         raise UserError(
             f"host {host!r} is not declared under `hosts:`",
-            hint=f"did you mean {close[0]!r}?" if close else f"declared: {', '.join(known)}",
+            hint=did_you_mean(host, known) or f"declared: {', '.join(known)}",
             exit_code=2,
         )
     return RENDERERS[fmt](platform.on_host(host))

@@ -5,13 +5,12 @@ same contract `polictl run` and the app check). Imports the handlers, never Cele
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 from typing import Any
 
 import click
 
-from engine.diagnostics import UserError
+from engine.diagnostics import UserError, did_you_mean
 from engine.durations import format_duration
 from engine.imports import ImportProblem
 from engine.model import Platform, RetryPolicy, Task
@@ -75,8 +74,7 @@ def chosen_tasks(platform: Platform, names: tuple[str, ...]) -> list[Task]:
     known = [task.name for task in platform.tasks]
     for name in names:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "polictl tasks lists them all"
+            hint = did_you_mean(name, known) or "polictl tasks lists them all"
             raise UserError(f"task {name!r} is not declared in tasks.yaml", hint=hint)
     return [task for task in platform.tasks if not names or task.name in names]
 

@@ -3,17 +3,17 @@ schema cannot express (groups that exist, `max_replicas` not below `min_replicas
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from engine.config.loader import Document, error
-from engine.config.schema import defaults
-from engine.diagnostics import Diagnostic
-from engine.model import Autoscaling, Kubernetes, KubernetesGroup, Resources, WorkerGroup
+from engine.config.options import effective
+from engine.diagnostics import Diagnostic, did_you_mean
+from engine.model import WorkerGroup
+from engine.model_kubernetes import Autoscaling, Kubernetes, KubernetesGroup, Resources
 
 
 def build_kubernetes(spec: dict[str, Any], workers: tuple[WorkerGroup, ...]) -> Kubernetes:
-    values = {**defaults("queues", "properties", "kubernetes"), **spec}
+    values = effective("kubernetes", spec)
     groups = values.get("workers") or {}
     return Kubernetes(
         image=values["image"],
@@ -31,7 +31,7 @@ def build_kubernetes(spec: dict[str, Any], workers: tuple[WorkerGroup, ...]) -> 
 
 def effective_autoscaling(common: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
     """The group's keys over `kubernetes.autoscaling` over the schema's defaults."""
-    return {**defaults("queues", "$defs", "k8s_autoscaling"), **common, **own}
+    return {**effective("k8s_autoscaling", common), **own}
 
 
 def _group(group: WorkerGroup, common: dict[str, Any], spec: dict[str, Any]) -> KubernetesGroup:
@@ -60,13 +60,12 @@ def check_kubernetes(doc: Document) -> list[Diagnostic]:
     out = []
     for name in _mapping(spec.get("workers")):
         if name not in groups:
-            close = difflib.get_close_matches(name, list(groups), n=1)
             out.append(
                 error(
                     doc.key_pos(("kubernetes", "workers", name)),
                     "unknown-worker-group",
                     f"kubernetes.workers names unknown worker group {name!r}",
-                    f"did you mean {close[0]!r}?" if close else "declare it under `workers:`",
+                    did_you_mean(name, groups) or "declare it under `workers:`",
                 )
             )
     for name, group in groups.items():
@@ -85,7 +84,7 @@ def _bounds(
         return []
     low, high = scaling["min_replicas"], scaling["max_replicas"]
     if low is None:
-        low = group.get("replicas", _worker_defaults()["replicas"])
+        low = effective("worker", group)["replicas"]
     if not (isinstance(low, int) and isinstance(high, int)) or low <= high:
         return []
     if "max_replicas" in own:
@@ -98,10 +97,6 @@ def _bounds(
     message = f"worker group {name!r}: max_replicas {high} is below min_replicas {low}{whence}"
     hint = f"raise max_replicas, or set kubernetes.workers.{name}.autoscaling.min_replicas lower"
     return [error(doc.pos(path), "autoscaling-bounds", message, hint)]
-
-
-def _worker_defaults() -> dict[str, Any]:
-    return defaults("queues", "properties", "workers", "additionalProperties")
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -8,8 +8,7 @@ from typing import Any
 from engine.config import cron
 from engine.config.kubernetes import build_kubernetes
 from engine.config.loader import Document
-from engine.config.options import effective_task_options, route_queue
-from engine.config.schema import defaults
+from engine.config.options import effective, effective_task_options, route_queue
 from engine.durations import parse_duration
 from engine.model import (
     Beat,
@@ -32,50 +31,43 @@ def _seconds(value: Any) -> int | None:
 
 
 def build(docs: dict[str, Document], config_dir: Path, environment: str | None) -> Platform:
-    q, t, s = docs["queues"].data, docs["tasks"].data, docs["schedules"].data
-    tasks = _tasks(t, q.get("routes") or [])
-    timezone = s.get("timezone") or "UTC"
-    workers = tuple(_worker(n, spec) for n, spec in q["workers"].items())
+    q = effective("queues.yaml", docs["queues"].data)
+    s = effective("schedules.yaml", docs["schedules"].data)
+    tasks = _tasks(docs["tasks"].data, q["routes"])
+    workers = tuple(_worker(n, effective("worker", spec)) for n, spec in q["workers"].items())
     return Platform(
         config_dir=config_dir.resolve(),
-        broker=_broker(q["broker"]),
-        queues=tuple(_queue(n, spec) for n, spec in q["queues"].items()),
-        routes=tuple(Route(r["match"], r["queue"]) for r in q.get("routes") or []),
+        broker=_broker(effective("broker", q["broker"])),
+        queues=tuple(Queue(n, **effective("queue", spec)) for n, spec in q["queues"].items()),
+        routes=tuple(Route(r["match"], r["queue"]) for r in q["routes"]),
         workers=workers,
         tasks=tasks,
-        schedules=tuple(_schedule(n, spec, tasks, timezone) for n, spec in s["schedules"].items()),
-        timezone=timezone,
-        deploy=_deploy(q.get("deploy") or {}),
+        schedules=tuple(
+            _schedule(n, effective("schedule", spec), tasks, s["timezone"])
+            for n, spec in s["schedules"].items()
+        ),
+        timezone=s["timezone"],
+        deploy=_deploy(effective("deploy", q["deploy"])),
         environment=environment,
-        beat=_beat(s.get("beat") or {}),
-        kubernetes=build_kubernetes(q.get("kubernetes") or {}, workers),
-        eager={**defaults("tasks"), **t}["eager"],
-        hosts=tuple(_host(n, spec) for n, spec in (q.get("hosts") or {}).items()),
+        beat=_beat(effective("beat", s["beat"])),
+        kubernetes=build_kubernetes(q["kubernetes"], workers),
+        eager=effective("tasks.yaml", docs["tasks"].data)["eager"],
+        hosts=tuple(_host(n, effective("host", spec)) for n, spec in q["hosts"].items()),
     )
 
 
-def _beat(spec: dict[str, Any]) -> Beat:
-    values = {**defaults("schedules", "properties", "beat"), **spec}
+def _beat(values: dict[str, Any]) -> Beat:
     return Beat(lock_ttl=float(parse_duration(values["lock_ttl"]) or 0))
 
 
-def _queue(name: str, spec: dict[str, Any] | None) -> Queue:
-    return Queue(
-        name,
-        **{**defaults("queues", "properties", "queues", "additionalProperties"), **(spec or {})},
-    )
-
-
-def _host(name: str, spec: dict[str, Any] | None) -> Host:
-    values = {**defaults("queues", "properties", "hosts", "additionalProperties"), **(spec or {})}
+def _host(name: str, values: dict[str, Any]) -> Host:
     return Host(name=name, **{**values, "workers": tuple(values["workers"].items())})
 
 
 NO_RESULT_BACKEND = ("", "none", None)
 
 
-def _broker(spec: dict[str, Any]) -> Broker:
-    values = {**defaults("queues", "properties", "broker"), **spec}
+def _broker(values: dict[str, Any]) -> Broker:
     options = dict(values["transport_options"])
     if "visibility_timeout" in options:
         options["visibility_timeout"] = parse_duration(options["visibility_timeout"])
@@ -88,20 +80,25 @@ def _broker(spec: dict[str, Any]) -> Broker:
     )
 
 
-def _worker(name: str, spec: dict[str, Any]) -> WorkerGroup:
-    values = {**defaults("queues", "properties", "workers", "additionalProperties"), **spec}
-    return WorkerGroup(name=name, **{**values, "queues": tuple(values["queues"])})
+def _worker(name: str, values: dict[str, Any]) -> WorkerGroup:
+    return WorkerGroup(
+        name=name,
+        queues=tuple(values["queues"]),
+        concurrency=values["concurrency"],
+        pool=values["pool"],
+        prefetch_multiplier=values["prefetch_multiplier"],
+        replicas=values["replicas"],
+        max_tasks_per_child=values["max_tasks_per_child"],
+        max_memory_per_child=values["max_memory_per_child"],
+        loglevel=values["loglevel"],
+    )
 
 
-def _deploy(spec: dict[str, Any]) -> Deploy:
-    values = {**defaults("queues", "properties", "deploy"), **spec}
-    flower_defaults = defaults("queues", "properties", "deploy", "properties", "flower")
-    values["flower"] = Flower(**{**flower_defaults, **values.get("flower", {})})
-    return Deploy(**values)
+def _deploy(values: dict[str, Any]) -> Deploy:
+    return Deploy(**{**values, "flower": Flower(**effective("flower", values["flower"]))})
 
 
-def _policy(name: str, spec: dict[str, Any]) -> RetryPolicy:
-    values = {**defaults("tasks", "properties", "retry_policies", "additionalProperties"), **spec}
+def _policy(name: str, values: dict[str, Any]) -> RetryPolicy:
     return RetryPolicy(
         name=name,
         max_retries=values["max_retries"],
@@ -114,41 +111,49 @@ def _policy(name: str, spec: dict[str, Any]) -> RetryPolicy:
 
 
 def _tasks(data: dict[str, Any], routes: list[dict[str, Any]]) -> tuple[Task, ...]:
-    policies = {n: _policy(n, spec) for n, spec in (data.get("retry_policies") or {}).items()}
-    base = {**defaults("tasks", "$defs", "task_options"), **(data.get("defaults") or {})}
-    tasks = []
-    for name, spec in data["tasks"].items():
-        options = effective_task_options(base, spec)
-        tasks.append(
-            Task(
-                name=name,
-                handler=spec["handler"],
-                queue=spec.get("queue") or route_queue(name, routes),
-                retry=policies.get(options.get("retry")),
-                time_limit=_seconds(options.get("time_limit")),
-                soft_time_limit=_seconds(options.get("soft_time_limit")),
-                rate_limit=options.get("rate_limit"),
-                acks_late=options["acks_late"],
-                ignore_result=options["ignore_result"],
-                description=spec.get("description", ""),
-            )
-        )
-    return tuple(tasks)
+    policies = {
+        name: _policy(name, effective("retry_policy", spec))
+        for name, spec in effective("tasks.yaml", data)["retry_policies"].items()
+    }
+    return tuple(
+        _task(name, spec, effective_task_options(data, spec), policies, routes)
+        for name, spec in data["tasks"].items()
+    )
 
 
-def _schedule(name: str, spec: dict[str, Any], tasks: tuple[Task, ...], tz: str) -> Schedule:
-    values = {**defaults("schedules", "properties", "schedules", "additionalProperties"), **spec}
+def _task(
+    name: str,
+    spec: dict[str, Any],
+    options: dict[str, Any],
+    policies: dict[str, RetryPolicy],
+    routes: list[dict[str, Any]],
+) -> Task:
+    return Task(
+        name=name,
+        handler=options["handler"],
+        queue=spec.get("queue") or route_queue(name, routes),
+        retry=policies.get(options["retry"]),
+        time_limit=_seconds(options.get("time_limit")),
+        soft_time_limit=_seconds(options.get("soft_time_limit")),
+        rate_limit=options["rate_limit"],
+        acks_late=options["acks_late"],
+        ignore_result=options["ignore_result"],
+        description=options["description"],
+    )
+
+
+def _schedule(name: str, values: dict[str, Any], tasks: tuple[Task, ...], tz: str) -> Schedule:
     task = next(t for t in tasks if t.name == values["task"])
     expression = values.get("cron")
     return Schedule(
         name=name,
         task=task.name,
-        queue=values.get("queue") or task.queue,
+        queue=values.get("queue") or task.queue,  # a schedule's own, else its task's
         cron=" ".join(cron.normalise(expression)) if expression else None,
         every=_seconds(values.get("every")),
         args=tuple(values["args"]),
         kwargs=tuple(sorted(values["kwargs"].items())),
-        timezone=values.get("timezone") or tz,
+        timezone=values.get("timezone") or tz,  # a schedule's own, else the file's
         catchup=f"{values['catchup']}s"
         if isinstance(values["catchup"], int)
         else values["catchup"],

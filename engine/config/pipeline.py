@@ -7,14 +7,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.config import celery_env, schema, semantic, transport
-from engine.config.loader import Document, Pos, error, overlay, read_file
+from engine.config import celery_env, kubernetes_target, schema, semantic, transport
+from engine.config.loader import Document, Pos, error, read_file
 from engine.config.model_builder import build
+from engine.config.overlay import overlay
 from engine.diagnostics import Diagnostic, has_errors
 from engine.imports import ensure_on_path
 from engine.model import Platform
 
 KINDS = ("queues", "tasks", "schedules")
+# Render formats with needs of their own, checked when a command names the format
+# (`render FORMAT`, `validate --for FORMAT`), so the renderer takes them as given.
+TARGET_CHECKS = {"kubernetes": kubernetes_target.check}
 
 
 @dataclass
@@ -58,9 +62,13 @@ def _read(config_dir: Path, kind: str, environment: str | None, env: Mapping[str
 
 
 def load(
-    config_dir: Path, environment: str | None = None, env: Mapping[str, str] | None = None
+    config_dir: Path,
+    environment: str | None = None,
+    env: Mapping[str, str] | None = None,
+    target: str | None = None,
 ) -> LoadResult:
-    """Every problem in the config in one pass; the platform when there is none."""
+    """Every problem in the config in one pass (with what rendering `target` needs, when
+    given); the platform when there is none."""
     env = os.environ if env is None else env
     docs: dict[str, Document] = {}
     diagnostics: list[Diagnostic] = []
@@ -85,6 +93,8 @@ def load(
     if len(docs) == len(KINDS):
         ensure_on_path(config_dir)
         diagnostics += semantic.check(docs)
+        if target in TARGET_CHECKS:
+            diagnostics += TARGET_CHECKS[target](docs["queues"], config_dir, environment)
     diagnostics += celery_env.diagnostics(docs.get("queues"), env)
     if has_errors(diagnostics) or len(docs) != len(KINDS):
         return LoadResult(None, sorted(set(diagnostics)), docs)

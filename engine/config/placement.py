@@ -6,14 +6,13 @@ lookup here is defensive about types, like the other semantic checks.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
 from engine.config.loader import Document, Pos, error
-from engine.config.schema import defaults
-from engine.diagnostics import WARNING, Diagnostic
+from engine.config.options import effective
+from engine.diagnostics import WARNING, Diagnostic, did_you_mean
 from engine.model import EMBEDDED_BROKER
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
@@ -47,11 +46,6 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 def _names(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def _did_you_mean(name: str, choices: list[str]) -> str | None:
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f"did you mean {close[0]!r}?" if close else None
 
 
 class PlacementChecker:
@@ -89,7 +83,7 @@ class PlacementChecker:
                         self.doc.key_pos(("hosts", host, "workers", group)),
                         "unknown-worker-group",
                         f"host {host!r} names undeclared worker group {group!r}",
-                        _did_you_mean(group, list(self.groups))
+                        did_you_mean(group, list(self.groups))
                         or "declare it under `workers:` in queues.yaml",
                     )
                 )
@@ -207,7 +201,6 @@ class PlacementChecker:
 
 
 def check(queues: Document, schedules: Document, landing: dict[str, list[str]]) -> list[Diagnostic]:
-    default = defaults("schedules", "properties", "schedules", "additionalProperties")["enabled"]
     specs = _mapping(_mapping(schedules.data).get("schedules")).values()
-    enabled = sum(_mapping(spec).get("enabled", default) is True for spec in specs)
+    enabled = sum(effective("schedule", spec)["enabled"] is True for spec in specs)
     return PlacementChecker(queues, enabled, landing).run()

@@ -7,18 +7,19 @@ node fails, instead of the validator's generic text.
 
 from __future__ import annotations
 
-import difflib
+import copy
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
 from engine.config.loader import Document, Path_, error
-from engine.diagnostics import Diagnostic
+from engine.diagnostics import Diagnostic, did_you_mean
 
 SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 SCHEMA_FILES = {
@@ -43,9 +44,27 @@ def schema(kind: str) -> dict[str, Any]:
     return json.loads((SCHEMA_DIR / SCHEMA_FILES[kind]).read_text("utf-8"))
 
 
+def _ecma_pattern(
+    validator: Any, pattern: str, instance: Any, node: Any
+) -> Iterator[ValidationError]:
+    """`pattern` as JSON Schema (ECMA-262) reads it, where `$` ends the text. Python's `$`
+    also matches before a final newline: "poli\\n" would pass `^[a-z]+$` and then inject a
+    line into a generated unit."""
+    if validator.is_type(instance, "string") and not _ecma(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 @cache
-def _validator(kind: str) -> Draft202012Validator:
-    return Draft202012Validator(schema(kind))
+def _ecma(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))  # an unescaped `$` only
+
+
+Validator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+
+
+@cache
+def _validator(kind: str) -> Any:
+    return Validator(schema(kind))
 
 
 def validate(kind: str, doc: Document) -> list[Diagnostic]:
@@ -120,8 +139,7 @@ def _resolve(kind: str, ref: str) -> Any:
 def _unknown_keys(kind: str, doc: Document, path: Path_, err: ValidationError):
     allowed = sorted(_allowed_keys(kind, err.schema))
     for key in sorted(k for k in err.instance if k not in allowed):
-        close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
+        hint = did_you_mean(key, allowed) or f"allowed keys: {', '.join(allowed)}"
         yield error(
             doc.key_pos((*path, key)), "unknown-key", f"{_where(path)}unknown key {key!r}", hint
         )
@@ -144,4 +162,5 @@ def defaults(kind: str, *pointer: str) -> dict[str, Any]:
     props = dict(node.get("properties", {}))
     if "$ref" in node:
         props = {**_resolve(kind, node["$ref"]).get("properties", {}), **props}
-    return {key: spec["default"] for key, spec in props.items() if "default" in spec}
+    # copies: a caller may keep (and change) what it gets; the schema stays as it is
+    return {key: copy.deepcopy(spec["default"]) for key, spec in props.items() if "default" in spec}

@@ -6,42 +6,31 @@ so every lookup here is defensive about types.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.config import cron, placement
+from engine.config import deploy, placement
 from engine.config.kubernetes import check_kubernetes
 from engine.config.loader import Document, error
-from engine.config.options import DEFAULT_QUEUE, effective_task_options, route_queue
-from engine.diagnostics import WARNING, Diagnostic
+from engine.config.options import effective, effective_task_options, route_queue
+from engine.config.schedule_checks import ScheduleChecks, mapping
+from engine.diagnostics import WARNING, Diagnostic, did_you_mean
 from engine.durations import parse_duration
 from engine.imports import ImportProblem, resolve_exception
 from engine.inputs import contract_for
-from engine.schedule_times import never_fires
-
-
-def mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+from engine.model import DEFAULT_QUEUE
 
 
 def _names(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _did_you_mean(name: str, choices: list[str]) -> str | None:
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
-class Checker:
+class Checker(ScheduleChecks):
     def __init__(self, docs: dict[str, Document]) -> None:
         self.q, self.t, self.s = docs["queues"], docs["tasks"], docs["schedules"]
         self.declared = list(mapping(self.q.data.get("queues")))
         routes = self.q.data.get("routes")
         self.routes = [r for r in routes if isinstance(r, dict)] if isinstance(routes, list) else []
         self.tasks = mapping(self.t.data.get("tasks"))
-        self.defaults = mapping(self.t.data.get("defaults"))
         self.out: list[Diagnostic] = []
 
     def run(self) -> list[Diagnostic]:
@@ -73,7 +62,7 @@ class Checker:
                     doc.pos(path),
                     "undeclared-queue",
                     f"{what} names undeclared queue {queue!r}",
-                    _did_you_mean(queue, self.declared)
+                    did_you_mean(queue, self.declared)
                     or "declare it under `queues:` in queues.yaml",
                 )
             )
@@ -90,9 +79,8 @@ class Checker:
 
     def retry_policies(self) -> None:
         for name, policy in mapping(self.t.data.get("retry_policies")).items():
-            policy = mapping(policy)
-            initial = parse_duration(policy.get("initial", 60))
-            cap = parse_duration(policy.get("max", 900))
+            policy = effective("retry_policy", policy)
+            initial, cap = parse_duration(policy["initial"]), parse_duration(policy["max"])
             if initial is not None and cap is not None and initial > cap:
                 self.out.append(
                     error(
@@ -114,7 +102,7 @@ class Checker:
         for name, spec in self.tasks.items():
             if not isinstance(spec, dict):
                 continue
-            options = effective_task_options(self.defaults, spec)
+            options = effective_task_options(self.t.data, spec)
             retry = options.get("retry")
             if isinstance(retry, str) and retry != "none" and retry not in policies:
                 where = ("tasks", name, "retry") if "retry" in spec else ("defaults", "retry")
@@ -123,7 +111,7 @@ class Checker:
                         self.t.pos(where),
                         "unknown-policy",
                         f"task {name!r} names undeclared retry policy {retry!r}",
-                        _did_you_mean(retry, policies)
+                        did_you_mean(retry, policies)
                         or "declare it under `retry_policies:` or write `none`",
                     )
                 )
@@ -168,103 +156,6 @@ class Checker:
                     self.t.pos(("tasks", name, "handler")),
                     "bad-handler",
                     f"task {name!r}: {problem}",
-                )
-            )
-
-    def schedules(self) -> None:
-        self.timezone(("timezone",), self.s.data.get("timezone", "UTC"))
-        if parse_duration(mapping(self.s.data.get("beat")).get("lock_ttl")) == 0:
-            self.out.append(
-                error(
-                    self.s.pos(("beat", "lock_ttl")),
-                    "lock-ttl-zero",
-                    "beat.lock_ttl must be at least 1s: beats renew the lock within it",
-                )
-            )
-        for name, spec in mapping(self.s.data.get("schedules")).items():
-            if isinstance(spec, dict):
-                self.schedule(name, spec)
-
-    def schedule(self, name: str, spec: dict) -> None:
-        base = ("schedules", name)
-        task = spec.get("task")
-        if isinstance(task, str) and task not in self.tasks:
-            self.out.append(
-                error(
-                    self.s.pos((*base, "task")),
-                    "unknown-task",
-                    f"schedule {name!r} names unknown task {task!r}",
-                    _did_you_mean(task, list(self.tasks)) or "declare it in tasks.yaml",
-                )
-            )
-        elif isinstance(task, str):
-            self.arguments(name, spec, self.tasks[task])
-        if "queue" in spec:
-            self.undeclared(self.s, (*base, "queue"), spec["queue"], f"schedule {name!r}")
-        if isinstance(spec.get("cron"), str):
-            try:
-                fields = cron.normalise(spec["cron"])
-            except cron.CronError as problem:
-                self.out.append(error(self.s.pos((*base, "cron")), "cron", str(problem)))
-            else:
-                if never_fires(" ".join(fields)):
-                    message = f"cron expression {spec['cron']!r} never fires: no such date"
-                    self.out.append(error(self.s.pos((*base, "cron")), "cron-never", message))
-        if "every" in spec and parse_duration(spec["every"]) == 0:
-            self.out.append(
-                error(
-                    self.s.pos((*base, "every")),
-                    "every-zero",
-                    f"schedule {name!r}: `every` must be longer than zero",
-                )
-            )
-        if "timezone" in spec:
-            self.timezone((*base, "timezone"), spec["timezone"])
-        if "catchup" in spec and parse_duration(spec["catchup"]) == 0:
-            self.out.append(
-                error(
-                    self.s.pos((*base, "catchup")),
-                    "catchup-zero",
-                    f"schedule {name!r}: a catchup deadline of 0s would drop every run",
-                    "use skip, or a deadline of at least 1s",
-                )
-            )
-
-    def arguments(self, name: str, spec: dict, task: Any) -> None:
-        """Schedule args/kwargs must bind to the handler and fit its type hints (engine.inputs)."""
-        handler_spec = mapping(task).get("handler")
-        args, kwargs = spec.get("args", []), spec.get("kwargs", {})
-        if not (
-            isinstance(handler_spec, str) and isinstance(args, list) and isinstance(kwargs, dict)
-        ):
-            return
-        try:
-            contract = contract_for(handler_spec)
-        except ImportProblem:
-            return  # reported on the task itself
-        base = ("schedules", name)
-        for misfit in contract.misfits(args, kwargs):
-            where = misfit.where or ("kwargs" if "kwargs" in spec else "args",)
-            self.out.append(
-                error(
-                    (self.s.key_pos if misfit.on_key else self.s.pos)((*base, *where)),
-                    "bad-args",
-                    f"schedule {name!r}: arguments do not fit {contract.describe()}: {misfit.message}",
-                )
-            )
-
-    def timezone(self, path: tuple, value: Any) -> None:
-        if not isinstance(value, str):
-            return
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.out.append(
-                error(
-                    self.s.pos(path),
-                    "timezone",
-                    f"unknown time zone {value!r}",
-                    "use an IANA name such as UTC or Europe/Madrid",
                 )
             )
 
@@ -315,4 +206,4 @@ class Checker:
 def check(docs: dict[str, Document]) -> list[Diagnostic]:
     checker = Checker(docs)
     hosts = placement.check(docs["queues"], docs["schedules"], checker.landing())
-    return checker.run() + check_kubernetes(docs["queues"]) + hosts
+    return checker.run() + deploy.check(docs["queues"]) + check_kubernetes(docs["queues"]) + hosts

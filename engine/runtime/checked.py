@@ -18,6 +18,7 @@ from kombu.utils.json import dumps, loads
 
 from engine.imports import ImportProblem
 from engine.inputs import InputContract, contract_for
+from engine.model import Platform
 from engine.runtime.local import note_retry, time_limits, wait_for_retry
 
 
@@ -85,6 +86,7 @@ class PoliCelery(Celery):
     """The Celery app poli builds: declared tasks are checked before they are published."""
 
     task_cls = "engine.runtime.checked:CheckedTask"
+    platform: Platform  # the model it is built from (beat starts from it, then reloads)
 
     def send_task(
         self, name: str, args: Sequence[Any] | None = None, kwargs: Any = None, **options: Any

@@ -105,12 +105,3 @@ def prepare(config_dir: Path) -> int | None:
     port = free_port()
     port_file(config_dir).write_text(f"{port}\n")
     return port
-
-
-def redis_program(config_dir: Path) -> list[str]:
-    """The redis-server command line, ready to run in the foreground (see `prepare`)."""
-    port = prepare(config_dir)
-    directory = str(redis_dir(config_dir))
-    if port is None:
-        return [redis_binary(), *server_args(directory, socket=str(socket_path(config_dir)))]
-    return [redis_binary(), *server_args(directory, port=port)]

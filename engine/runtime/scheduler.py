@@ -36,7 +36,7 @@ class PoliScheduler(Scheduler):
     """Celery's Scheduler with its own tick: lock, reload, and due times by the one rule."""
 
     def __init__(self, app: Any, *args: Any, **kwargs: Any) -> None:
-        self.platform: Platform = app.poli_platform
+        self.platform: Platform = app.platform  # engine.runtime.checked.PoliCelery
         self.schedules: dict[str, Schedule] = {}
         self.last: dict[str, datetime] = {}  # last due time handled (sent, skipped or baseline)
         self.next: dict[str, datetime | None] = {}

@@ -7,10 +7,9 @@ start all` did; with names, only those (the seed's `start worker default`, `star
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
-from engine.diagnostics import UserError
+from engine.diagnostics import UserError, did_you_mean
 from engine.model import Platform
 
 PROGRAMS = ("beat", "flower")
@@ -34,8 +33,7 @@ def choose(platform: Platform, names: tuple[str, ...], flower: bool) -> Choice:
     for name in names:
         if name not in groups and name not in PROGRAMS:
             known = [*groups, *PROGRAMS]
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
+            hint = did_you_mean(name, known) or f"known: {', '.join(known)}"
             raise UserError(f"unknown worker group or program {name!r}", hint=hint)
     if not names:
         return Choice(tuple(groups), beat=True, flower=flower)

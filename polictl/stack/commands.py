@@ -1,12 +1,11 @@
-"""polictl commands for the local stack: up, down, restart, status, ping, logs, run.
+"""polictl commands that run the local stack: up, down, restart, status, logs.
 
-Each command parses its options and hands off to the small modules beside it.
-"""
+Each command parses its options and hands off to the small modules beside it; the
+commands that send work through the broker are in `queue_commands` (ping, run) and
+`purge`."""
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 import time
 from pathlib import Path
@@ -14,18 +13,19 @@ from typing import Any
 
 import click
 
-from engine.diagnostics import UserError
+from engine.diagnostics import UserError, did_you_mean
 from engine.model import Platform
 from polictl.stack import supervisor as sup
 from polictl.stack.layout import Layout
 
 # When the config no longer loads, `down` still waits this long for running tasks.
 UNKNOWN_STOP_GRACE = 3600
+# What supervisord itself may take beyond the workers' stop timeouts.
+SUPERVISORD_STOP_MARGIN = 30
 
 
-def _unknown(kind: str, name: str, known: list[str]) -> UserError:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known) or 'none'}"
+def unknown(kind: str, name: str, known: list[str]) -> UserError:
+    hint = did_you_mean(name, known) or f"known: {', '.join(known) or 'none'}"
     return UserError(f"unknown {kind} {name!r}", hint=hint)
 
 
@@ -135,7 +135,7 @@ def _stop_grace(obj: Any) -> int:
     platform = obj.load().platform
     if platform is None:
         return UNKNOWN_STOP_GRACE
-    return max((platform.stop_timeout(w) for w in platform.workers), default=30) + 30
+    return platform.longest_stop_timeout + SUPERVISORD_STOP_MARGIN
 
 
 def _wait_gone(pid: int, timeout: float) -> None:
@@ -154,7 +154,7 @@ def select_programs(programs: list[sup.Program], names: tuple[str, ...]) -> list
         matches = [p for p in programs if name in program_aliases(p.name)]
         if not matches:
             known = sorted({min(program_aliases(p.name), key=len) for p in programs})
-            raise _unknown("program", name, known)
+            raise unknown("program", name, known)
         chosen += matches
     return chosen
 
@@ -187,42 +187,14 @@ def restart(obj: Any, names: tuple[str, ...]) -> None:
 
 @click.command()
 @click.pass_obj
-def status(obj: Any) -> None:
+def status(obj: Any) -> int:
     """Programs, broker, queue depths and consumers, next schedule runs; exit 1 on a problem."""
     from polictl.stack.status import collect
     from polictl.stack.tables import print_status
 
     report = collect(obj.platform(), Layout.of(obj.config_dir))
     print_status(report)
-    raise SystemExit(1 if report.problems else 0)
-
-
-@click.command()
-@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for replies.")
-@click.pass_obj
-def ping(obj: Any, timeout: float) -> None:
-    """Send system.ping through every queue; fail naming each queue that does not answer."""
-    from polictl.stack.broker import celery_app, unreachable
-    from polictl.stack.probe import ping as probe
-    from polictl.stack.tables import print_ping
-
-    platform = obj.platform()
-    app = celery_app(platform)
-    problem = unreachable(app)
-    if problem:
-        raise UserError(f"broker unreachable: {problem}", hint="polictl status; polictl up")
-    _need_results(app, "ping")
-    results = probe(app, platform, timeout)
-    print_ping(results, by_host=bool(platform.hosts))
-    raise SystemExit(0 if all(r.ok for r in results) else 1)
-
-
-def _need_results(app: Any, command: str) -> None:
-    if not app.conf.result_backend:
-        raise UserError(
-            f"{command} needs a result backend, and broker.result_backend is `none`",
-            hint="set it to `broker` or a URL (queues.yaml reads it from POLI_RESULT_BACKEND)",
-        )
+    return 1 if report.problems else 0
 
 
 def log_files(platform: Platform, layout: Layout) -> dict[str, Path]:
@@ -254,61 +226,7 @@ def logs(obj: Any, name: str, follow: bool, lines: int) -> None:
             hint=f"name one: {', '.join(replicas)}",
         )
     if name not in files:
-        raise _unknown("log", name, sorted(files))
+        raise unknown("log", name, sorted(files))
     if not files[name].exists():
         raise UserError(f"no log yet at {files[name]}", hint="is it running? polictl status")
     show(files[name], lines, follow)
-
-
-@click.command()
-@click.argument("task_name")
-@click.option("--args", "args_json", default="[]", help="Positional arguments, a JSON array.")
-@click.option("--kwargs", "kwargs_json", default="{}", help="Keyword arguments, a JSON object.")
-@click.option("--wait", is_flag=True, help="Wait for the result and print it.")
-@click.option("--timeout", default=30.0, show_default=True, help="Seconds --wait waits.")
-@click.option("--local", is_flag=True, help="Run it in this process (eager), no broker.")
-@click.pass_obj
-def run(
-    obj: Any,
-    task_name: str,
-    args_json: str,
-    kwargs_json: str,
-    wait: bool,
-    timeout: float,
-    local: bool,
-) -> None:
-    """Send TASK_NAME through its route; with --wait, print its result. Arguments that do not
-    fit the handler's signature and type hints are refused before anything is sent."""
-    from polictl.stack.broker import celery_app
-    from polictl.stack.probe import declared_task, send
-    from polictl.task_inputs import check_arguments, parse_arguments
-
-    args, kwargs = parse_arguments(args_json, kwargs_json)
-    platform = obj.platform()
-    task = declared_task(platform, task_name)
-    check_arguments(task, args, kwargs)
-    if local:
-        from polictl.local_run import run_local
-
-        return run_local(platform, task, args, kwargs)
-    app = celery_app(platform)
-    if wait:
-        _need_results(app, "run --wait")
-    result = send(app, task, args, kwargs)
-    click.echo(f"sent {task.name} to queue {task.queue}: id {result.id}")
-    if wait:
-        _print_result(result, task.queue, timeout)
-
-
-def _print_result(result: Any, queue: str, timeout: float) -> None:
-    from celery.exceptions import TimeoutError as CeleryTimeout
-
-    try:
-        value = result.get(timeout=timeout, propagate=False)
-    except CeleryTimeout:
-        raise UserError(
-            f"no result within {timeout:g}s", hint=f"is a worker consuming {queue!r}? polictl ping"
-        ) from None
-    if result.failed():
-        raise UserError(f"{result.state}: {value!r}", hint="polictl logs for the traceback")
-    click.echo(json.dumps(value, default=str, indent=2))

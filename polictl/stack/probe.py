@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.diagnostics import UserError
+from engine.diagnostics import UserError, did_you_mean
 from engine.model import Platform, Task
 from polictl.stack import broker
 from polictl.stack.hosts import live_hosts
@@ -43,8 +42,7 @@ def declared_task(platform: Platform, name: str) -> Task:
     names = [task.name for task in platform.tasks]
     if name in names:
         return platform.task(name)
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else "see tasks.yaml for the declared tasks"
+    hint = did_you_mean(name, names) or "see tasks.yaml for the declared tasks"
     raise UserError(f"task {name!r} is not declared in tasks.yaml", hint=hint)
 
 

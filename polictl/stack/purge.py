@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from engine.diagnostics import UserError
-from polictl.stack.commands import _unknown
+from polictl.stack.commands import unknown
 
 
 @click.command()
@@ -27,7 +27,7 @@ def purge(obj: Any, queue: str | None, every: bool, yes: bool) -> None:
             "name a QUEUE or give --all", hint=f"queues: {', '.join(known)}", exit_code=2
         )
     if queue and queue not in known:
-        raise _unknown("queue", queue, known)
+        raise unknown("queue", queue, known)
     queues = known if every else [queue]
     if not yes:
         what = f"all {len(queues)} queues ({', '.join(queues)})" if every else repr(queue)

@@ -36,7 +36,16 @@ CONTROL_USER = "poli"
 def local_platform(
     platform: Platform, layout: Layout, groups: tuple[str, ...] | None = None, flower: bool = True
 ) -> Platform:
-    """The platform as the local stack runs it: this user, this venv, paths under the data dir."""
+    """The platform as the local stack runs it: this user, this venv, paths under the data dir.
+
+    These paths never went through `validate`; the renderer quotes spaces and `%`, but a
+    control character would end a line of supervisord's config."""
+    for path in (layout.config_dir, layout.data, Path(sys.prefix)):
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in str(path)):
+            raise UserError(
+                f"the local stack cannot run from a path with control characters: {str(path)!r}",
+                hint="move the project (or POLI_DATA_DIR) to a plain directory name",
+            )
     deploy = dataclasses.replace(
         platform.deploy,
         user="",

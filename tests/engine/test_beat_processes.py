@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 import redis
 from celery_process import celery_beat
-
-from engine.model import Beat
+from model_values import beat
+from redis_server import embedded_command
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
-BOUND = Beat().takeover_bound  # the default lock_ttl's declared takeover bound
+BOUND = beat().takeover_bound  # the default lock_ttl's declared takeover bound
 
 
 @pytest.fixture
@@ -154,7 +154,7 @@ def test_beat_takes_its_lock_in_the_embedded_broker(config_dir, tmp_path, monkey
     from engine.runtime import embedded
 
     monkeypatch.setenv(embedded.DATA_DIR_ENV, str(tmp_path / "data"))
-    server = subprocess.Popen(embedded.redis_program(config_dir), stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(embedded_command(config_dir), stdout=subprocess.DEVNULL)
     try:
         url = embedded.broker_url(config_dir)
         if url.startswith("redis+socket://"):

@@ -16,6 +16,7 @@ import pytest
 from celery import Celery
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from model_values import schedule
 
 from engine.model import Schedule
 from engine.runtime.beat import celery_schedule
@@ -25,11 +26,11 @@ MADRID = "Europe/Madrid"
 
 
 def cron(expression: str, zone: str = "UTC", catchup: str = "once") -> Schedule:
-    return Schedule("job", "system.ping", "system", cron=expression, timezone=zone, catchup=catchup)
+    return schedule("job", "system.ping", "system", cron=expression, timezone=zone, catchup=catchup)
 
 
 def every(seconds: int, catchup: str = "once") -> Schedule:
-    return Schedule("job", "system.ping", "system", every=seconds, catchup=catchup)
+    return schedule("job", "system.ping", "system", every=seconds, catchup=catchup)
 
 
 def utc(*fields: int) -> datetime:

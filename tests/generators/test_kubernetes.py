@@ -19,8 +19,6 @@ import yaml
 from click.testing import CliRunner
 from render_cases import CONFIGS, EXTERNAL_BROKER, load_case
 
-from engine.diagnostics import UserError
-from engine.model import Autoscaling, KubernetesGroup
 from generators.kubernetes import render_kubernetes
 from polictl.main import cli
 
@@ -207,7 +205,8 @@ def test_grace_period_is_the_stop_timeout_rule_and_beat_is_one_recreated_pod() -
         name = "worker-" + group.name.replace("_", "-")
         pod = yaml.safe_load(files[f"{name}.yaml"])["spec"]["template"]["spec"]
         assert pod["terminationGracePeriodSeconds"] == platform.stop_timeout(group)
-    assert platform.stop_timeout(platform.worker("reports_solo")) == 1830  # 30m + 30s
+    solo = next(g for g in platform.workers if g.name == "reports_solo")
+    assert platform.stop_timeout(solo) == 1830  # 30m + 30s
     beat = yaml.safe_load(files["beat.yaml"])["spec"]
     assert (beat["replicas"], beat["strategy"]) == (1, {"type": "Recreate"})
 
@@ -247,15 +246,26 @@ def test_render_writes_then_check_passes_then_removes_a_stale_scaled_object(tmp_
     assert not (out / "keda" / "worker-default.yaml").exists()
 
 
+def refusals(config: Path, broker_url: str = EXTERNAL_BROKER) -> str:
+    """What `validate --for kubernetes` says (and `render kubernetes` refuses with)."""
+    command = ["-C", str(config), "validate", "--for", "kubernetes"]
+    result = CliRunner().invoke(cli, command, env={"POLI_BROKER_URL": broker_url})
+    assert result.exit_code == 1, result.output
+    return result.output
+
+
 def test_the_embedded_broker_is_refused(tmp_path) -> None:
     result = render_cli(CONFIGS / "full", "-o", str(tmp_path / "out"))
-    assert result.exit_code == 1
-    assert result.output == (
-        "error: the embedded broker cannot run on Kubernetes: each pod would start its own Redis\n"
+    expected = (
+        "queues.yaml:3:8: error: the embedded broker cannot run on Kubernetes:"
+        " each pod would start its own Redis\n"
         "  hint: set POLI_BROKER_URL (broker.url in queues.yaml) to a Redis the cluster"
-        " reaches, e.g. redis://redis.poli.svc:6379/0, and render again\n"
+        " reaches, e.g. redis://redis.poli.svc:6379/0\n"
+        "1 error, 0 warnings\n"
     )
+    assert (result.exit_code, result.output) == (1, expected)
     assert not (tmp_path / "out").exists()
+    assert refusals(CONFIGS / "full", broker_url="embedded") == expected
 
 
 def test_a_password_written_in_queues_yaml_is_refused(tmp_path) -> None:
@@ -263,35 +273,57 @@ def test_a_password_written_in_queues_yaml_is_refused(tmp_path) -> None:
     queues = config / "queues.yaml"
     queues.write_text(queues.read_text().replace("${POLI_BROKER_URL}", PASSWORDS))
     result = render_cli(config, "-o", str(tmp_path / "out"))
-    assert result.exit_code == 1
-    assert result.output.startswith(
-        "error: queues.yaml holds a password in a URL; the ConfigMap would publish it\n"
+    assert (result.exit_code, result.output) == (
+        1,
+        "queues.yaml:4:8: error: queues.yaml holds a password in a URL;"
+        " the ConfigMap would publish it\n"
+        "  hint: write the URL as ${POLI_BROKER_URL} (or ${POLI_RESULT_BACKEND})"
+        " and keep its value in the Secret\n"
+        "1 error, 0 warnings\n",
     )
     assert not (tmp_path / "out").exists()
 
 
-def test_a_broker_keda_cannot_read_is_refused_unless_autoscaling_is_off() -> None:
-    platform = load_case("cluster", broker_url="amqp://guest:pw@rabbit:5672//")
-    with pytest.raises(UserError, match="this broker is amqp://$"):
-        render_kubernetes(platform)
-    off = tuple(
-        (name, KubernetesGroup(autoscaling=Autoscaling(enabled=False)))
-        for name, _ in platform.kubernetes.workers
+def test_a_broker_keda_cannot_read_is_refused_unless_autoscaling_is_off(tmp_path) -> None:
+    amqp = "amqp://guest:pw@rabbit:5672//"
+    assert refusals(CONFIGS / "cluster", amqp) == (
+        "queues.yaml:4:8: error: KEDA's redis scaler reads queue lengths from a redis:// or"
+        " rediss:// broker; this broker is amqp://\n"
+        "  hint: set kubernetes.autoscaling.enabled: false in queues.yaml to render fixed"
+        " replicas without ScaledObjects\n"
+        "1 error, 0 warnings\n"
     )
-    platform = dataclasses.replace(
-        platform, kubernetes=dataclasses.replace(platform.kubernetes, workers=off)
+    config = shutil.copytree(CONFIGS / "cluster", tmp_path / "config")
+    queues = config / "queues.yaml"
+    text = queues.read_text().replace(
+        "autoscaling: {max_replicas: 8, list_length: 20}", "autoscaling: {enabled: false}"
     )
-    files = render_kubernetes(platform)
-    assert not [path for path in files if path.startswith("keda/")]
-    assert "pw" not in "".join(files.values())
+    text = text.replace("autoscaling: {min_replicas: 0, max_replicas: 20, list_length: 5}", "")
+    queues.write_text(text)
+    result = CliRunner().invoke(
+        cli,
+        ["-C", str(config), "render", "kubernetes", "-o", str(tmp_path / "out")],
+        env={"POLI_BROKER_URL": amqp},
+    )
+    assert result.exit_code == 0, result.output
+    files = [p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")]
+    assert not [path for path in files if path.startswith("keda")]
+    assert "pw" not in "".join(p.read_text() for p in (tmp_path / "out").glob("*.yaml"))
 
 
-def test_group_names_that_meet_on_kubernetes_are_refused() -> None:
-    platform = load_case("cluster")
-    twin = dataclasses.replace(platform.worker("reports_solo"), name="reports-solo")
-    platform = dataclasses.replace(platform, workers=(*platform.workers, twin))
-    with pytest.raises(UserError, match="'reports_solo' and 'reports-solo' are both"):
-        render_kubernetes(platform)
+def test_group_names_that_meet_on_kubernetes_are_refused(tmp_path) -> None:
+    config = shutil.copytree(CONFIGS / "cluster", tmp_path / "config")
+    queues = config / "queues.yaml"
+    twin = "  reports-solo: {queues: [reports]}\n"
+    queues.write_text(queues.read_text().replace("deploy:\n", twin + "deploy:\n"))
+    result = render_cli(config, "-o", str(tmp_path / "out"))
+    assert (result.exit_code, result.output) == (
+        1,
+        "queues.yaml:19:3: error: worker groups 'reports_solo' and 'reports-solo' are both"
+        " 'worker-reports-solo' on Kubernetes\n"
+        "  hint: rename one of them: Kubernetes names have no `_` or `.`\n"
+        "1 error, 0 warnings\n",
+    )
 
 
 def test_an_overlay_rendered_with_e_is_in_the_config_map_and_the_pods_load_it(tmp_path) -> None:
@@ -314,6 +346,9 @@ def test_an_overlay_rendered_with_e_is_in_the_config_map_and_the_pods_load_it(tm
 
 
 def test_a_broker_url_without_a_usable_port_is_refused() -> None:
-    platform = load_case("cluster", broker_url="redis://:pw@broker:port/0")
-    with pytest.raises(UserError, match=r"no usable host, port and database for KEDA \(redis"):
-        render_kubernetes(platform)
+    assert refusals(CONFIGS / "cluster", "redis://:pw@broker:port/0") == (
+        "queues.yaml:4:8: error: the broker URL has no usable host, port and database for KEDA"
+        " (redis://...)\n"
+        "  hint: write it as redis://[:PASSWORD@]HOST[:PORT][/DB]\n"
+        "1 error, 0 warnings\n"
+    )
