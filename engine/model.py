@@ -37,10 +37,6 @@ class Broker:
     transport_options: tuple[tuple[str, Any], ...]  # declared ones, durations in seconds
 
     @property
-    def transport_options_dict(self) -> dict[str, Any]:
-        return dict(self.transport_options)
-
-    @property
     def embedded(self) -> bool:
         return self.url == EMBEDDED_BROKER
 
@@ -295,7 +291,10 @@ class Platform:
     @property
     def broker_transport_options(self) -> dict[str, Any]:
         """kombu's broker_transport_options: the declared ones over the derived visibility timeout."""
-        return {"visibility_timeout": self.visibility_timeout, **self.broker.transport_options_dict}
+        return {
+            "visibility_timeout": self.visibility_timeout,
+            **dict(self.broker.transport_options),
+        }
 
     @property
     def enabled_schedules(self) -> tuple[Schedule, ...]:

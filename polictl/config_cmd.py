@@ -44,14 +44,13 @@ FORMATS = {"text": format_text_settings, "json": format_json_settings}
 @click.command(name="config")
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text")
 @click.pass_obj
-def config(obj: Any, fmt: str) -> None:
+def config(obj: Any, fmt: str) -> int:
     """The effective configuration after overlays and ${VAR} interpolation, secrets masked;
     each value with its FILE:LINE, the environment variable that supplied it, or `schema
     default` (what the seed's `check_settings --verbose` showed)."""
+    obj.platform()  # an invalid config: its diagnostics, exit 1
     result = obj.load()
-    if result.platform is None:
-        click.echo(format_text(result.diagnostics), err=True)
-        raise SystemExit(1)
     if result.diagnostics:  # warnings only: the config is valid
         click.echo(format_text(result.diagnostics), err=True)
     click.echo(FORMATS[fmt](effective(result.documents)))
+    return 0

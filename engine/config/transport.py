@@ -13,7 +13,7 @@ KEY = ("broker", "transport_options", "visibility_timeout")
 def visibility_timeout(platform: Platform, queues: Document) -> list[Diagnostic]:
     """A declared visibility timeout below a task's hard time limit (or the cap of its retry
     delay): Redis hands the unacknowledged message to another worker, so the task runs twice."""
-    declared = platform.broker.transport_options_dict.get("visibility_timeout")
+    declared = dict(platform.broker.transport_options).get("visibility_timeout")
     if declared is None:
         return []
     pos = queues.pos(KEY)
