@@ -42,9 +42,8 @@ class Broker:
 
     def result_backend_for(self, broker_url: str) -> str | None:
         """Where results go, given the URL the broker is reached at (the embedded broker's
-        is known only at run time): `broker` means the broker's own Redis (none when the
-        broker is not Redis); None (`none` in the YAML) means no result backend, whatever
-        the broker, the embedded one included."""
+        is known only at run time): `broker` means the broker's own Redis (none when it is
+        not Redis); None (`none` in the YAML) means none, whatever the broker."""
         if self.result_backend == "broker":
             return broker_url if broker_url.startswith(("redis", "rediss")) else None
         return self.result_backend
@@ -290,7 +289,7 @@ class Platform:
 
     @property
     def broker_transport_options(self) -> dict[str, Any]:
-        """kombu's broker_transport_options: the declared ones over the derived visibility timeout."""
+        """kombu's broker_transport_options: the declared ones over the derived timeout."""
         return {
             "visibility_timeout": self.visibility_timeout,
             **dict(self.broker.transport_options),
