@@ -38,7 +38,8 @@ bench: install
 	$(BIN)/python bench/load.py
 
 golden: install
-	POLI_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/generators/test_golden.py tests/generators/test_golden_hosts.py
+	POLI_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/generators/test_golden.py tests/generators/test_golden_hosts.py \
+		tests/engine/test_config_cmd.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

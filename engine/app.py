@@ -5,19 +5,25 @@ overlay named by $POLI_ENVIRONMENT applied when set. Like `polictl`, this is whe
 a process starts, so it is where a user's mistake (an invalid config, an embedded
 broker that is not running) becomes a message on stderr and exit status 1: the
 same diagnostics `polictl validate` prints, never a traceback.
+Celery's own environment variables are ignored, and named in the start-up log.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from typing import TYPE_CHECKING
 
 from engine.config import config_dir_from_env, environment_from_env, load
+from engine.config.celery_env import ignored
 from engine.diagnostics import UserError
 from engine.model import Platform
 
 if TYPE_CHECKING:
     from celery import Celery
+
+_ignored = ignored(os.environ)  # before strip_cli_options() removes some of them
 
 
 def _build() -> tuple[Platform, Celery]:
@@ -25,7 +31,9 @@ def _build() -> tuple[Platform, Celery]:
     if result.platform is None:
         raise UserError("the config is invalid", diagnostics=result.diagnostics)
     from engine.runtime.celery_app import build_app  # only once the config is valid
+    from engine.runtime.yaml_only import strip_cli_options
 
+    strip_cli_options()
     return result.platform, build_app(result.platform)
 
 
@@ -35,3 +43,13 @@ except UserError as problem:
     print(problem.format(), file=sys.stderr)
     raise SystemExit(problem.exit_code) from None
 celery = app
+
+
+def _name_ignored_variables(logger: logging.Logger, **_: object) -> None:
+    for _name, message in _ignored:
+        logger.warning("poli: %s", message)
+
+
+from celery.signals import after_setup_logger  # noqa: E402 - Celery only once the app is built
+
+after_setup_logger.connect(_name_ignored_variables, weak=False)

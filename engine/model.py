@@ -33,7 +33,9 @@ DEFAULT_QUEUE = "default"
 @dataclass(frozen=True)
 class Broker:
     url: str
-    result_backend: str | None  # None: not set (the embedded broker then keeps results)
+    result_backend: str | None  # a URL, "broker" (the broker's own Redis), or None: no results
+    result_expires: int  # seconds a result is kept
+    transport_options: tuple[tuple[str, Any], ...]  # declared ones, durations in seconds
 
     @property
     def embedded(self) -> bool:
@@ -41,9 +43,9 @@ class Broker:
 
     def result_backend_for(self, broker_url: str) -> str | None:
         """Where results go, given the URL the broker is reached at (the embedded broker's
-        is known only at run time): `broker` (or, for the embedded broker, nothing set)
-        means the broker's own Redis; no result backend when the broker is not Redis."""
-        if self.result_backend == "broker" or (self.result_backend is None and self.embedded):
+        is known only at run time): `broker` means the broker's own Redis (none when it is
+        not Redis); None (`none` in the YAML) means none, whatever the broker."""
+        if self.result_backend == "broker":
             return broker_url if broker_url.startswith(("redis", "rediss")) else None
         return self.result_backend
 
@@ -78,8 +80,7 @@ class WorkerGroup:
 
     @property
     def child_memory_limit(self) -> int | None:
-        """KiB a pool process may hold: max_memory_per_child, else an equal share of
-        memory_limit with the main process (recycled before the kernel kills it)."""
+        """KiB per pool process: max_memory_per_child, else a share of memory_limit."""
         if self.max_memory_per_child is not None or self.memory_limit is None:
             return self.max_memory_per_child
         return self.memory_limit // (self.concurrency + 1)
@@ -289,10 +290,10 @@ class Platform:
         return max((self.stop_timeout(w) for w in self.workers), default=STOP_MARGIN_SECONDS)
 
     @property
-    def visibility_timeout(self) -> int:
-        """Redis redelivers unacked messages after this; live workers refresh the ones they
-        hold (engine.runtime.reliability), so it need not outlast any task."""
-        return self.reliability.visibility_timeout
+    def broker_transport_options(self) -> dict[str, Any]:
+        """kombu's broker_transport_options: the declared ones over the derived ones (the
+        short visibility timeout and its sweep, engine/reliability_model.py)."""
+        return {**self.reliability.transport_options, **dict(self.broker.transport_options)}
 
     @property
     def enabled_schedules(self) -> tuple[Schedule, ...]:

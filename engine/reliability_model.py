@@ -32,3 +32,14 @@ class Reliability:
     @property
     def refresh_interval(self) -> float:  # live workers re-score what they hold this often
         return self.visibility_timeout / 4
+
+    @property
+    def transport_options(self) -> dict[str, int]:
+        """kombu's Redis options behind the bound: every live worker sweeps expired messages
+        each sweep_interval (the throttle of 1 makes each sweep scan)."""
+        return {
+            "visibility_timeout": self.visibility_timeout,
+            "unacked_restore_interval": self.sweep_interval,
+            "unacked_restore_throttle": 1,
+            "unacked_mutex_expire": self.sweep_interval,
+        }

@@ -94,14 +94,13 @@ def poli_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def poli_app(poli_config_dir: Path, poli_broker: str) -> Iterator[Any]:
     from engine.config import load
     from engine.diagnostics import format_text
-    from engine.model import Broker
     from engine.runtime.celery_app import build_app
 
     _client(poli_broker).flushall()  # this session's own broker
     result = load(poli_config_dir, env={**os.environ, "POLI_BROKER_URL": poli_broker})
     if result.platform is None:
         pytest.fail(f"invalid config in {poli_config_dir}:\n{format_text(result.diagnostics)}")
-    broker = Broker(url=poli_broker, result_backend="broker")
+    broker = dataclasses.replace(result.platform.broker, url=poli_broker, result_backend="broker")
     app = build_app(dataclasses.replace(result.platform, broker=broker, eager=False))
     try:
         yield app

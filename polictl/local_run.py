@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from engine.diagnostics import UserError
-from engine.model import Broker, Platform, Task
+from engine.model import Platform, Task
 
 # Nothing leaves this process: kombu's in-memory transport, no result backend.
 LOCAL_BROKER = "memory://"
@@ -21,7 +21,7 @@ def run_local(platform: Platform, task: Task, args: list[Any], kwargs: dict[str,
     from engine.runtime.celery_app import build_app
     from engine.runtime.local import local_run
 
-    broker = Broker(url=LOCAL_BROKER, result_backend=None)
+    broker = dataclasses.replace(platform.broker, url=LOCAL_BROKER, result_backend=None)
     app = build_app(dataclasses.replace(platform, broker=broker, eager=True))
     app.conf.task_eager_propagates = False  # the result says how it ended
     click.echo(f"running {task.name} here (--local: no broker, no worker)", err=True)

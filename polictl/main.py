@@ -18,6 +18,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "Schedules in words, with their next fire times.",
     ),
     "render": ("polictl.render:render", "Render systemd, supervisor, Compose or Kubernetes files."),
+    "config": (
+        "polictl.config_cmd:config",
+        "The effective configuration, each value with where it came from.",
+    ),
     "db": ("handlers.cli:db", "Create the database; load the demo data set."),
     "up": (
         "polictl.stack.commands:up",

@@ -47,6 +47,8 @@ class Document:
     key_positions: dict[Path_, Pos] = field(default_factory=dict)
     # values already reported (an unset ${VAR}): later checks stay quiet about them
     reported: set[Path_] = field(default_factory=set)
+    # the ${VAR}s each interpolated value read: (name, True when the environment supplied it)
+    variables: dict[Path_, tuple[tuple[str, bool], ...]] = field(default_factory=dict)
 
     def pos(self, path: Path_) -> Pos:
         """The position of the node at `path`, or of its nearest ancestor."""
@@ -85,6 +87,7 @@ class _Converter:
         self.budget = MAX_NODES
         self.stack: list[yaml.Node] = []
         self.constructor = yaml.SafeLoader("")
+        self.used: list[tuple[str, bool]] = []
 
     def fail(self, node: yaml.Node, code: str, message: str, hint: str | None = None) -> None:
         self.diagnostics.append(error(_pos(self.doc.file, node.start_mark), code, message, hint))
@@ -174,9 +177,12 @@ class _Converter:
         value, tag = node.value, node.tag
         if "$" in value:
             before = len(self.diagnostics)
+            self.used = []
             value = self.interpolate(node, value)
             if len(self.diagnostics) > before:
                 self.doc.reported.add(path)
+            if self.used:
+                self.doc.variables[path] = tuple(self.used)
             if node.style is None:  # plain scalar: "${N:-4}" should become the int 4
                 tag = self.constructor.resolve(yaml.ScalarNode, value, (True, False))
         if tag == f"{YAML_TAG}timestamp":
@@ -200,7 +206,9 @@ class _Converter:
             name, op, default = spec.groups()
             value = self.env.get(name)
             if op == ":-" and not value or op == "-" and value is None:
+                self.used.append((name, False))
                 return default
+            self.used.append((name, value is not None))
             if value is None:
                 self.fail(
                     node,

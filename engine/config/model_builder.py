@@ -77,8 +77,20 @@ def _host(name: str, values: dict[str, Any]) -> Host:
     return Host(name=name, **{**values, "workers": tuple(values["workers"].items())})
 
 
+NO_RESULT_BACKEND = ("", "none", None)
+
+
 def _broker(values: dict[str, Any]) -> Broker:
-    return Broker(url=values["url"], result_backend=values["result_backend"] or None)
+    options = dict(values["transport_options"])
+    if "visibility_timeout" in options:
+        options["visibility_timeout"] = parse_duration(options["visibility_timeout"])
+    backend = values["result_backend"]
+    return Broker(
+        url=values["url"],
+        result_backend=None if backend in NO_RESULT_BACKEND else backend,
+        result_expires=parse_duration(values["result_expires"]),
+        transport_options=tuple(sorted(options.items())),
+    )
 
 
 def _worker(name: str, values: dict[str, Any]) -> WorkerGroup:

@@ -19,6 +19,8 @@ def overlay(base: Document, top: Document) -> Document:
                 merged.positions[path] = source.positions[path]
                 if path in source.key_positions:
                     merged.key_positions[path] = source.key_positions[path]
+                if path in source.variables:
+                    merged.variables[path] = source.variables[path]
                 break
     return merged
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.config import kubernetes_target, schema, semantic
+from engine.config import celery_env, kubernetes_target, schema, semantic, transport
 from engine.config.loader import Document, Pos, error, read_file
 from engine.config.model_builder import build
 from engine.config.overlay import overlay
@@ -25,6 +25,7 @@ TARGET_CHECKS = {"kubernetes": kubernetes_target.check}
 class LoadResult:
     platform: Platform | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    documents: dict[str, Document] = field(default_factory=dict)  # after overlays
 
     @property
     def ok(self) -> bool:
@@ -94,7 +95,9 @@ def load(
         diagnostics += semantic.check(docs)
         if target in TARGET_CHECKS:
             diagnostics += TARGET_CHECKS[target](docs["queues"], config_dir, environment)
-    diagnostics = sorted(set(diagnostics))
+    diagnostics += celery_env.diagnostics(docs.get("queues"), env)
     if has_errors(diagnostics) or len(docs) != len(KINDS):
-        return LoadResult(None, diagnostics)
-    return LoadResult(build(docs, config_dir, environment), diagnostics)
+        return LoadResult(None, sorted(set(diagnostics)), docs)
+    platform = build(docs, config_dir, environment)
+    diagnostics += transport.visibility_timeout(platform, docs["queues"])
+    return LoadResult(platform, sorted(set(diagnostics)), docs)

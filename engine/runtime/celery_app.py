@@ -16,6 +16,7 @@ from engine.runtime import heartbeat
 from engine.runtime.beat import build_beat_schedule
 from engine.runtime.checked import PoliCelery
 from engine.runtime.reliability import ReliableTask, install, reliability_settings
+from engine.runtime.yaml_only import YamlOnlyLoader, yaml_only
 
 
 def broker_url(platform: Platform) -> str:
@@ -34,8 +35,12 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "broker_url": url,
         "result_backend": platform.broker.result_backend_for(url),
         "broker_connection_retry_on_startup": True,
-        "result_backend_transport_options": {"visibility_timeout": platform.visibility_timeout},
-        "result_expires": 86400,
+        # Unacked messages come back after this; live workers refresh theirs (reliability)
+        "broker_transport_options": platform.broker_transport_options,
+        "result_backend_transport_options": {
+            "visibility_timeout": platform.broker_transport_options["visibility_timeout"]
+        },
+        "result_expires": platform.broker.result_expires,
         "task_queues": [
             Queue(q.name, Exchange(q.name), routing_key=q.name) for q in platform.queues
         ],
@@ -86,9 +91,10 @@ def task_options(task: Task) -> dict[str, Any]:
 
 def build_app(platform: Platform, main: str = "poli") -> PoliCelery:
     ensure_on_path(platform.config_dir)
-    app = PoliCelery(
-        main, set_as_current=True, task_cls=ReliableTask
-    )  # checks task inputs before publishing
+    # PoliCelery checks task inputs before publishing; yaml_only: Celery's env variables ignored
+    app = yaml_only(
+        PoliCelery(main, loader=YamlOnlyLoader, set_as_current=True, task_cls=ReliableTask)
+    )
     app.platform = platform
     app.conf.update(celery_settings(platform))
     heartbeat.install(app)  # `worker --heartbeat-file`, for liveness probes

@@ -44,12 +44,6 @@ def reliability_settings(platform: Platform) -> dict[str, Any]:
     policy = platform.reliability
     return {
         "task_reject_on_worker_lost": True,
-        "broker_transport_options": {
-            "visibility_timeout": policy.visibility_timeout,
-            "unacked_restore_interval": policy.sweep_interval,
-            "unacked_restore_throttle": 1,  # every sweep scans: the bound is the interval
-            "unacked_mutex_expire": policy.sweep_interval,
-        },
         # A result the broker could not take (an outage) is retried, not turned into a
         # failure of work that succeeded; see README "Faults".
         "result_backend_always_retry": True,

@@ -33,8 +33,8 @@ def ping(obj: Any, timeout: float) -> int:
 def _need_results(app: Any, command: str) -> None:
     if not app.conf.result_backend:
         raise UserError(
-            f"{command} needs a result backend to hear back from the workers",
-            hint="set broker.result_backend in queues.yaml (or POLI_RESULT_BACKEND)",
+            f"{command} needs a result backend, and broker.result_backend is `none`",
+            hint="set it to `broker` or a URL (queues.yaml reads it from POLI_RESULT_BACKEND)",
         )
 
 

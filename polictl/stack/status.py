@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from engine.config.celery_env import ignored
 from engine.model import Platform
 from polictl.beat_report import BeatReport, collect_beat
 from polictl.stack import broker, hosts
@@ -48,6 +50,7 @@ class StatusReport:
     queues: tuple[QueueRow, ...]
     schedules: tuple[ScheduleRow, ...]
     beat: BeatReport | None = None
+    ignored_env: tuple[str, ...] = ()  # Celery's own variables set here: named, not used
     dead_letters: tuple[tuple[str, int], ...] = ()  # (task, count): polictl dead list
 
     @property
@@ -102,7 +105,8 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
         problem,
         queues,
         schedules(platform, beat),
-        beat=beat,
+        beat,
+        tuple(message for _, message in ignored(os.environ)),
         dead_letters=letters,
     )
 

@@ -40,7 +40,10 @@ def print_status(report: StatusReport, con: Console | None = None) -> None:
     reach = (
         "[green]reachable[/]" if not report.broker_problem else f"[red]{report.broker_problem}[/]"
     )
-    con.print(f"Broker  {report.broker_url}  {reach}\n")
+    con.print(f"Broker  {report.broker_url}  {reach}")
+    for message in report.ignored_env:
+        con.print(f"[yellow]warning:[/] {message}")
+    con.print()
     columns = ["QUEUE", "WAITING", "CONSUMERS", "WORKER GROUPS"]
     queues = _table(con, "Queues", *columns, *(["HOSTS"] if report.by_host else []))
     for q in report.queues:

@@ -131,7 +131,8 @@ def test_a_group_with_no_time_limit_waits_only_the_margin(tmp_path):
 @pytest.mark.parametrize(
     ("url", "backend", "reached_at", "expected"),
     [
-        ("embedded", None, "redis+socket:///d/redis.sock", "redis+socket:///d/redis.sock"),
+        ("embedded", "broker", "redis+socket:///d/redis.sock", "redis+socket:///d/redis.sock"),
+        ("embedded", None, "redis+socket:///d/redis.sock", None),  # `none` means none
         ("redis://h/0", None, "redis://h/0", None),
         ("redis://h/0", "broker", "redis://h/0", "redis://h/0"),
         ("amqp://h//", "broker", "amqp://h//", None),
@@ -139,7 +140,8 @@ def test_a_group_with_no_time_limit_waits_only_the_margin(tmp_path):
     ],
 )
 def test_where_results_go_is_decided_by_the_model(url, backend, reached_at, expected):
-    assert Broker(url, backend).result_backend_for(reached_at) == expected
+    broker = Broker(url, backend, result_expires=86400, transport_options=())
+    assert broker.result_backend_for(reached_at) == expected
 
 
 def test_did_you_mean():

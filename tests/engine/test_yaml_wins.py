@@ -1,0 +1,229 @@
+"""No way around the YAML: transport options reach the broker, Celery's own environment
+variables are ignored (and named), and `none` turns the result backend off."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from celery.app.defaults import DEFAULTS
+from celery_process import celery_env, celery_worker
+from click.testing import CliRunner
+
+from engine.config import load
+from engine.diagnostics import format_text
+from engine.runtime.celery_app import build_app
+from polictl.main import cli
+
+MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
+ROOT = MINIMAL.parent.parent.parent
+BROKER_LINES = "broker:\n  url: ${POLI_BROKER_URL}\n  result_backend: broker\n"
+
+
+def config(tmp_path: Path, broker: str = BROKER_LINES) -> Path:
+    """The minimal config with its `broker:` section replaced."""
+    target = tmp_path / "config"
+    shutil.copytree(MINIMAL, target, ignore=shutil.ignore_patterns("__pycache__"))
+    queues = (MINIMAL / "queues.yaml").read_text()
+    assert queues.startswith(BROKER_LINES)
+    (target / "queues.yaml").write_text(broker + queues.removeprefix(BROKER_LINES))
+    return target
+
+
+def dead_url() -> str:
+    """A Redis URL on a port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def built(config_dir: Path, **env: str):
+    result = load(config_dir, env={"POLI_BROKER_URL": "redis://127.0.0.1:1/0", **env})
+    assert result.platform is not None, result.diagnostics
+    return result, build_app(result.platform)
+
+
+# broker.transport_options
+
+
+def test_transport_options_reach_the_broker_channel(tmp_path, redis_url):
+    broker = (
+        f"broker:\n  url: {redis_url}\n  result_backend: broker\n"
+        "  transport_options: {visibility_timeout: 2h, max_connections: 5, socket_timeout: 7}\n"
+    )
+    result = load(config(tmp_path, broker))
+    app = build_app(result.platform)
+    options = {"visibility_timeout": 7200, "max_connections": 5, "socket_timeout": 7}
+    sweep = result.platform.reliability.transport_options  # reliability's, under the declared
+    assert app.conf.broker_transport_options == {**sweep, **options}
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        assert (channel.visibility_timeout, channel.max_connections) == (7200, 5)
+    app.close()
+
+
+def test_derived_visibility_timeout_stays_when_none_is_declared(tmp_path):
+    broker = BROKER_LINES + "  transport_options: {max_connections: 3}\n"
+    result, app = built(config(tmp_path, broker))
+    derived = result.platform.reliability.transport_options  # visibility timeout and sweep
+    assert app.conf.broker_transport_options == {**derived, "max_connections": 3}
+    assert not result.diagnostics
+
+
+def test_visibility_timeout_below_a_hard_limit_or_retry_cap_is_a_warning_naming_the_task(
+    tmp_path,
+):
+    broker = BROKER_LINES + "  transport_options: {max_connections: 5, visibility_timeout: 1}\n"
+    result, app = built(config(tmp_path, broker))
+    assert app.conf.broker_transport_options["visibility_timeout"] == 1  # declared wins
+    hint = "  hint: raise it above 20s, or remove it (poli derives 1m30s)\n"
+    assert format_text(result.diagnostics) == (
+        "queues.yaml:4:63: warning: broker.transport_options.visibility_timeout 1s is below "
+        "the hard time limit of task 'default.echo' (20s): Redis would hand it to another "
+        "worker while it still runs\n"
+        + hint
+        + "queues.yaml:4:63: warning: broker.transport_options.visibility_timeout 1s is below "
+        "the retry delay cap of task 'default.echo' (policy 'quick', max 2s): a retry waiting "
+        "that long would be delivered twice\n" + hint + "0 errors, 2 warnings"
+    )
+
+
+# Celery's own environment variables
+
+
+def test_a_real_worker_ignores_celery_broker_url_and_says_so(tmp_path, redis_url, monkeypatch):
+    dead = dead_url()
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)  # the in-process app ignores it too
+    monkeypatch.setenv("CELERY_RESULT_BACKEND", dead)
+    _, app = built(MINIMAL, POLI_BROKER_URL=redis_url)
+    assert app.conf.broker_url == redis_url == app.conf.result_backend
+    pidfile = tmp_path / "worker.pid"
+    log = tmp_path / "worker.log"
+    variables = {"CELERY_WORKER_PIDFILE": str(pidfile)}  # `celery worker --pidfile` from env
+    with celery_worker(app, MINIMAL, redis_url, ["default"], log, **variables):
+        assert app.send_task("default.echo", args=["hi"]).get(timeout=30)["value"] == "hi"
+    text = log.read_text()
+    for line in (
+        "poli: CELERY_BROKER_URL is set and ignored: the broker is broker.url in queues.yaml",
+        "poli: CELERY_RESULT_BACKEND is set and ignored: the result backend is "
+        "broker.result_backend in queues.yaml",
+        "poli: CELERY_WORKER_PIDFILE is set and ignored: worker options come from the worker "
+        "groups in queues.yaml",
+    ):
+        assert line in text
+    assert not pidfile.exists()
+    assert dead.rsplit(":", 1)[1] not in text  # the dead port appears nowhere in the banner
+    app.close()
+
+
+def test_celery_config_module_and_loader_are_ignored(tmp_path, monkeypatch):
+    (tmp_path / "sneaky_celeryconfig.py").write_text("task_always_eager = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("CELERY_CONFIG_MODULE", "sneaky_celeryconfig")
+    monkeypatch.setenv("CELERY_LOADER", "default")
+    _, app = built(MINIMAL)
+    assert app.conf.task_always_eager is False
+    assert type(app.loader).__name__ == "YamlOnlyLoader"
+
+
+def test_validate_names_each_variable_where_it_competes(monkeypatch):
+    env = {
+        "CELERY_BROKER_URL": "redis://localhost:6390/0",
+        "CELERY_CONFIG_MODULE": "celeryconfig",
+        "CELERY_WORKER_PREFETCH_MULTIPLIER": "4",
+        "POLI_BROKER_URL": "redis://127.0.0.1:1/0",
+        "CELERY_RESULT_BACKEND": "",  # empty: Celery ignores it as well, so no warning
+    }
+    result = CliRunner().invoke(cli, ["-C", str(MINIMAL), "validate"], env=env)
+    assert result.exit_code == 0
+    assert result.output == (
+        "queues.yaml:1:1: warning: CELERY_CONFIG_MODULE is set and ignored: Celery's settings "
+        "come from queues.yaml, tasks.yaml and schedules.yaml only\n"
+        "  hint: unset it; poli reads its settings from the YAML files only\n"
+        "queues.yaml:1:1: warning: CELERY_WORKER_PREFETCH_MULTIPLIER is set and ignored: worker "
+        "options come from the worker groups in queues.yaml\n"
+        "  hint: unset it; poli reads its settings from the YAML files only\n"
+        "queues.yaml:2:8: warning: CELERY_BROKER_URL is set and ignored: the broker is "
+        "broker.url in queues.yaml\n"
+        "  hint: unset it; choose the broker with POLI_BROKER_URL or an overlay\n"
+        "0 errors, 3 warnings\n"
+    )
+
+
+def test_status_names_an_ignored_variable(tmp_path, redis_url):
+    env = celery_env(MINIMAL, redis_url, CELERY_BROKER_URL=dead_url())
+    env["POLI_DATA_DIR"] = str(tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-m", "polictl", "-C", str(MINIMAL), "status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "broker unreachable" not in out.stdout  # the YAML's broker, not the dead port
+    broker_line = next(line for line in out.stdout.splitlines() if line.startswith("Broker"))
+    port = redis_url.rsplit(":", 1)[1].split("/")[0]
+    assert f"127.0.0.1:{port}/" in broker_line and broker_line.rstrip().endswith(" reachable")
+    assert (
+        "warning: CELERY_BROKER_URL is set and ignored: the broker is broker.url in queues.yaml"
+        in out.stdout
+    )
+
+
+# result backend
+
+
+def test_none_turns_results_off_in_the_repository_config():
+    platform = load(ROOT, env={"POLI_RESULT_BACKEND": "none"}).platform
+    assert platform.broker.result_backend is None
+    app = build_app(platform)
+    assert app.conf.result_backend is None
+    app.close()
+    default = load(ROOT, env={}).platform
+    assert default.broker.result_backend == "broker"
+
+
+def test_run_wait_says_there_is_no_result_backend(redis_url):
+    env = {"POLI_RESULT_BACKEND": "none", "POLI_BROKER_URL": redis_url}
+    result = CliRunner().invoke(cli, ["-C", str(ROOT), "run", "system.ping", "--wait"], env=env)
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: run --wait needs a result backend, and broker.result_backend is `none`\n"
+        "  hint: set it to `broker` or a URL (queues.yaml reads it from POLI_RESULT_BACKEND)\n"
+    )
+
+
+def test_result_expires_is_declared_and_defaults_to_celerys_day(tmp_path):
+    _, app = built(config(tmp_path, BROKER_LINES + "  result_expires: 1h30m\n"))
+    assert app.conf.result_expires == 5400
+    _, default = built(MINIMAL)
+    assert DEFAULTS["result_expires"] == datetime.timedelta(days=1)
+    assert default.conf.result_expires == DEFAULTS["result_expires"].total_seconds()
+
+
+def test_docs_and_queues_yaml_agree_on_the_result_backend():
+    line = next(
+        line
+        for line in (ROOT / "queues.yaml").read_text().splitlines()
+        if "result_backend:" in line
+    )
+    value = line.split("result_backend:")[1].split("#")[0].strip()
+    assert value == "${POLI_RESULT_BACKEND:-broker}"
+    readme = (ROOT / "README.md").read_text()
+    assert f"result_backend: {value}" in readme
+    assert "POLI_RESULT_BACKEND:-}" not in readme
+    assert "`none`" in readme
+
+
+@pytest.fixture(autouse=True)
+def _no_inherited_celery_variables(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("CELERY_"):
+            monkeypatch.delenv(name)
