@@ -134,7 +134,7 @@ def show(obj: Any, letter_id: str, fmt: str) -> None:
 @click.option("--all", "replay_all", is_flag=True, help="Every letter (of --task, if given).")
 @click.option("--task", "task_name", help="With --all: only letters of this task.")
 @click.pass_obj
-def replay(obj: Any, letter_id: str | None, replay_all: bool, task_name: str | None) -> None:
+def replay(obj: Any, letter_id: str | None, replay_all: bool, task_name: str | None) -> int:
     """Send dead letters again through their task's route; each leaves the store once sent."""
     if bool(letter_id) == replay_all:
         raise click.UsageError("give an ID or --all")
@@ -160,7 +160,7 @@ def replay(obj: Any, letter_id: str | None, replay_all: bool, task_name: str | N
         store.remove([letter.id])
         echo(f"replayed {letter.id} ({letter.task}) to queue {task.queue} as {result.id}")
     echo(f"{len(letters) - skipped} replayed, {skipped} skipped")
-    raise SystemExit(1 if skipped else 0)
+    return 1 if skipped else 0
 
 
 @dead.command()
