@@ -93,12 +93,14 @@ def purge(app) -> None:
 
 TASK_ATTRS = ("queue", "time_limit", "soft_time_limit", "rate_limit", "acks_late",
               "ignore_result", "max_retries", "autoretry_for", "retry_backoff",
-              "retry_backoff_max", "retry_jitter", "default_retry_delay", "typing")  # fmt: skip
+              "retry_backoff_max", "retry_jitter", "default_retry_delay", "typing",
+              "track_started")  # fmt: skip
 CONF_KEYS = ("broker_connection_retry_on_startup",
              "broker_transport_options", "result_backend_transport_options", "result_expires",
              "task_default_queue", "task_create_missing_queues", "task_routes",
              "task_serializer", "result_serializer", "accept_content", "task_track_started",
              "task_send_sent_event", "worker_send_task_events", "worker_prefetch_multiplier",
+             "worker_disable_rate_limits",
              "timezone", "enable_utc")  # fmt: skip
 
 

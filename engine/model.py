@@ -80,6 +80,7 @@ class Task:
     acks_late: bool = True
     ignore_result: bool = False
     description: str = ""
+    track_started: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class Flower:
     enabled: bool = True
     address: str = "127.0.0.1"
     port: int = 5555
+    sent_events: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,11 @@ class Platform:
         longest_limit = max((t.time_limit or 0 for t in self.tasks), default=0)
         longest_retry = max((t.retry.max for t in self.tasks if t.retry), default=0)
         return int(max(3600, 2 * longest_limit, 2 * longest_retry))
+
+    @property
+    def task_sent_events(self) -> bool:
+        """A task-sent event per send (Flower lists queued tasks): only where declared."""
+        return self.deploy.flower.enabled and self.deploy.flower.sent_events
 
     @property
     def enabled_schedules(self) -> tuple[Schedule, ...]:

@@ -94,6 +94,7 @@ def _tasks(data: dict[str, Any], routes: list[dict[str, Any]]) -> tuple[Task, ..
                 rate_limit=options.get("rate_limit"),
                 acks_late=options["acks_late"],
                 ignore_result=options["ignore_result"],
+                track_started=options["track_started"],
                 description=spec.get("description", ""),
             )
         )
