@@ -31,6 +31,7 @@ def _seconds(value: Any) -> int | None:
 def build(docs: dict[str, Document], config_dir: Path, environment: str | None) -> Platform:
     q, t, s = docs["queues"].data, docs["tasks"].data, docs["schedules"].data
     tasks = _tasks(t, q.get("routes") or [])
+    by_name = {task.name: task for task in tasks}
     timezone = s.get("timezone") or "UTC"
     return Platform(
         config_dir=config_dir.resolve(),
@@ -41,7 +42,9 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
         routes=tuple(Route(r["match"], r["queue"]) for r in q.get("routes") or []),
         workers=tuple(_worker(n, spec) for n, spec in q["workers"].items()),
         tasks=tasks,
-        schedules=tuple(_schedule(n, spec, tasks, timezone) for n, spec in s["schedules"].items()),
+        schedules=tuple(
+            _schedule(n, spec, by_name, timezone) for n, spec in s["schedules"].items()
+        ),
         timezone=timezone,
         deploy=_deploy(q.get("deploy") or {}),
         environment=environment,
@@ -101,9 +104,9 @@ def _tasks(data: dict[str, Any], routes: list[dict[str, Any]]) -> tuple[Task, ..
     return tuple(tasks)
 
 
-def _schedule(name: str, spec: dict[str, Any], tasks: tuple[Task, ...], tz: str) -> Schedule:
+def _schedule(name: str, spec: dict[str, Any], tasks: dict[str, Task], tz: str) -> Schedule:
     values = {**defaults("schedules", "properties", "schedules", "additionalProperties"), **spec}
-    task = next(t for t in tasks if t.name == values["task"])
+    task = tasks[values["task"]]
     expression = values.get("cron")
     return Schedule(
         name=name,

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.config import schema, semantic
-from engine.config.loader import Document, Pos, error, overlay, read_file
+from engine.config.loader import Document, Pos, error, read_file
 from engine.config.model_builder import build
+from engine.config.overlay import overlay
 from engine.diagnostics import Diagnostic, has_errors
 from engine.imports import ensure_on_path
 from engine.model import Platform

@@ -12,13 +12,14 @@ import json
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from engine.config.loader import Document, Path_, error
 from engine.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 SCHEMA_FILES = {
@@ -45,12 +46,36 @@ def schema(kind: str) -> dict[str, Any]:
 
 @cache
 def _validator(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # ~60 ms to import: only for a failing file
+
     return Draft202012Validator(schema(kind))
+
+
+@cache
+def _fast_validator(kind: str) -> Any:
+    """jsonschema-rs (compiled): 30-80x faster than `jsonschema` on a 10,000-task file."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a dependency; the slow path is always right
+        return None
+    return jsonschema_rs.validator_for(schema(kind))
+
+
+def _surely_valid(kind: str, data: Any) -> bool:
+    """The fast validator's yes is final; its no (or any doubt) goes to `jsonschema`, which
+    alone writes the diagnostics, so messages and positions never depend on the fast path."""
+    fast = _fast_validator(kind)
+    try:
+        return fast is not None and bool(fast.is_valid(data))
+    except Exception:  # e.g. an integer beyond 64 bits: let jsonschema judge it
+        return False
 
 
 def validate(kind: str, doc: Document) -> list[Diagnostic]:
     """Every schema problem in `doc`, each at the position of the node at fault."""
     out: list[Diagnostic] = []
+    if _surely_valid(kind, doc.data):
+        return out
     for err in _validator(kind).iter_errors(doc.data):
         if tuple(err.absolute_path) not in doc.reported:
             out.extend(_diagnose(kind, doc, err))
@@ -79,6 +104,8 @@ def _diagnose(kind: str, doc: Document, err: ValidationError) -> Iterator[Diagno
             doc.pos(path), "schema", f"{_where(path)}expected {words}, got {_kind(err.instance)}"
         )
     elif err.context:
+        from jsonschema.exceptions import best_match
+
         yield from _diagnose(kind, doc, best_match(err.context))
     else:
         yield error(doc.pos(path), "schema", f"{_where(path)}{err.message}")
@@ -135,7 +162,12 @@ def _allowed_keys(kind: str, node: dict[str, Any]) -> set[str]:
 
 
 def defaults(kind: str, *pointer: str) -> dict[str, Any]:
-    """The `default` of every property of the object schema at `pointer`."""
+    """The `default` of every property of the object schema at `pointer` (a fresh copy)."""
+    return dict(_defaults(kind, *pointer))
+
+
+@cache  # called once per task and schedule: the schema does not change
+def _defaults(kind: str, *pointer: str) -> dict[str, Any]:
     node: Any = schema(kind)
     for step in pointer:
         node = node[step]

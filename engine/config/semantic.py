@@ -41,6 +41,7 @@ class Checker:
         self.tasks = mapping(self.t.data.get("tasks"))
         self.defaults = mapping(self.t.data.get("defaults"))
         self.out: list[Diagnostic] = []
+        self.signatures: dict[str, inspect.Signature | None] = {}
 
     def run(self) -> list[Diagnostic]:
         for check in (
@@ -203,10 +204,8 @@ class Checker:
             isinstance(handler_spec, str) and isinstance(args, list) and isinstance(kwargs, dict)
         ):
             return
-        try:
-            handler = import_handler(handler_spec)
-            signature = inspect.signature(handler)
-        except (ImportProblem, TypeError, ValueError):
+        signature = self.signature(handler_spec)
+        if signature is None:
             return  # reported on the task itself
         try:
             signature.bind(*args, **kwargs)
@@ -219,6 +218,16 @@ class Checker:
                     f"schedule {name!r}: arguments do not fit {handler_spec}{signature}: {problem}",
                 )
             )
+
+    def signature(self, handler_spec: str) -> inspect.Signature | None:
+        """Each handler's signature once, however many schedules name it."""
+        if handler_spec not in self.signatures:
+            try:
+                found = inspect.signature(import_handler(handler_spec))
+            except (ImportProblem, TypeError, ValueError):
+                found = None
+            self.signatures[handler_spec] = found
+        return self.signatures[handler_spec]
 
     def timezone(self, path: tuple, value: Any) -> None:
         if not isinstance(value, str):
