@@ -266,16 +266,18 @@ def _json(option: str, text: str, kind: type) -> Any:
 @click.option("--kwargs", "kwargs_json", default="{}", help="Keyword arguments, a JSON object.")
 @click.option("--wait", is_flag=True, help="Wait for the result and print it.")
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds --wait waits.")
+@click.option("--many", type=click.File(encoding="utf-8"), help="Calls, a JSON line each.")
 @click.pass_obj
-def run(
-    obj: Any, task_name: str, args_json: str, kwargs_json: str, wait: bool, timeout: float
-) -> None:
+def run(obj: Any, task_name: str, args_json: str, kwargs_json: str, wait: bool, timeout: float, many: Any) -> None:  # fmt: skip
     """Send TASK_NAME through its route; with --wait, print its result."""
     from polictl.stack.broker import celery_app
+    from polictl.stack.many import run_many
     from polictl.stack.probe import declared_task, send
 
     platform = obj.platform()
     task = declared_task(platform, task_name)
+    if many is not None:
+        return run_many(celery_app, platform, task, many, wait)
     args, kwargs = _json("--args", args_json, list), _json("--kwargs", kwargs_json, dict)
     app = celery_app(platform)
     if wait:
