@@ -2,6 +2,17 @@
 Schema checks), `semantic` (cross-file checks), `model_builder` (the frozen model), all run
 in that order by `pipeline.load`."""
 
-from engine.config.pipeline import LoadResult, config_dir_from_env, environment_from_env, load
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["LoadResult", "config_dir_from_env", "environment_from_env", "load"]
+
+
+def __getattr__(name: str) -> Any:
+    """Imported on first use, so `engine.config.cache` starts without YAML or schemas."""
+    if name in __all__:
+        from engine.config import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'engine.config' has no attribute {name!r}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.config import schema, semantic
+from engine.config.environment import config_dir_from_env, environment_from_env
 from engine.config.loader import Document, Pos, error, read_file
 from engine.config.model_builder import build
 from engine.config.overlay import overlay
@@ -16,6 +17,7 @@ from engine.imports import ensure_on_path
 from engine.model import Platform
 
 KINDS = ("queues", "tasks", "schedules")
+__all__ = ["LoadResult", "config_dir_from_env", "environment_from_env", "load"]
 
 
 @dataclass
@@ -26,15 +28,6 @@ class LoadResult:
     @property
     def ok(self) -> bool:
         return self.platform is not None
-
-
-def config_dir_from_env() -> Path:
-    return Path(os.environ.get("POLI_CONFIG_DIR") or ".")
-
-
-def environment_from_env() -> str | None:
-    """The overlay a process runs with (`polictl -e NAME` sets it for what it starts)."""
-    return os.environ.get("POLI_ENVIRONMENT") or None
 
 
 def _read(config_dir: Path, kind: str, environment: str | None, env: Mapping[str, str]):
