@@ -55,6 +55,7 @@ class WorkerGroup:
     max_tasks_per_child: int | None = None
     max_memory_per_child: int | None = None  # KiB, as Celery takes it
     loglevel: str = "info"
+    profile: str | None = None  # engine/config/profiles.py: already applied to the above
 
 
 @dataclass(frozen=True)

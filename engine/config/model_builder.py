@@ -8,6 +8,7 @@ from typing import Any
 from engine.config import cron
 from engine.config.loader import Document
 from engine.config.options import effective_task_options, route_queue
+from engine.config.profiles import apply_profile
 from engine.config.schema import defaults
 from engine.durations import parse_duration
 from engine.model import (
@@ -56,7 +57,9 @@ def _broker(spec: dict[str, Any]) -> Broker:
 
 
 def _worker(name: str, spec: dict[str, Any]) -> WorkerGroup:
-    values = {**defaults("queues", "properties", "workers", "additionalProperties"), **spec}
+    values = apply_profile(
+        defaults("queues", "properties", "workers", "additionalProperties"), spec
+    )
     return WorkerGroup(name=name, **{**values, "queues": tuple(values["queues"])})
 
 

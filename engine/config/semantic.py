@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from engine.config import cron
 from engine.config.loader import Document, error
 from engine.config.options import DEFAULT_QUEUE, effective_task_options, route_queue
+from engine.config.profiles import check_pools
 from engine.diagnostics import WARNING, Diagnostic
 from engine.durations import parse_duration
 from engine.imports import ImportProblem, import_handler, resolve_exception
@@ -52,7 +53,7 @@ class Checker:
             self.queue_usage,
         ):
             check()
-        return self.out
+        return self.out + check_pools(self.q, self.t)
 
     def undeclared(self, doc: Document, path: tuple, queue: Any, what: str) -> None:
         if isinstance(queue, str) and queue not in self.declared:
