@@ -103,8 +103,9 @@ def app_in_process(module: str, env: dict[str, str]):
 @contextmanager
 def worker(app, module: str, env: dict[str, str], log: Path, *flags: str):
     node = f"bench-{uuid.uuid4().hex[:6]}@localhost"
-    command = [PY, "-m", "celery", "-A", module, "worker", "-n", node, "--concurrency", "2"]
-    command += ["--without-gossip", "--without-mingle", "--loglevel", "warning", *flags]
+    flags = ("--concurrency", "2", *flags)  # a later --concurrency (a profile's) wins
+    command = [PY, "-m", "celery", "-A", module, "worker", "-n", node, *flags]
+    command += ["--without-gossip", "--without-mingle", "--loglevel", "warning"]
     with open(log, "w") as out:
         process = subprocess.Popen(command, cwd=env["POLI_CONFIG_DIR"], env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
@@ -138,26 +139,41 @@ def end_to_end(app, counter, n: int) -> tuple[float, float]:
     return n / (done - start), n / (sent - start)
 
 
+def throughput_flags(config: Path) -> tuple[list[str], int]:
+    """The worker flags and process count the `throughput` profile renders for the group."""
+    from engine.config import load
+
+    platform = load(config, env={"POLI_BROKER_URL": "redis://127.0.0.1:1/0"}).platform
+    group = platform.worker("default")
+    args = ["--concurrency", str(group.concurrency), "--pool", group.pool]
+    return [*args, "--prefetch-multiplier", str(group.prefetch_multiplier)], group.replicas
+
+
 def bench_end_to_end(tmp: Path, redis_url: str, n: int, rounds: int) -> dict:
     import redis
 
     config = write_config(tmp / "smallest")
+    fast = write_config(tmp / "throughput")
+    (fast / "queues.yaml").write_text(SMALLEST["queues.yaml"].replace("concurrency: 2", "concurrency: 2, profile: throughput"))  # fmt: skip
+    fast_flags, fast_processes = throughput_flags(fast)
     counter_url = f"{redis_url}/15"
     counter = redis.Redis.from_url(counter_url)
-    cases = {  # name: (module, redis db, extra worker flags)
-        "celery defaults": ("first_steps", 1, ()),
-        "poli defaults": ("engine.app", 2, ()),
-        "poli + task events (Flower on)": ("engine.app", 3, ("--task-events",)),
+    cases = {  # name: (module, config, redis db, extra worker flags, worker processes)
+        "celery defaults": ("first_steps", config, 1, [], 1),
+        "poli defaults": ("engine.app", config, 2, [], 1),
+        "poli + task events (Flower on)": ("engine.app", config, 3, ["--task-events"], 1),
+        "poli profile: throughput": ("engine.app", fast, 5, fast_flags, fast_processes),
     }
     rates: dict[str, list[float]] = {name: [] for name in cases}
     enqueue: dict[str, list[float]] = {name: [] for name in cases}
     with ExitStack() as stack:
         apps = {}
-        for name, (module, db, flags) in cases.items():
-            env = env_for(config, f"{redis_url}/{db}", counter_url)
+        for name, (module, directory, db, flags, processes) in cases.items():
+            env = env_for(directory, f"{redis_url}/{db}", counter_url)
             apps[name] = app_in_process(module, env)
-            log = tmp / f"worker-{db}.log"
-            stack.enter_context(worker(apps[name], module, env, log, *flags))
+            for number in range(processes):
+                log = tmp / f"worker-{db}-{number}.log"
+                stack.enter_context(worker(apps[name], module, env, log, *flags))
         for name in cases:
             end_to_end(apps[name], counter, 200)  # warm-up: pool processes, connections
         names = list(cases)
@@ -166,7 +182,9 @@ def bench_end_to_end(tmp: Path, redis_url: str, n: int, rounds: int) -> dict:
                 rate, sent = end_to_end(apps[name], counter, n)
                 rates[name].append(rate)
                 enqueue[name].append(sent)
-    return {"n": n, "rounds": rounds, "tasks_per_s": {k: stats(v) for k, v in rates.items()},
+    return {"n": n, "rounds": rounds, "throughput_flags": fast_flags,
+            "throughput_processes": fast_processes,
+            "tasks_per_s": {k: stats(v) for k, v in rates.items()},
             "enqueued_per_s": {k: stats(v) for k, v in enqueue.items()}}  # fmt: skip
 
 
@@ -291,6 +309,7 @@ def table(results: dict) -> str:
     for name, goal in (
         ("poli defaults", "≥ 1.00×"),
         ("poli + task events (Flower on)", "cost shown"),
+        ("poli profile: throughput", "≥ 1.50×"),
     ):
         rows.append(
             (
