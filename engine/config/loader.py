@@ -34,9 +34,28 @@ MAX_DEPTH = 64
 YAML_TAG = "tag:yaml.org,2002:"
 SCALAR_TAGS = {f"{YAML_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 STR_TAG, TIMESTAMP_TAG = f"{YAML_TAG}str", f"{YAML_TAG}timestamp"
+MAP_TAG, SEQ_TAG, MERGE_TAG = f"{YAML_TAG}map", f"{YAML_TAG}seq", f"{YAML_TAG}merge"
 # libyaml's composer when PyYAML has it (10x faster); messages of errors come from the
 # pure-Python one, which reads the same YAML (see parse_text).
-FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_C_LOADER = getattr(yaml, "CSafeLoader", None)
+_RESOLVED: dict[str, str] = {}  # plain scalar -> its implicit tag (keys repeat by the thousand)
+
+
+if _C_LOADER is not None:
+
+    class FAST_LOADER(_C_LOADER):  # noqa: N801 - stands for a loader class, as yaml's do
+        def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+            if kind is not yaml.ScalarNode or not implicit[0] or self.yaml_path_resolvers:
+                return super().resolve(kind, value, implicit)
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_RESOLVED) < 10_000:
+                    _RESOLVED[value] = tag
+            return tag
+
+else:  # pragma: no cover - PyYAML built without libyaml
+    FAST_LOADER = yaml.SafeLoader
 ENV_PATTERN = re.compile(r"\$(?:\$|\{([^}]*)\})")
 ENV_NAME = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?$", re.DOTALL)
 
@@ -74,12 +93,8 @@ class _Converter:
     def fail(self, node: yaml.Node, code: str, message: str, hint: str | None = None) -> None:
         self.diagnostics.append(error(_pos(self.doc.file, node.start_mark), code, message, hint))
 
-    def count(self, node: yaml.Node) -> None:
-        """Count a node reached through an alias; stop when aliases expand past the budget."""
-        key = id(node)
-        if key not in self.written:
-            self.written.add(key)
-            return
+    def expand(self, node: yaml.Node) -> None:
+        """Count a node reached again through an alias; stop past the budget."""
         self.expanded += 1
         limit = MIN_ALIAS_NODES + ALIAS_FACTOR * len(self.written)
         if self.expanded > limit:
@@ -92,8 +107,11 @@ class _Converter:
             raise _Abort
 
     def convert(self, node: yaml.Node, path: Path_) -> Any:
-        self.count(node)
         key = id(node)
+        if key in self.written:
+            self.expand(node)
+        else:
+            self.written.add(key)
         if key in self.active or len(self.active) > MAX_DEPTH:
             self.fail(node, "alias-bomb", "recursive alias or nesting deeper than 64 levels")
             raise _Abort
@@ -110,17 +128,17 @@ class _Converter:
             self.active.discard(key)
 
     def sequence(self, node: yaml.SequenceNode, path: Path_) -> list[Any]:
-        if node.tag != f"{YAML_TAG}seq":
+        if node.tag != SEQ_TAG:
             self.fail(node, "unsafe-tag", f"unsupported tag {_tag(node.tag)}", "remove the tag")
         return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
 
     def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
-        if node.tag != f"{YAML_TAG}map":
+        if node.tag != MAP_TAG:
             self.fail(node, "unsafe-tag", f"unsupported tag {_tag(node.tag)}", "remove the tag")
         result: dict[str, Any] = {}
         explicit: dict[str, Pos] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == f"{YAML_TAG}merge":
+            if key_node.tag == MERGE_TAG:
                 self.merge(value_node, path, result, explicit)
                 continue
             key = self.key(key_node)
@@ -222,7 +240,7 @@ def _syntax_diagnostic(file: str, exc: yaml.YAMLError) -> Diagnostic:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """The collector would rescan every node built so far, again and again (quadratic on a
     large file); nothing built here is cyclic garbage."""
     enabled = gc.isenabled()
@@ -236,7 +254,7 @@ def _gc_paused() -> Iterator[None]:
 
 def _compose(text: str, file: str, loader: type) -> tuple[yaml.Node | None, Diagnostic | None]:
     try:
-        with _gc_paused():
+        with gc_paused():
             return yaml.compose(text, Loader=loader), None
     except yaml.YAMLError as exc:
         return None, _syntax_diagnostic(file, exc)
@@ -257,7 +275,7 @@ def parse_text(text: str, file: str, env: Mapping[str, str] | None = None):
         return None, [error(start, "empty-file", "file is empty", "it must hold a mapping")]
     converter = _Converter(file, env)
     try:
-        with _gc_paused():
+        with gc_paused():
             data = converter.convert(node, ())
     except _Abort:
         return None, converter.diagnostics

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine.config import schema, semantic
 from engine.config.environment import config_dir_from_env, environment_from_env
-from engine.config.loader import Document, Pos, error, read_file
+from engine.config.loader import Document, Pos, error, gc_paused, read_file
 from engine.config.model_builder import build
 from engine.config.overlay import overlay
 from engine.diagnostics import Diagnostic, has_errors
@@ -54,6 +54,11 @@ def load(
     config_dir: Path, environment: str | None = None, env: Mapping[str, str] | None = None
 ) -> LoadResult:
     """Every problem in the config in one pass; the platform when there is none."""
+    with gc_paused():  # a large config is ~10 objects per line, none of them garbage
+        return _load(config_dir, environment, env)
+
+
+def _load(config_dir: Path, environment: str | None, env: Mapping[str, str] | None) -> LoadResult:
     env = os.environ if env is None else env
     docs: dict[str, Document] = {}
     diagnostics: list[Diagnostic] = []
