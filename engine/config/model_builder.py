@@ -41,7 +41,7 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
             Queue(n, (spec or {}).get("description", "")) for n, spec in q["queues"].items()
         ),
         routes=tuple(Route(r["match"], r["queue"]) for r in q.get("routes") or []),
-        workers=tuple(_worker(n, spec) for n, spec in q["workers"].items()),
+        workers=tuple(_worker(n, spec, tasks) for n, spec in q["workers"].items()),
         tasks=tasks,
         schedules=tuple(
             _schedule(n, spec, by_name, timezone) for n, spec in s["schedules"].items()
@@ -56,10 +56,11 @@ def _broker(spec: dict[str, Any]) -> Broker:
     return Broker(url=spec["url"], result_backend=spec.get("result_backend") or None)
 
 
-def _worker(name: str, spec: dict[str, Any]) -> WorkerGroup:
-    values = apply_profile(
-        defaults("queues", "properties", "workers", "additionalProperties"), spec
-    )
+def _worker(name: str, spec: dict[str, Any], tasks: tuple[Task, ...]) -> WorkerGroup:
+    # a pool without time limits is only for a group whose tasks declare none
+    limited = any(t.time_limit or t.soft_time_limit for t in tasks if t.queue in spec["queues"])
+    schema_defaults = defaults("queues", "properties", "workers", "additionalProperties")
+    values = apply_profile(schema_defaults, spec, limited)
     return WorkerGroup(name=name, **{**values, "queues": tuple(values["queues"])})
 
 
