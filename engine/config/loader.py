@@ -9,20 +9,20 @@ expanded under a budget, and `${VAR}` / `${VAR:-default}` is interpolated.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from engine.config.composer import compose, gc_paused
+from engine.config.composer import mark_pos as _pos
 from engine.config.document import Document, Path_, Pos, error
 from engine.diagnostics import Diagnostic
 
-__all__ = ["Document", "Path_", "Pos", "error", "parse_text", "read_file"]
+__all__ = ["Document", "Path_", "Pos", "error", "gc_paused", "parse_text", "read_file"]
 
 # Alias expansion budget: nodes reached a second time through an alias (`*name`, `<<`).
 # A file may expand by ALIAS_FACTOR nodes per node it writes out, plus MIN_ALIAS_NODES: a
@@ -35,27 +35,6 @@ YAML_TAG = "tag:yaml.org,2002:"
 SCALAR_TAGS = {f"{YAML_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 STR_TAG, TIMESTAMP_TAG = f"{YAML_TAG}str", f"{YAML_TAG}timestamp"
 MAP_TAG, SEQ_TAG, MERGE_TAG = f"{YAML_TAG}map", f"{YAML_TAG}seq", f"{YAML_TAG}merge"
-# libyaml's composer when PyYAML has it (10x faster); messages of errors come from the
-# pure-Python one, which reads the same YAML (see parse_text).
-_C_LOADER = getattr(yaml, "CSafeLoader", None)
-_RESOLVED: dict[str, str] = {}  # plain scalar -> its implicit tag (keys repeat by the thousand)
-
-
-if _C_LOADER is not None:
-
-    class FAST_LOADER(_C_LOADER):  # noqa: N801 - stands for a loader class, as yaml's do
-        def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
-            if kind is not yaml.ScalarNode or not implicit[0] or self.yaml_path_resolvers:
-                return super().resolve(kind, value, implicit)
-            tag = _RESOLVED.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(_RESOLVED) < 10_000:
-                    _RESOLVED[value] = tag
-            return tag
-
-else:  # pragma: no cover - PyYAML built without libyaml
-    FAST_LOADER = yaml.SafeLoader
 ENV_PATTERN = re.compile(r"\$(?:\$|\{([^}]*)\})")
 ENV_NAME = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?$", re.DOTALL)
 
@@ -66,12 +45,6 @@ class _Abort(Exception):
 
 def _tag(tag: str) -> str:
     return tag.replace(YAML_TAG, "!!", 1)
-
-
-def _pos(file: str, mark: yaml.Mark | None) -> Pos:
-    if mark is None:
-        return Pos(file, 1, 1)
-    return Pos(file, mark.line + 1, mark.column + 1)
 
 
 class _Converter:
@@ -229,46 +202,11 @@ class _Converter:
         return ENV_PATTERN.sub(substitute, text)
 
 
-def _syntax_diagnostic(file: str, exc: yaml.YAMLError) -> Diagnostic:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    hint = None
-    if "'\\t'" in problem or "\t" in problem:
-        problem = "tab character where YAML expects spaces"
-        hint = "YAML indents with spaces, never tabs"
-    return error(_pos(file, mark), "yaml-syntax", f"YAML syntax error: {problem}", hint)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The collector would rescan every node built so far, again and again (quadratic on a
-    large file); nothing built here is cyclic garbage."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _compose(text: str, file: str, loader: type) -> tuple[yaml.Node | None, Diagnostic | None]:
-    try:
-        with gc_paused():
-            return yaml.compose(text, Loader=loader), None
-    except yaml.YAMLError as exc:
-        return None, _syntax_diagnostic(file, exc)
-    except (ValueError, RecursionError) as exc:  # e.g. NUL bytes, absurd nesting
-        return None, error(Pos(file, 1, 1), "yaml-syntax", f"YAML syntax error: {exc}")
-
-
 def parse_text(text: str, file: str, env: Mapping[str, str] | None = None):
     """Text -> (Document | None, diagnostics). Never raises on bad input."""
     env = os.environ if env is None else env
     start = Pos(file, 1, 1)
-    node, problem = _compose(text, file, FAST_LOADER)
-    if problem is not None and FAST_LOADER is not yaml.SafeLoader:
-        node, problem = _compose(text, file, yaml.SafeLoader)  # PyYAML's own messages
+    node, problem = compose(text, file)
     if problem is not None:
         return None, [problem]
     if node is None:

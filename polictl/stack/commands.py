@@ -248,18 +248,6 @@ def purge(obj: Any, queue: str, yes: bool) -> None:
     click.echo(f"purged {removed} message(s) from {queue}")
 
 
-def _json(option: str, text: str, kind: type) -> Any:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"{option} is not valid JSON: {exc}", hint=f"e.g. {option} '[1, 2]'"
-        ) from None
-    if not isinstance(value, kind):
-        raise UserError(f"{option} must be a JSON {'array' if kind is list else 'object'}")
-    return value
-
-
 @click.command()
 @click.argument("task_name")
 @click.option("--args", "args_json", default="[]", help="Positional arguments, a JSON array.")
@@ -271,14 +259,15 @@ def _json(option: str, text: str, kind: type) -> Any:
 def run(obj: Any, task_name: str, args_json: str, kwargs_json: str, wait: bool, timeout: float, many: Any) -> None:  # fmt: skip
     """Send TASK_NAME through its route; with --wait, print its result."""
     from polictl.stack.broker import celery_app
-    from polictl.stack.many import run_many
+    from polictl.stack.many import json_argument, run_many
     from polictl.stack.probe import declared_task, send
 
     platform = obj.platform()
     task = declared_task(platform, task_name)
     if many is not None:
         return run_many(celery_app, platform, task, many, wait)
-    args, kwargs = _json("--args", args_json, list), _json("--kwargs", kwargs_json, dict)
+    args = json_argument("--args", args_json, list)
+    kwargs = json_argument("--kwargs", kwargs_json, dict)
     app = celery_app(platform)
     if wait:
         _need_results(app, "run --wait")

@@ -1,4 +1,6 @@
-"""`polictl run TASK --many FILE`: one call per JSON line, all checked before any is sent.
+"""The calls `polictl run` sends: `--args`/`--kwargs` JSON for one, `--many FILE` for many.
+
+`--many FILE`: one call per JSON line, all checked before any is sent.
 
 A line is a JSON array (the positional arguments) or an object with `args` and/or
 `kwargs`; blank lines are skipped. A bad line is `FILE:LINE:COL: error: ...` and
@@ -73,3 +75,16 @@ def run_many(celery_app: Any, platform: Platform, task: Task, source: Any, wait:
         raise SystemExit(1)
     ids = send_many(celery_app(platform), task.name, calls)
     click.echo(f"sent {len(ids)} {task.name} to queue {task.queue}: ids {ids[0]} .. {ids[-1]}")
+
+
+def json_argument(option: str, text: str, kind: type) -> Any:
+    """`--args` / `--kwargs` of one call: JSON of the given kind, else a UserError."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(
+            f"{option} is not valid JSON: {exc}", hint=f"e.g. {option} '[1, 2]'"
+        ) from None
+    if not isinstance(value, kind):
+        raise UserError(f"{option} must be a JSON {'array' if kind is list else 'object'}")
+    return value
