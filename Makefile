@@ -38,7 +38,7 @@ bench: install
 	$(BIN)/python bench/targets.py
 
 golden: install
-	POLI_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/generators/test_golden.py
+	POLI_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/generators/test_golden.py tests/generators/test_golden_hosts.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -7,7 +7,9 @@ redis-server this script starts on a free port (never the machine's Redis):
    `polictl validate` and `polictl --help` against `python -c "import celery"`;
 2. dispatch: `apply_async` of N messages to Redis, in-process, poli app vs plain app;
 3. round trip: a real worker (`celery -A engine.app|plain_app worker`, same options),
-   N echo tasks sent and every result collected: tasks/second.
+   N echo tasks sent and every result collected: tasks/second;
+4. beat lateness (bench/beat_lateness.py): a 1 s schedule, due time to message in Redis,
+   poli's beat (two of them: lock and reload on) beside plain Celery beat, at the same time.
 
 Repetitions are interleaved (poli, plain, poli, ...) so drift hits both sides alike.
 The table is printed and written to bench/RESULTS.md.
@@ -40,6 +42,7 @@ PY = sys.executable
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(BENCH))
 
+from beat_lateness import bench_beat, late_cells  # noqa: E402 - bench/ is on the path
 from celery_process import stop  # noqa: E402 - tests/ is on the path just above
 from redis_server import RedisServer  # noqa: E402
 
@@ -323,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--roundtrip-n", type=int, default=300)
     parser.add_argument("--roundtrip-reps", type=int, default=4, help="per session (x2)")
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--beat-seconds", type=float, default=30)
     parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args(argv)
 
@@ -338,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.pop("POLI_ENVIRONMENT", None)
             print(f"redis-server on {redis.url}; {machine()}", flush=True)
 
-            print(f"1/3 cold start: {args.cold_runs} runs each ...", flush=True)
+            print(f"1/4 cold start: {args.cold_runs} runs each ...", flush=True)
             cold, failed = bench_cold_start(redis.url, args.cold_runs, tmpdir)
 
             # one Redis db per app: in the round trip both workers run side by side
@@ -356,16 +360,19 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"PARITY WARNING: {problem}", file=sys.stderr)
             print(f"    parity: {'OK' if not problems else f'{len(problems)} differences'}")
 
-            print(f"2/3 dispatch: {args.dispatch_n} x apply_async, "
+            print(f"2/4 dispatch: {args.dispatch_n} x apply_async, "
                   f"{args.dispatch_runs} runs each ...", flush=True)  # fmt: skip
             dispatch = bench_dispatch(apps, args.dispatch_n, args.dispatch_runs)
 
-            print(f"3/3 round trip: {args.roundtrip_n} echo tasks, "
+            print(f"3/4 round trip: {args.roundtrip_n} echo tasks, "
                   f"{2 * args.roundtrip_reps} runs each ...", flush=True)  # fmt: skip
             trip, startup = bench_round_trip(apps, modules, urls, args.roundtrip_n,
                                              args.roundtrip_reps, args.concurrency, tmpdir)  # fmt: skip
             for app in apps.values():
                 app.close()
+
+            print(f"4/4 beat lateness: a 1 s schedule for {args.beat_seconds:g} s ...", flush=True)
+            late = bench_beat(redis.url, tmpdir, args.beat_seconds)
         finally:
             redis.stop()
     total = time.perf_counter() - began
@@ -417,6 +424,9 @@ def main(argv: list[str] | None = None) -> int:
          f"{min(rate_plain):.0f}–{max(rate_plain):.0f} tasks/s, higher is better)"),
         ("Worker start until first ping reply", ms(startup["poli"]), ms(startup["plain"]),
          ratio(startup["poli"], startup["plain"]), runs(startup["poli"], startup["plain"])),
+        ("Beat lateness, 1 s schedule, due to in Redis: p50 / p99 / max (ms)",
+         late_cells(late["poli"]), late_cells(late["plain"]), "–",
+         f"{len(late['poli'])}, {len(late['plain'])} sends; poli: 2 beats, lock and reload on"),
     ]  # fmt: skip
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     report = "\n".join([

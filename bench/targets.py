@@ -144,7 +144,7 @@ def throughput_flags(config: Path) -> tuple[list[str], int]:
     from engine.config import load
 
     platform = load(config, env={"POLI_BROKER_URL": "redis://127.0.0.1:1/0"}).platform
-    group = platform.worker("default")
+    group = next(w for w in platform.workers if w.name == "default")
     args = ["--concurrency", str(group.concurrency), "--pool", group.pool]
     return [*args, "--prefetch-multiplier", str(group.prefetch_multiplier)], group.replicas
 

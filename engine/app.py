@@ -1,23 +1,31 @@
 """`celery -A engine.app worker|beat|inspect|flower`: the app built from the YAML.
 
 The config is read from $POLI_CONFIG_DIR, else the current directory, with the
-overlay named by $POLI_ENVIRONMENT applied when set. An invalid
-config stops the process with the same diagnostics `polictl validate` prints.
-A validated model is kept under the data dir (engine/config/cache.py), so a start
-with nothing changed skips reading and checking the YAML.
+overlay named by $POLI_ENVIRONMENT applied when set. Like `polictl`, this is where
+a process starts, so it is where a user's mistake (an invalid config, an embedded
+broker that is not running) becomes a message on stderr and exit status 1: the
+same diagnostics `polictl validate` prints, never a traceback.
+
+A validated model is kept under the data dir (engine/config/cache.py), so a start with
+nothing changed reads and checks no YAML.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from engine.config.cache import cached_platform
 from engine.config.environment import config_dir_from_env, environment_from_env
-from engine.diagnostics import format_text
+from engine.diagnostics import UserError
+from engine.model import Platform
 from engine.runtime.embedded import data_dir
 
+if TYPE_CHECKING:
+    from celery import Celery
 
-def _validated(use_cache: bool):  # -> engine.model.Platform; exits on an invalid config
+
+def _build(use_cache: bool) -> tuple[Platform, Celery]:
     config_dir, environment = config_dir_from_env(), environment_from_env()
     if use_cache:
         found, diagnostics, _ = cached_platform(config_dir, environment, data_dir(config_dir))
@@ -27,18 +35,20 @@ def _validated(use_cache: bool):  # -> engine.model.Platform; exits on an invali
         result = load(config_dir, environment)
         found, diagnostics = result.platform, result.diagnostics
     if found is None:
-        print(format_text(diagnostics), file=sys.stderr)
-        raise SystemExit(1)
-    return found
+        raise UserError("the config is invalid", diagnostics=diagnostics)
+    from engine.runtime.celery_app import build_app  # only once the config is valid
 
+    return found, build_app(found)
 
-platform = _validated(use_cache=True)
-
-from engine.runtime.celery_app import build_app  # noqa: E402 - only once the config is valid
 
 try:
-    app = build_app(platform)
-except Exception:  # something the cache could not see broke a handler: say what, in full
-    platform = _validated(use_cache=False)
-    app = build_app(platform)
+    try:
+        platform, app = _build(use_cache=True)
+    except UserError:
+        raise
+    except Exception:  # something the cache could not see broke a handler: check in full
+        platform, app = _build(use_cache=False)
+except UserError as problem:
+    print(problem.format(), file=sys.stderr)
+    raise SystemExit(problem.exit_code) from None
 celery = app

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 ERROR = "error"
@@ -28,13 +29,35 @@ class Diagnostic:
 
 
 class UserError(Exception):
-    """A mistake of the user's: caught once in the CLI, shown without a traceback."""
+    """A mistake of the user's, raised below the command line and caught once where the
+    process starts (polictl's main, engine.app): shown by `format()`, never as a traceback.
 
-    def __init__(self, message: str, hint: str | None = None, exit_code: int = 1) -> None:
+    An invalid config carries its diagnostics, which are then what the user sees."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        exit_code: int = 1,
+        diagnostics: Sequence[Diagnostic] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.exit_code = exit_code
+        self.diagnostics = list(diagnostics)
+
+    def format(self) -> str:
+        if self.diagnostics:
+            return format_text(self.diagnostics)
+        text = f"error: {self.message}"
+        return f"{text}\n  hint: {self.hint}" if self.hint else text
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str | None:
+    """`did you mean 'x'?` for the choice closest to a misspelt `name`, if one is close."""
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f"did you mean {close[0]!r}?" if close else None
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

@@ -2,86 +2,104 @@
 
 Every consumer (the Celery app builder, the generators, the CLI) reads this
 model only. Derived values (the queue a task lands on, stop timeouts, the
-visibility timeout) are computed here, once.
+visibility timeout, where results go) are computed here, once.
+
+No field has a default: the defaults live in the JSON Schema files only, and the
+model builder (engine.config.model_builder) fills every field from them.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from engine.model_kubernetes import Kubernetes
 
 # Seconds added to the longest hard time limit so that a warm shutdown lets the
 # running task finish and the worker still has time to ack and exit.
 STOP_MARGIN_SECONDS = 30
 EMBEDDED_BROKER = "embedded"
+# `catchup: skip` still sends a run at most this late (a restart, a handover), like
+# sidekiq-cron's grace; older misses are skipped.
+CATCHUP_GRACE_SECONDS = 60
+# Where a task no route matches lands (and where Celery sends an unrouted task).
+DEFAULT_QUEUE = "default"
 
 
 @dataclass(frozen=True)
 class Broker:
     url: str
-    result_backend: str | None = None
+    result_backend: str | None  # None: not set (the embedded broker then keeps results)
 
     @property
     def embedded(self) -> bool:
         return self.url == EMBEDDED_BROKER
 
+    def result_backend_for(self, broker_url: str) -> str | None:
+        """Where results go, given the URL the broker is reached at (the embedded broker's
+        is known only at run time): `broker` (or, for the embedded broker, nothing set)
+        means the broker's own Redis; no result backend when the broker is not Redis."""
+        if self.result_backend == "broker" or (self.result_backend is None and self.embedded):
+            return broker_url if broker_url.startswith(("redis", "rediss")) else None
+        return self.result_backend
+
 
 @dataclass(frozen=True)
 class Queue:
     name: str
-    description: str = ""
+    description: str
+    min_hosts: int  # redundancy asked for in a multi-host deployment
 
 
 @dataclass(frozen=True)
 class Route:
+    """First match wins (engine.config.options.route_queue resolves `Task.queue`)."""
+
     match: str
     queue: str
-
-    def matches(self, task_name: str) -> bool:
-        return fnmatch.fnmatchcase(task_name, self.match)
 
 
 @dataclass(frozen=True)
 class WorkerGroup:
     name: str
     queues: tuple[str, ...]
-    concurrency: int = 2
-    pool: str = "prefork"
-    prefetch_multiplier: int = 1
-    replicas: int = 1
-    max_tasks_per_child: int | None = None
-    max_memory_per_child: int | None = None  # KiB, as Celery takes it
-    loglevel: str = "info"
-    profile: str | None = None  # engine/config/profiles.py: already applied to the above
+    concurrency: int
+    pool: str
+    prefetch_multiplier: int
+    replicas: int
+    max_tasks_per_child: int | None
+    max_memory_per_child: int | None  # KiB, as Celery takes it
+    loglevel: str
+    profile: str | None  # engine/config/profiles.py: already applied to the above
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     name: str
-    max_retries: int = 3
-    backoff: str = "exponential"  # exponential | fixed
-    initial: float = 60.0
-    max: float = 900.0
-    jitter: bool = True
-    retry_on: tuple[str, ...] = ("ConnectionError", "TimeoutError")
+    max_retries: int
+    backoff: str  # exponential | fixed
+    initial: float
+    max: float
+    jitter: bool
+    retry_on: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Task:
     name: str
     handler: str  # "package.module:function"
-    queue: str  # resolved: explicit queue, else first matching route, else "default"
-    retry: RetryPolicy | None = None
-    time_limit: float | None = None
-    soft_time_limit: float | None = None
-    rate_limit: str | None = None
-    acks_late: bool = True
-    ignore_result: bool = False
-    description: str = ""
-    track_started: bool = False
+    queue: str  # resolved: explicit queue, else first matching route, else DEFAULT_QUEUE
+    retry: RetryPolicy | None
+    time_limit: float | None
+    soft_time_limit: float | None
+    rate_limit: str | None
+    acks_late: bool
+    ignore_result: bool
+    description: str
+    track_started: bool
 
 
 @dataclass(frozen=True)
@@ -89,18 +107,30 @@ class Schedule:
     name: str
     task: str
     queue: str  # resolved: explicit queue, else the task's
-    cron: str | None = None
-    every: float | None = None
-    args: tuple[Any, ...] = ()
-    kwargs: tuple[tuple[str, Any], ...] = ()
-    timezone: str = "UTC"
-    catchup: str = "once"  # once | skip
-    enabled: bool = True
-    description: str = ""
+    cron: str | None
+    every: float | None
+    args: tuple[Any, ...]
+    kwargs: tuple[tuple[str, Any], ...]
+    timezone: str
+    catchup: str  # once | skip | a duration (90s, 10m)
+    enabled: bool
+    description: str
 
     @property
     def kwargs_dict(self) -> dict[str, Any]:
         return dict(self.kwargs)
+
+    @property
+    def catchup_deadline(self) -> float | None:
+        """How late a run may be sent, in seconds; None: any time (`once`).
+        `skip` still sends a run that is merely late (a restart), within a grace."""
+        if self.catchup == "once":
+            return None
+        if self.catchup == "skip":
+            return CATCHUP_GRACE_SECONDS
+        from engine.durations import parse_duration
+
+        return parse_duration(self.catchup)
 
     def next_runs(self, count: int, now: datetime | None = None) -> list[datetime]:
         from engine.schedule_times import next_runs
@@ -114,29 +144,60 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Beat:
+    """One active beat: it renews its lock in the broker's Redis; standbys poll for it."""
+
+    lock_ttl: float  # schedules.yaml `beat.lock_ttl`
+
+    @property
+    def renew_interval(self) -> float:
+        return self.lock_ttl * 2 / 3
+
+    @property
+    def standby_poll(self) -> float:
+        return self.lock_ttl / 6
+
+    @property
+    def takeover_bound(self) -> float:
+        """Seconds from the active beat's death to a standby sending: the lock expires,
+        then a standby's next poll takes it (at most twice the renewal interval)."""
+        return self.lock_ttl + self.standby_poll
+
+
+@dataclass(frozen=True)
 class Flower:
-    enabled: bool = True
-    address: str = "127.0.0.1"
-    port: int = 5555
-    sent_events: bool = False
+    enabled: bool
+    address: str
+    port: int
+    sent_events: bool
 
 
 @dataclass(frozen=True)
 class Deploy:
     """Where and as whom the generated units run (queues.yaml `deploy:`)."""
 
-    user: str = "poli"
-    group: str = "poli"
-    working_directory: str = "/opt/poli"
-    virtualenv: str = "/opt/poli/.venv"
-    environment_file: str = "/etc/poli/poli.env"
-    log_dir: str = "/var/log/poli"
-    state_dir: str = "/var/lib/poli"
-    flower: Flower = field(default_factory=Flower)
+    user: str
+    group: str
+    working_directory: str
+    virtualenv: str
+    environment_file: str
+    log_dir: str
+    state_dir: str
+    flower: Flower
 
     @property
     def celery_bin(self) -> str:
         return f"{self.virtualenv.rstrip('/')}/bin/celery"
+
+
+@dataclass(frozen=True)
+class Host:
+    """One machine of a multi-host deployment (queues.yaml `hosts:`) and what runs on it."""
+
+    name: str
+    workers: tuple[tuple[str, int], ...]  # (worker group, processes on this host)
+    beat: bool
+    flower: bool
 
 
 @dataclass(frozen=True)
@@ -148,15 +209,45 @@ class Platform:
     workers: tuple[WorkerGroup, ...]
     tasks: tuple[Task, ...]
     schedules: tuple[Schedule, ...]
-    timezone: str = "UTC"
-    deploy: Deploy = field(default_factory=Deploy)
-    environment: str | None = None
+    timezone: str
+    deploy: Deploy
+    environment: str | None  # the overlay applied (`polictl -e NAME`), if any
+    beat: Beat
+    kubernetes: Kubernetes
+    eager: bool  # tasks.yaml `eager`: Celery's task_always_eager (development only)
+    hosts: tuple[Host, ...]  # empty: everything on one host
+
+    def host(self, name: str) -> Host:
+        return next(h for h in self.hosts if h.name == name)
+
+    def on_host(self, name: str) -> Platform:
+        """What runs on host `name`: its worker groups with its replica counts, beat and
+        Flower only if placed there. Generators render this like any platform."""
+        host = self.host(name)
+        replicas = dict(host.workers)
+        workers = tuple(
+            dataclasses.replace(w, replicas=replicas[w.name])
+            for w in self.workers
+            if w.name in replicas
+        )
+        flower = dataclasses.replace(
+            self.deploy.flower, enabled=self.deploy.flower.enabled and host.flower
+        )
+        deploy = dataclasses.replace(self.deploy, flower=flower)
+        return dataclasses.replace(self, workers=workers, deploy=deploy, hosts=(host,))
+
+    @property
+    def runs_beat(self) -> bool:
+        """Whether beat is part of this deployment (with hosts: of some host's bundle)."""
+        return not self.hosts or any(h.beat for h in self.hosts)
+
+    def hosts_consuming(self, queue: str) -> tuple[str, ...]:
+        """The hosts where a worker group consuming `queue` runs (none without `hosts:`)."""
+        groups = {w.name for w in self.consumers_of(queue)}
+        return tuple(h.name for h in self.hosts if groups & {g for g, _ in h.workers})
 
     def task(self, name: str) -> Task:
         return next(t for t in self.tasks if t.name == name)
-
-    def worker(self, name: str) -> WorkerGroup:
-        return next(w for w in self.workers if w.name == name)
 
     def tasks_for_group(self, group: WorkerGroup) -> tuple[Task, ...]:
         return tuple(t for t in self.tasks if t.queue in group.queues)
@@ -164,13 +255,30 @@ class Platform:
     def consumers_of(self, queue: str) -> tuple[WorkerGroup, ...]:
         return tuple(w for w in self.workers if queue in w.queues)
 
-    def longest_time_limit(self, group: WorkerGroup) -> float:
-        limits = [t.time_limit or 0 for t in self.tasks_for_group(group)]
-        return max(limits, default=0)
+    def longest_task(self, group: WorkerGroup) -> Task | None:
+        """The task with the longest hard time limit of those routed to `group`'s queues."""
+        timed = [t for t in self.tasks_for_group(group) if t.time_limit]
+        return max(timed, key=lambda t: t.time_limit or 0, default=None)
 
     def stop_timeout(self, group: WorkerGroup) -> int:
         """Seconds a supervisor must wait on stop so no running task is killed."""
-        return int(self.longest_time_limit(group)) + STOP_MARGIN_SECONDS
+        longest = self.longest_task(group)
+        return int(longest.time_limit or 0 if longest else 0) + STOP_MARGIN_SECONDS
+
+    def stop_timeout_note(self, group: WorkerGroup) -> str:
+        """Where `stop_timeout(group)` comes from, for a comment beside it."""
+        longest = self.longest_task(group)
+        if longest is None:
+            return f"no time_limit routed here: 0s + {STOP_MARGIN_SECONDS}s margin"
+        return (
+            f"longest time_limit routed here: {longest.name} {int(longest.time_limit or 0)}s"
+            f" + {STOP_MARGIN_SECONDS}s margin"
+        )
+
+    @property
+    def longest_stop_timeout(self) -> int:
+        """How long stopping every worker group may take: the longest of their stop timeouts."""
+        return max((self.stop_timeout(w) for w in self.workers), default=STOP_MARGIN_SECONDS)
 
     @property
     def visibility_timeout(self) -> int:

@@ -1,5 +1,8 @@
 """What every exporter shares: the Jinja2 environment, quoting filters, and the
-Celery command lines and environment derived from the model (built once, here)."""
+Celery command lines and environment derived from the model (built once, here).
+
+Generators take a valid model (`polictl validate` has refused anything no generated
+file could carry safely) and raise nothing a user can cause."""
 
 from __future__ import annotations
 
@@ -11,8 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from engine.diagnostics import UserError
-from engine.model import STOP_MARGIN_SECONDS, Deploy, Platform, WorkerGroup
+from engine.model import Platform, WorkerGroup
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CELERY_APP = "engine.app"
@@ -122,41 +124,3 @@ def runtime_environment(platform: Platform, config_dir: str | None = None) -> di
     if platform.environment:
         environment["POLI_ENVIRONMENT"] = platform.environment
     return environment
-
-
-def stop_timeout_note(platform: Platform, group: WorkerGroup) -> str:
-    """Where `platform.stop_timeout(group)` comes from, for a comment beside it."""
-    tasks = [t for t in platform.tasks_for_group(group) if t.time_limit]
-    if not tasks:
-        return f"no time_limit routed here: 0s + {STOP_MARGIN_SECONDS}s margin"
-    longest = max(tasks, key=lambda t: t.time_limit or 0)
-    return (
-        f"longest time_limit routed here: {longest.name} {int(longest.time_limit or 0)}s"
-        f" + {STOP_MARGIN_SECONDS}s margin"
-    )
-
-
-_PATH_FIELDS = ("working_directory", "virtualenv", "environment_file", "log_dir", "state_dir")
-_ACCOUNT = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
-
-
-def check_deploy(deploy: Deploy, *, spaces: bool = True) -> None:
-    """Refuse deploy values no generated file can carry safely (a newline would inject
-    a directive); `spaces=False` for formats whose path lists are space-separated."""
-    for name in _PATH_FIELDS:
-        value = getattr(deploy, name)
-        bad = any(ch.isspace() and (not spaces or ch != " ") for ch in value)
-        if not value.startswith("/") or bad or any(ord(ch) < 32 for ch in value):
-            raise UserError(
-                f"deploy.{name} must be an absolute path without control characters"
-                + ("" if spaces else " or spaces")
-                + f", got {value!r}",
-                hint="fix the deploy section of queues.yaml",
-            )
-    for name in ("user", "group"):
-        value = getattr(deploy, name) or ""
-        if value and not _ACCOUNT.fullmatch(value):
-            raise UserError(
-                f"deploy.{name} is not a valid account name: {value!r}",
-                hint='use a system account name, or "" to run as the current user',
-            )

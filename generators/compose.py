@@ -1,16 +1,14 @@
 """Docker Compose: Redis (AOF, named volume, health check), a service per worker group
-(`deploy.replicas`), beat (exactly one), Flower, and the Dockerfile they build from."""
+(`deploy.replicas`), beat (any replicas: one holds the lock), Flower, and the Dockerfile they build from."""
 
 from __future__ import annotations
 
 from engine.model import Platform, WorkerGroup
 from generators.common import (
     beat_args,
-    check_deploy,
     flower_args,
     render_template,
     runtime_environment,
-    stop_timeout_note,
     worker_args,
 )
 
@@ -28,7 +26,6 @@ def render_compose(
     """`{"compose.yaml", "Dockerfile"}`. `build_context` is the project root relative to
     the output directory; `dockerfile` is this Dockerfile relative to that root."""
     deploy = platform.deploy
-    check_deploy(deploy)
     environment = runtime_environment(platform, config_dir=APP_DIR)
     if platform.broker.embedded:
         environment["POLI_BROKER_URL"] = EMBEDDED_BROKER_URL
@@ -62,5 +59,5 @@ def _worker(platform: Platform, group: WorkerGroup) -> dict[str, object]:
         "command": ["celery", *worker_args(group, node)],
         "healthcheck": ping,
         "stop_timeout": platform.stop_timeout(group),
-        "stop_note": stop_timeout_note(platform, group),
+        "stop_note": platform.stop_timeout_note(group),
     }

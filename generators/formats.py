@@ -6,11 +6,13 @@ from collections.abc import Callable
 
 from engine.model import Platform
 from generators.compose import render_compose
+from generators.kubernetes import render_kubernetes
 from generators.supervisor import render_supervisor
 from generators.systemd import render_systemd
 
 RENDERERS: dict[str, Callable[[Platform], dict[str, str]]] = {
     "compose": render_compose,
+    "kubernetes": render_kubernetes,
     "supervisor": render_supervisor,
     "systemd": render_systemd,
 }
@@ -20,6 +22,7 @@ RENDERERS: dict[str, Callable[[Platform], dict[str, str]]] = {
 # without touching anything else that lives there.
 OWNED: dict[str, tuple[str, ...]] = {
     "compose": ("compose.yaml", "Dockerfile"),
+    "kubernetes": ("configmap.yaml", "worker-*.yaml", "beat.yaml", "flower.yaml", "keda/*.yaml"),
     "supervisor": ("poli.conf",),
     "systemd": ("poli-*.service", "poli.target", "tmpfiles.d/poli.conf"),
 }

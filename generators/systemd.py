@@ -7,11 +7,9 @@ from engine.model import Platform, WorkerGroup
 from generators.common import (
     Verbatim,
     beat_args,
-    check_deploy,
     flower_args,
     render_template,
     runtime_environment,
-    stop_timeout_note,
     systemd_env,
     systemdquote,
     worker_args,
@@ -24,14 +22,14 @@ TARGET = "poli.target"
 
 def render_systemd(platform: Platform) -> dict[str, str]:
     """`{file name: unit text}` for /etc/systemd/system, plus a tmpfiles.d snippet."""
-    check_deploy(platform.deploy, spaces=False)
     files = {f"poli-worker-{g.name}@.service": _worker(platform, g) for g in platform.workers}
-    files["poli-beat.service"] = _unit(
-        platform,
-        "beat",
-        "poli beat (the one scheduler)",
-        _exec(platform, beat_args(platform.deploy.state_dir)),
-    )
+    if platform.runs_beat:
+        files["poli-beat.service"] = _unit(
+            platform,
+            "beat",
+            "poli beat (the one scheduler)",
+            _exec(platform, beat_args(platform.deploy.state_dir)),
+        )
     if platform.deploy.flower.enabled:
         flower = platform.deploy.flower
         files["poli-flower.service"] = _unit(
@@ -68,7 +66,7 @@ def _worker(platform: Platform, group: WorkerGroup) -> str:
         _exec(platform, worker_args(group, node)),
         group=group,
         stop_timeout=platform.stop_timeout(group),
-        stop_note=stop_timeout_note(platform, group),
+        stop_note=platform.stop_timeout_note(group),
     )
 
 
@@ -96,7 +94,8 @@ def _target_wants(platform: Platform) -> list[str]:
         for g in platform.workers
         for i in range(1, g.replicas + 1)
     ]
-    units.append("poli-beat.service")
+    if platform.runs_beat:
+        units.append("poli-beat.service")
     if platform.deploy.flower.enabled:
         units.append("poli-flower.service")
     if platform.broker.embedded:

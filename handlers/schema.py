@@ -19,11 +19,6 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-POLLINATION_STATES = ("pollinated", "maturing", "matured", "harvested", "failed")
-GERMINATION_STATES = ("sown", "germinating", "completed", "failed")
-SEVERITIES = ("low", "medium", "high", "critical")
-RECORD_TYPES = ("pollination", "germination", "system")
-
 pollinations = Table(
     "pollinations",
     metadata,

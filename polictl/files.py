@@ -14,6 +14,8 @@ def write_text(path: Path, text: str, mode: int = 0o644) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())  # the data is on disk before the name points at it
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

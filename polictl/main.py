@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from engine.diagnostics import REPORTERS, UserError, format_text, has_errors
+from engine.diagnostics import REPORTERS, UserError, has_errors
 
 # Subcommands living in other modules, imported only when invoked (keeps start-up fast:
 # nothing here imports Celery).
@@ -17,7 +17,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "polictl.schedules:schedules",
         "Schedules in words, with their next fire times.",
     ),
-    "render": ("polictl.render:render", "Render systemd, supervisor or Compose files."),
+    "render": ("polictl.render:render", "Render systemd, supervisor, Compose or Kubernetes files."),
     "db": ("handlers.cli:db", "Create the database; load the demo data set."),
     "up": (
         "polictl.stack.commands:up",
@@ -29,11 +29,17 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "polictl.stack.commands:status",
         "Programs, broker, queues and consumers, next runs.",
     ),
-    "ping": ("polictl.stack.commands:ping", "Round-trip a probe through every queue."),
+    "ping": ("polictl.stack.queue_commands:ping", "Round-trip a probe through every queue."),
     "logs": ("polictl.stack.commands:logs", "Show (or follow) a program's log."),
-    "purge": ("polictl.stack.commands:purge", "Empty a queue."),
-    "run": ("polictl.stack.commands:run", "Send a declared task through its route."),
+    "purge": ("polictl.stack.purge:purge", "Empty a queue, or every queue with --all."),
+    "run": ("polictl.stack.queue_commands:run", "Send a declared task through its route."),
+    "tasks": ("polictl.tasks:tasks", "Tasks: queue, limits, retry policy, input schema."),
 }
+
+
+# The render formats with checks of their own (engine.config.pipeline.TARGET_CHECKS),
+# written out so that `polictl --help` imports no part of the config loader.
+TARGETS = ["kubernetes"]
 
 
 class PoliContext:
@@ -42,7 +48,7 @@ class PoliContext:
     def __init__(self, config_dir: Path, environment: str | None) -> None:
         self.config_dir = config_dir
         self.environment = environment
-        self._result = None
+        self._results: dict[str | None, object] = {}
 
     @property
     def data_dir(self) -> Path:
@@ -51,19 +57,19 @@ class PoliContext:
 
         return data_dir(self.config_dir)
 
-    def load(self):  # -> engine.config.LoadResult
-        if self._result is None:
+    def load(self, target: str | None = None):  # -> engine.config.LoadResult
+        """The config, with what rendering `target` (a format) needs checked too."""
+        if target not in self._results:
             from engine.config import load
 
-            self._result = load(self.config_dir, self.environment)
-        return self._result
+            self._results[target] = load(self.config_dir, self.environment, target=target)
+        return self._results[target]
 
-    def platform(self):  # -> engine.model.Platform
-        """The validated platform, or the diagnostics on stderr and exit 1."""
-        result = self.load()
+    def platform(self, target: str | None = None):  # -> engine.model.Platform
+        """The validated platform; a UserError carrying the diagnostics when it is invalid."""
+        result = self.load(target)
         if has_errors(result.diagnostics):
-            click.echo(format_text(result.diagnostics), err=True)
-            raise SystemExit(1)
+            raise UserError("the config is invalid", diagnostics=result.diagnostics)
         return result.platform
 
 
@@ -85,13 +91,14 @@ class PoliGroup(click.Group):
             formatter.write_dl(sorted(rows))
 
     def invoke(self, ctx: click.Context):
+        """Run the command; its return value is the exit code. The one place a user's
+        mistake (UserError, raised anywhere below) is printed, without a traceback."""
         try:
-            return super().invoke(ctx)
+            code = super().invoke(ctx)
         except UserError as exc:
-            click.echo(f"error: {exc.message}", err=True)
-            if exc.hint:
-                click.echo(f"  hint: {exc.hint}", err=True)
-            ctx.exit(exc.exit_code)
+            click.echo(exc.format(), err=True)
+            code = exc.exit_code
+        ctx.exit(code or 0)
 
 
 @click.group(cls=PoliGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,12 +119,18 @@ def cli(ctx: click.Context, config_dir: Path, environment: str | None) -> None:
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text")
+@click.option(
+    "--for",
+    "target",
+    type=click.Choice(TARGETS),
+    help="Also check what `render FORMAT` needs of the config.",
+)
 @click.pass_obj
-def validate(obj: PoliContext, fmt: str) -> None:
+def validate(obj: PoliContext, fmt: str, target: str | None) -> int:
     """Check the config: every problem, each as FILE:LINE:COL."""
-    diagnostics = obj.load().diagnostics
+    diagnostics = obj.load(target).diagnostics
     click.echo(REPORTERS[fmt](diagnostics))
-    raise SystemExit(1 if has_errors(diagnostics) else 0)
+    return 1 if has_errors(diagnostics) else 0
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""`polictl render {systemd|supervisor|compose} [-o OUT_DIR] [--check]`."""
+"""`polictl render {systemd|supervisor|compose|kubernetes} [-o OUT_DIR] [--check]
+[--host NAME | --all-hosts]` (per host: systemd and supervisor)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from engine.diagnostics import UserError
 from engine.model import Platform
 from generators.compose import render_compose
 from generators.formats import OWNED, RENDERERS
+from polictl import render_hosts as hosts
 from polictl.files import write_tree
 
 if TYPE_CHECKING:
@@ -21,7 +23,9 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("fmt", metavar="{systemd|supervisor|compose}", type=click.Choice(sorted(RENDERERS)))
+@click.argument(
+    "fmt", metavar="{systemd|supervisor|compose|kubernetes}", type=click.Choice(sorted(RENDERERS))
+)
 @click.option(
     "-o",
     "--out-dir",
@@ -29,13 +33,21 @@ if TYPE_CHECKING:
     help="Where to write (default: deploy/<format> under the config dir).",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff if files differ.")
+@click.option("--host", metavar="NAME", help="Only what runs on host NAME of `hosts:`.")
+@click.option("--all-hosts", is_flag=True, help="Every host of `hosts:`, a folder each.")
 @click.pass_obj
-def render(obj: PoliContext, fmt: str, out_dir: Path | None, check: bool) -> None:
+def render(
+    obj: PoliContext, fmt: str, out_dir: Path | None, check: bool, host: str | None, all_hosts: bool
+) -> int:
     """Render deployment files for FORMAT from the config (validates first)."""
-    platform = obj.platform()  # exits 1 with the diagnostics on an invalid config
+    platform = obj.platform(target=fmt)  # invalid: its diagnostics, and nothing written
+    if hosts.wants_hosts(fmt, platform, host, all_hosts):
+        out = out_dir or hosts.default_out_dir(obj.config_dir, fmt, host)
+        if host:
+            return execute(fmt, hosts.host_files(fmt, platform, host), out, check)
+        return execute(fmt, hosts.all_host_files(fmt, platform), out, check, per_host=True)
     out = out_dir if out_dir is not None else obj.config_dir / "deploy" / fmt
-    files = render_files(fmt, platform, out, obj.config_dir)
-    raise SystemExit(execute(fmt, files, out, check))
+    return execute(fmt, render_files(fmt, platform, out, obj.config_dir), out, check)
 
 
 def render_files(fmt: str, platform: Platform, out_dir: Path, config_dir: Path) -> dict[str, str]:
@@ -47,9 +59,11 @@ def render_files(fmt: str, platform: Platform, out_dir: Path, config_dir: Path) 
     return RENDERERS[fmt](platform)
 
 
-def execute(fmt: str, files: dict[str, str], out_dir: Path, check: bool) -> int:
+def execute(
+    fmt: str, files: dict[str, str], out_dir: Path, check: bool, per_host: bool = False
+) -> int:
     """Write `files` under `out_dir` (or, with `check`, diff them); the exit code."""
-    stale = sorted(set(owned_files(fmt, out_dir)) - set(files))
+    stale = sorted(set(owned_files(fmt, out_dir, per_host)) - set(files))
     if check:
         return _check(files, stale, out_dir)
     try:
@@ -64,12 +78,19 @@ def execute(fmt: str, files: dict[str, str], out_dir: Path, check: bool) -> int:
     return 0
 
 
-def owned_files(fmt: str, out_dir: Path) -> list[str]:
-    """Files under `out_dir` that a `fmt` render owns (relative POSIX paths)."""
+def owned_files(fmt: str, out_dir: Path, per_host: bool = False) -> list[str]:
+    """Files under `out_dir` that a `fmt` render owns (relative POSIX paths); `per_host`:
+    those in its host folders (`HOST/...`), so a host removed from the YAML is stale too."""
     if not out_dir.is_dir():
         return []
     found = (p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
-    return sorted(rel for rel in found if any(fnmatch.fnmatch(rel, g) for g in OWNED[fmt]))
+    return sorted(rel for rel in found if _owned(fmt, rel, per_host))
+
+
+def _owned(fmt: str, rel: str, per_host: bool) -> bool:
+    if per_host:
+        _, _, rel = rel.partition("/")
+    return bool(rel) and any(fnmatch.fnmatch(rel, g) for g in OWNED[fmt])
 
 
 def _check(files: dict[str, str], stale: list[str], out_dir: Path) -> int:

@@ -1,14 +1,18 @@
-"""`polictl schedules`: each schedule, its task and queue, in words, and when it fires next."""
+"""`polictl schedules`: each schedule, its task and queue, in words, and when it fires next;
+for a running deployment also its last run and who runs it (polictl.beat_report)."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import click
 
+from polictl.beat_report import BeatReport, collect_beat
 
-def schedule_rows(platform, count: int) -> list[dict]:
-    return [
+
+def schedule_rows(platform, count: int, beat: BeatReport | None = None) -> list[dict]:
+    rows = [
         {
             "name": s.name,
             "task": s.task,
@@ -22,6 +26,10 @@ def schedule_rows(platform, count: int) -> list[dict]:
         }
         for s in platform.schedules
     ]
+    for row in rows if beat else []:
+        row["last_run"] = beat.last_run(row["name"])
+        row["beat_next"] = beat.next_run(row["name"])
+    return rows
 
 
 def format_rows(rows: list[dict]) -> str:
@@ -30,8 +38,16 @@ def format_rows(rows: list[dict]) -> str:
         state = "enabled" if row["enabled"] else "disabled"
         lines.append(f"{row['name']}  [{state}]  {row['task']} -> queue {row['queue']}")
         lines.append(f"  {row['expression']} ({row['timezone']}): {row['description']}")
+        if row.get("last_run"):
+            lines.append(f"  last: {row['last_run']}")
         lines.extend(f"  next: {when}" for when in row["next"])
+        if row.get("beat_next") and row["next"] and not _same(row["beat_next"], row["next"][0]):
+            lines.append(f"  next by the running beat: {row['beat_next']}")
     return "\n".join(lines)
+
+
+def _same(one: str, other: str) -> bool:
+    return datetime.fromisoformat(one) == datetime.fromisoformat(other)
 
 
 @click.command()
@@ -47,5 +63,10 @@ def format_rows(rows: list[dict]) -> str:
 @click.pass_obj
 def schedules(obj, fmt: str, count: int) -> None:
     """List schedules with their next fire times, in each schedule's time zone."""
-    rows = schedule_rows(obj.platform(), count)
-    click.echo(json.dumps(rows, indent=2) if fmt == "json" else format_rows(rows))
+    platform = obj.platform()
+    beat = collect_beat(platform)
+    rows = schedule_rows(platform, count, beat)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        click.echo("\n".join([format_rows(rows), *beat.lines()]))

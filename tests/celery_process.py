@@ -62,7 +62,7 @@ def celery_worker(
 
 @contextmanager
 def celery_beat(
-    config_dir: Path, broker_url: str, state: Path, log: Path
+    config_dir: Path, broker_url: str, state: Path, log: Path, **env: str
 ) -> Iterator[subprocess.Popen]:
     command = [sys.executable, "-m", "celery", "-A", "engine.app", "beat", "--loglevel", "info"]
     command += ["--schedule", str(state / "celerybeat-schedule"), "--max-interval", "1"]
@@ -70,7 +70,7 @@ def celery_beat(
         process = subprocess.Popen(
             command,
             cwd=config_dir,
-            env=celery_env(config_dir, broker_url),
+            env=celery_env(config_dir, broker_url, **env),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

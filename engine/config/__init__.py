@@ -1,6 +1,8 @@
-"""YAML -> validated model: `loader` (positions, interpolation, overlays), `schema` (JSON
-Schema checks), `semantic` (cross-file checks), `model_builder` (the frozen model), all run
-in that order by `pipeline.load`."""
+"""YAML -> validated model: `loader` (positions, interpolation), `overlay` (environment
+overlays), `schema` (JSON Schema checks), `semantic` with `schedule_checks`, `deploy`,
+`placement` and `kubernetes` (checks a schema cannot express; `kubernetes_target` when
+rendering for Kubernetes), `options` (effective values over the schema's defaults),
+`model_builder` (the frozen model), all run in that order by `pipeline.load`."""
 
 from __future__ import annotations
 

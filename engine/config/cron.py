@@ -1,7 +1,7 @@
 """Five-field cron expressions: checked field by field, normalised to numbers.
 
-Celery's crontab and croniter disagree on names (Celery knows no month names);
-both get the numeric form this module produces, so they agree on what runs.
+Celery's crontab knows no month names; it and engine.schedule_times (the one time
+rule, which beat and the preview use) get the numeric form this module produces.
 """
 
 from __future__ import annotations

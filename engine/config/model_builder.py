@@ -6,15 +6,17 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import cron
+from engine.config.kubernetes import build_kubernetes
 from engine.config.loader import Document
-from engine.config.options import effective_task_options, route_queue
+from engine.config.options import effective, effective_task_options, route_queue
 from engine.config.profiles import apply_profile
-from engine.config.schema import defaults
 from engine.durations import parse_duration
 from engine.model import (
+    Beat,
     Broker,
     Deploy,
     Flower,
+    Host,
     Platform,
     Queue,
     RetryPolicy,
@@ -30,49 +32,67 @@ def _seconds(value: Any) -> int | None:
 
 
 def build(docs: dict[str, Document], config_dir: Path, environment: str | None) -> Platform:
-    q, t, s = docs["queues"].data, docs["tasks"].data, docs["schedules"].data
-    tasks = _tasks(t, q.get("routes") or [])
+    q = effective("queues.yaml", docs["queues"].data)
+    s = effective("schedules.yaml", docs["schedules"].data)
+    tasks = _tasks(docs["tasks"].data, q["routes"])
+    workers = tuple(_worker(n, spec, tasks) for n, spec in q["workers"].items())
     by_name = {task.name: task for task in tasks}
-    timezone = s.get("timezone") or "UTC"
     return Platform(
         config_dir=config_dir.resolve(),
-        broker=_broker(q["broker"]),
-        queues=tuple(
-            Queue(n, (spec or {}).get("description", "")) for n, spec in q["queues"].items()
-        ),
-        routes=tuple(Route(r["match"], r["queue"]) for r in q.get("routes") or []),
-        workers=tuple(_worker(n, spec, tasks) for n, spec in q["workers"].items()),
+        broker=_broker(effective("broker", q["broker"])),
+        queues=tuple(Queue(n, **effective("queue", spec)) for n, spec in q["queues"].items()),
+        routes=tuple(Route(r["match"], r["queue"]) for r in q["routes"]),
+        workers=workers,
         tasks=tasks,
         schedules=tuple(
-            _schedule(n, spec, by_name, timezone) for n, spec in s["schedules"].items()
+            _schedule(n, effective("schedule", spec), by_name, s["timezone"])
+            for n, spec in s["schedules"].items()
         ),
-        timezone=timezone,
-        deploy=_deploy(q.get("deploy") or {}),
+        timezone=s["timezone"],
+        deploy=_deploy(effective("deploy", q["deploy"])),
         environment=environment,
+        beat=_beat(effective("beat", s["beat"])),
+        kubernetes=build_kubernetes(q["kubernetes"], workers),
+        eager=effective("tasks.yaml", docs["tasks"].data)["eager"],
+        hosts=tuple(_host(n, effective("host", spec)) for n, spec in q["hosts"].items()),
     )
 
 
-def _broker(spec: dict[str, Any]) -> Broker:
-    return Broker(url=spec["url"], result_backend=spec.get("result_backend") or None)
+def _beat(values: dict[str, Any]) -> Beat:
+    return Beat(lock_ttl=float(parse_duration(values["lock_ttl"]) or 0))
+
+
+def _host(name: str, values: dict[str, Any]) -> Host:
+    return Host(name=name, **{**values, "workers": tuple(values["workers"].items())})
+
+
+def _broker(values: dict[str, Any]) -> Broker:
+    return Broker(url=values["url"], result_backend=values["result_backend"] or None)
 
 
 def _worker(name: str, spec: dict[str, Any], tasks: tuple[Task, ...]) -> WorkerGroup:
-    # a pool without time limits is only for a group whose tasks declare none
+    # a pool without time limits (a profile's solo) only for a group whose tasks declare none
     limited = any(t.time_limit or t.soft_time_limit for t in tasks if t.queue in spec["queues"])
-    schema_defaults = defaults("queues", "properties", "workers", "additionalProperties")
-    values = apply_profile(schema_defaults, spec, limited)
-    return WorkerGroup(name=name, **{**values, "queues": tuple(values["queues"])})
+    values = apply_profile(effective("worker", {}), spec, limited)
+    return WorkerGroup(
+        name=name,
+        queues=tuple(values["queues"]),
+        concurrency=values["concurrency"],
+        pool=values["pool"],
+        prefetch_multiplier=values["prefetch_multiplier"],
+        replicas=values["replicas"],
+        max_tasks_per_child=values["max_tasks_per_child"],
+        max_memory_per_child=values["max_memory_per_child"],
+        loglevel=values["loglevel"],
+        profile=values["profile"],
+    )
 
 
-def _deploy(spec: dict[str, Any]) -> Deploy:
-    values = {**defaults("queues", "properties", "deploy"), **spec}
-    flower_defaults = defaults("queues", "properties", "deploy", "properties", "flower")
-    values["flower"] = Flower(**{**flower_defaults, **values.get("flower", {})})
-    return Deploy(**values)
+def _deploy(values: dict[str, Any]) -> Deploy:
+    return Deploy(**{**values, "flower": Flower(**effective("flower", values["flower"]))})
 
 
-def _policy(name: str, spec: dict[str, Any]) -> RetryPolicy:
-    values = {**defaults("tasks", "properties", "retry_policies", "additionalProperties"), **spec}
+def _policy(name: str, values: dict[str, Any]) -> RetryPolicy:
     return RetryPolicy(
         name=name,
         max_retries=values["max_retries"],
@@ -85,43 +105,53 @@ def _policy(name: str, spec: dict[str, Any]) -> RetryPolicy:
 
 
 def _tasks(data: dict[str, Any], routes: list[dict[str, Any]]) -> tuple[Task, ...]:
-    policies = {n: _policy(n, spec) for n, spec in (data.get("retry_policies") or {}).items()}
-    base = {**defaults("tasks", "$defs", "task_options"), **(data.get("defaults") or {})}
-    tasks = []
-    for name, spec in data["tasks"].items():
-        options = effective_task_options(base, spec)
-        tasks.append(
-            Task(
-                name=name,
-                handler=spec["handler"],
-                queue=spec.get("queue") or route_queue(name, routes),
-                retry=policies.get(options.get("retry")),
-                time_limit=_seconds(options.get("time_limit")),
-                soft_time_limit=_seconds(options.get("soft_time_limit")),
-                rate_limit=options.get("rate_limit"),
-                acks_late=options["acks_late"],
-                ignore_result=options["ignore_result"],
-                track_started=options["track_started"],
-                description=spec.get("description", ""),
-            )
-        )
-    return tuple(tasks)
+    policies = {
+        name: _policy(name, effective("retry_policy", spec))
+        for name, spec in effective("tasks.yaml", data)["retry_policies"].items()
+    }
+    return tuple(
+        _task(name, spec, effective_task_options(data, spec), policies, routes)
+        for name, spec in data["tasks"].items()
+    )
 
 
-def _schedule(name: str, spec: dict[str, Any], tasks: dict[str, Task], tz: str) -> Schedule:
-    values = {**defaults("schedules", "properties", "schedules", "additionalProperties"), **spec}
+def _task(
+    name: str,
+    spec: dict[str, Any],
+    options: dict[str, Any],
+    policies: dict[str, RetryPolicy],
+    routes: list[dict[str, Any]],
+) -> Task:
+    return Task(
+        name=name,
+        handler=options["handler"],
+        queue=spec.get("queue") or route_queue(name, routes),
+        retry=policies.get(options["retry"]),
+        time_limit=_seconds(options.get("time_limit")),
+        soft_time_limit=_seconds(options.get("soft_time_limit")),
+        rate_limit=options["rate_limit"],
+        acks_late=options["acks_late"],
+        ignore_result=options["ignore_result"],
+        description=options["description"],
+        track_started=options["track_started"],
+    )
+
+
+def _schedule(name: str, values: dict[str, Any], tasks: dict[str, Task], tz: str) -> Schedule:
     task = tasks[values["task"]]
     expression = values.get("cron")
     return Schedule(
         name=name,
         task=task.name,
-        queue=values.get("queue") or task.queue,
+        queue=values.get("queue") or task.queue,  # a schedule's own, else its task's
         cron=" ".join(cron.normalise(expression)) if expression else None,
         every=_seconds(values.get("every")),
         args=tuple(values["args"]),
         kwargs=tuple(sorted(values["kwargs"].items())),
-        timezone=values.get("timezone") or tz,
-        catchup=values["catchup"],
+        timezone=values.get("timezone") or tz,  # a schedule's own, else the file's
+        catchup=f"{values['catchup']}s"
+        if isinstance(values["catchup"], int)
+        else values["catchup"],
         enabled=values["enabled"],
         description=values["description"],
     )

@@ -1,4 +1,5 @@
-"""Environment overlays: `queues.production.yaml` merged over `queues.yaml`."""
+"""Environment overlays: `queues.production.yaml` deep-merged over `queues.yaml`, every
+node keeping the position of the file it came from."""
 
 from __future__ import annotations
 

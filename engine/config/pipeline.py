@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.config import schema, semantic
+from engine.config import kubernetes_target, schema, semantic
 from engine.config.environment import config_dir_from_env, environment_from_env
 from engine.config.loader import Document, Pos, error, gc_paused, read_file
 from engine.config.model_builder import build
@@ -18,6 +18,9 @@ from engine.model import Platform
 
 KINDS = ("queues", "tasks", "schedules")
 __all__ = ["LoadResult", "config_dir_from_env", "environment_from_env", "load"]
+# Render formats with needs of their own, checked when a command names the format
+# (`render FORMAT`, `validate --for FORMAT`), so the renderer takes them as given.
+TARGET_CHECKS = {"kubernetes": kubernetes_target.check}
 
 
 @dataclass
@@ -51,14 +54,20 @@ def _read(config_dir: Path, kind: str, environment: str | None, env: Mapping[str
 
 
 def load(
-    config_dir: Path, environment: str | None = None, env: Mapping[str, str] | None = None
+    config_dir: Path,
+    environment: str | None = None,
+    env: Mapping[str, str] | None = None,
+    target: str | None = None,
 ) -> LoadResult:
-    """Every problem in the config in one pass; the platform when there is none."""
+    """Every problem in the config in one pass (with what rendering `target` needs, when
+    given); the platform when there is none."""
     with gc_paused():  # a large config is ~10 objects per line, none of them garbage
-        return _load(config_dir, environment, env)
+        return _load(config_dir, environment, env, target)
 
 
-def _load(config_dir: Path, environment: str | None, env: Mapping[str, str] | None) -> LoadResult:
+def _load(
+    config_dir: Path, environment: str | None, env: Mapping[str, str] | None, target: str | None
+) -> LoadResult:
     env = os.environ if env is None else env
     docs: dict[str, Document] = {}
     diagnostics: list[Diagnostic] = []
@@ -83,6 +92,8 @@ def _load(config_dir: Path, environment: str | None, env: Mapping[str, str] | No
     if len(docs) == len(KINDS):
         ensure_on_path(config_dir)
         diagnostics += semantic.check(docs)
+        if target in TARGET_CHECKS:
+            diagnostics += TARGET_CHECKS[target](docs["queues"], config_dir, environment)
     diagnostics = sorted(set(diagnostics))
     if has_errors(diagnostics) or len(docs) != len(KINDS):
         return LoadResult(None, diagnostics)

@@ -18,16 +18,16 @@ does not set itself (a key written on the group always wins):
 
 Without a profile a group takes the schema's defaults (Celery's, except prefetch 1).
 `acks_late` and time limits stay per task in tasks.yaml: no profile weakens them, and a
-pool that cannot enforce a declared time limit is refused (`check_pools`).
+pool that cannot enforce a declared time limit is named by `validate` (`check_pools`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from engine.config.document import Document, error
+from engine.config.document import Document
 from engine.config.options import effective_task_options, route_queue
-from engine.diagnostics import Diagnostic
+from engine.diagnostics import WARNING, Diagnostic
 
 PROFILES: dict[str, dict[str, Any]] = {
     "throughput": {"prefetch_multiplier": 16, "pool": "solo", "process_per_slot": True},
@@ -61,10 +61,10 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 
 def check_pools(queues: Document, tasks: Document) -> list[Diagnostic]:
-    """A group whose pool enforces no time limit must not run a task that declares one."""
+    """A group whose pool enforces no time limit, running a task that declares one: a warning
+    naming the tasks (the deployment runs, without those limits)."""
     routes = queues.data.get("routes")
     routes = [r for r in routes if isinstance(r, dict)] if isinstance(routes, list) else []
-    task_defaults = _mapping(tasks.data.get("defaults"))
     out = []
     for name, group in _mapping(queues.data.get("workers")).items():
         group = _mapping(group)
@@ -76,20 +76,17 @@ def check_pools(queues: Document, tasks: Document) -> list[Diagnostic]:
         for task, spec in _mapping(tasks.data.get("tasks")).items():
             spec = _mapping(spec)
             queue = spec.get("queue") if isinstance(spec.get("queue"), str) else None
-            options = effective_task_options(task_defaults, spec)
+            options = effective_task_options(tasks.data, spec)
             limited = options.get("time_limit") or options.get("soft_time_limit")
             if limited and (queue or route_queue(task, routes)) in consumed:
                 losing.append(task)
         if losing:
             shown = ", ".join(losing[:5]) + (f" and {len(losing) - 5} more" if len(losing) > 5 else "")  # fmt: skip
-            out.append(
-                error(
-                    queues.pos(("workers", name, "pool")),
-                    "pool-time-limits",
-                    f"worker group {name!r}: pool {pool!r} enforces no time limits, "
-                    f"so these tasks would lose theirs: {shown}",
-                    "use pool prefork (profile: throughput keeps limits), or remove "
-                    "time_limit and soft_time_limit from those tasks",
-                )
+            pos = queues.pos(("workers", name, "pool"))
+            message = (
+                f"worker group {name!r}: pool {pool!r} enforces no time limits, "
+                f"so these tasks would lose theirs: {shown}"
             )
+            hint = "use pool prefork, or remove time_limit and soft_time_limit from those tasks"
+            out.append(Diagnostic(pos.file, pos.line, pos.column, WARNING, "pool-time-limits", message, hint))  # fmt: skip
     return out

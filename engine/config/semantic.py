@@ -6,43 +6,33 @@ so every lookup here is defensive about types.
 
 from __future__ import annotations
 
-import difflib
-import inspect
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.config import cron
+from engine.config import deploy, placement
+from engine.config.kubernetes import check_kubernetes
 from engine.config.loader import Document, error
-from engine.config.options import DEFAULT_QUEUE, effective_task_options, route_queue
+from engine.config.options import effective, effective_task_options, route_queue
 from engine.config.profiles import check_pools
-from engine.diagnostics import WARNING, Diagnostic
+from engine.config.schedule_checks import ScheduleChecks, mapping
+from engine.diagnostics import WARNING, Diagnostic, did_you_mean
 from engine.durations import parse_duration
-from engine.imports import ImportProblem, import_handler, resolve_exception
-
-
-def mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+from engine.imports import ImportProblem, resolve_exception
+from engine.inputs import contract_for
+from engine.model import DEFAULT_QUEUE
 
 
 def _names(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _did_you_mean(name: str, choices: list[str]) -> str | None:
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
-class Checker:
+class Checker(ScheduleChecks):
     def __init__(self, docs: dict[str, Document]) -> None:
         self.q, self.t, self.s = docs["queues"], docs["tasks"], docs["schedules"]
         self.declared = list(mapping(self.q.data.get("queues")))
         routes = self.q.data.get("routes")
         self.routes = [r for r in routes if isinstance(r, dict)] if isinstance(routes, list) else []
         self.tasks = mapping(self.t.data.get("tasks"))
-        self.defaults = mapping(self.t.data.get("defaults"))
         self.out: list[Diagnostic] = []
-        self.signatures: dict[str, inspect.Signature | None] = {}
 
     def run(self) -> list[Diagnostic]:
         for check in (
@@ -51,9 +41,20 @@ class Checker:
             self.tasks_check,
             self.schedules,
             self.queue_usage,
+            self.eager_mode,
         ):
             check()
         return self.out + check_pools(self.q, self.t)
+
+    def eager_mode(self) -> None:
+        """`eager: true` is for development: say so wherever it is on (README: eager mode)."""
+        if self.t.data.get("eager") is True:
+            pos = self.t.pos(("eager",))
+            message = "eager mode is on: tasks run in the process that sends them, without a broker, time limits or retry delays"
+            hint = "for development and tests only; set it in an overlay (tasks.development.yaml)"
+            self.out.append(
+                Diagnostic(pos.file, pos.line, pos.column, WARNING, "eager", message, hint)
+            )
 
     def undeclared(self, doc: Document, path: tuple, queue: Any, what: str) -> None:
         if isinstance(queue, str) and queue not in self.declared:
@@ -62,7 +63,7 @@ class Checker:
                     doc.pos(path),
                     "undeclared-queue",
                     f"{what} names undeclared queue {queue!r}",
-                    _did_you_mean(queue, self.declared)
+                    did_you_mean(queue, self.declared)
                     or "declare it under `queues:` in queues.yaml",
                 )
             )
@@ -79,9 +80,8 @@ class Checker:
 
     def retry_policies(self) -> None:
         for name, policy in mapping(self.t.data.get("retry_policies")).items():
-            policy = mapping(policy)
-            initial = parse_duration(policy.get("initial", 60))
-            cap = parse_duration(policy.get("max", 900))
+            policy = effective("retry_policy", policy)
+            initial, cap = parse_duration(policy["initial"]), parse_duration(policy["max"])
             if initial is not None and cap is not None and initial > cap:
                 self.out.append(
                     error(
@@ -103,7 +103,7 @@ class Checker:
         for name, spec in self.tasks.items():
             if not isinstance(spec, dict):
                 continue
-            options = effective_task_options(self.defaults, spec)
+            options = effective_task_options(self.t.data, spec)
             retry = options.get("retry")
             if isinstance(retry, str) and retry != "none" and retry not in policies:
                 where = ("tasks", name, "retry") if "retry" in spec else ("defaults", "retry")
@@ -112,7 +112,7 @@ class Checker:
                         self.t.pos(where),
                         "unknown-policy",
                         f"task {name!r} names undeclared retry policy {retry!r}",
-                        _did_you_mean(retry, policies)
+                        did_you_mean(retry, policies)
                         or "declare it under `retry_policies:` or write `none`",
                     )
                 )
@@ -150,7 +150,7 @@ class Checker:
 
     def handler(self, name: str, spec: str) -> None:
         try:
-            import_handler(spec)
+            contract_for(spec)  # imports it, and resolves its type hints
         except ImportProblem as problem:
             self.out.append(
                 error(
@@ -160,93 +160,8 @@ class Checker:
                 )
             )
 
-    def schedules(self) -> None:
-        self.timezone(("timezone",), self.s.data.get("timezone", "UTC"))
-        for name, spec in mapping(self.s.data.get("schedules")).items():
-            if isinstance(spec, dict):
-                self.schedule(name, spec)
-
-    def schedule(self, name: str, spec: dict) -> None:
-        base = ("schedules", name)
-        task = spec.get("task")
-        if isinstance(task, str) and task not in self.tasks:
-            self.out.append(
-                error(
-                    self.s.pos((*base, "task")),
-                    "unknown-task",
-                    f"schedule {name!r} names unknown task {task!r}",
-                    _did_you_mean(task, list(self.tasks)) or "declare it in tasks.yaml",
-                )
-            )
-        elif isinstance(task, str):
-            self.arguments(name, spec, self.tasks[task])
-        if "queue" in spec:
-            self.undeclared(self.s, (*base, "queue"), spec["queue"], f"schedule {name!r}")
-        if isinstance(spec.get("cron"), str):
-            try:
-                cron.normalise(spec["cron"])
-            except cron.CronError as problem:
-                self.out.append(error(self.s.pos((*base, "cron")), "cron", str(problem)))
-        if "every" in spec and parse_duration(spec["every"]) == 0:
-            self.out.append(
-                error(
-                    self.s.pos((*base, "every")),
-                    "every-zero",
-                    f"schedule {name!r}: `every` must be longer than zero",
-                )
-            )
-        if "timezone" in spec:
-            self.timezone((*base, "timezone"), spec["timezone"])
-
-    def arguments(self, name: str, spec: dict, task: Any) -> None:
-        handler_spec = mapping(task).get("handler")
-        args, kwargs = spec.get("args", []), spec.get("kwargs", {})
-        if not (
-            isinstance(handler_spec, str) and isinstance(args, list) and isinstance(kwargs, dict)
-        ):
-            return
-        signature = self.signature(handler_spec)
-        if signature is None:
-            return  # reported on the task itself
-        try:
-            signature.bind(*args, **kwargs)
-        except TypeError as problem:
-            path = ("schedules", name, "kwargs" if "kwargs" in spec else "args")
-            self.out.append(
-                error(
-                    self.s.pos(path),
-                    "bad-args",
-                    f"schedule {name!r}: arguments do not fit {handler_spec}{signature}: {problem}",
-                )
-            )
-
-    def signature(self, handler_spec: str) -> inspect.Signature | None:
-        """Each handler's signature once, however many schedules name it."""
-        if handler_spec not in self.signatures:
-            try:
-                found = inspect.signature(import_handler(handler_spec))
-            except (ImportProblem, TypeError, ValueError):
-                found = None
-            self.signatures[handler_spec] = found
-        return self.signatures[handler_spec]
-
-    def timezone(self, path: tuple, value: Any) -> None:
-        if not isinstance(value, str):
-            return
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.out.append(
-                error(
-                    self.s.pos(path),
-                    "timezone",
-                    f"unknown time zone {value!r}",
-                    "use an IANA name such as UTC or Europe/Madrid",
-                )
-            )
-
-    def queue_usage(self) -> None:
-        """A routed-to queue without consumers never runs its tasks; an unused queue is noise."""
+    def landing(self) -> dict[str, list[str]]:
+        """Queue -> what is routed to it: task names, and `schedule NAME` for a schedule's queue."""
         landing: dict[str, list[str]] = {}
         for name, spec in self.tasks.items():
             queue = mapping(spec).get("queue")
@@ -255,6 +170,11 @@ class Checker:
         for name, spec in mapping(self.s.data.get("schedules")).items():
             if isinstance(mapping(spec).get("queue"), str):
                 landing.setdefault(spec["queue"], []).append(f"schedule {name}")
+        return landing
+
+    def queue_usage(self) -> None:
+        """A routed-to queue without consumers never runs its tasks; an unused queue is noise."""
+        landing = self.landing()
         consumed = {
             q
             for g in mapping(self.q.data.get("workers")).values()
@@ -285,4 +205,6 @@ class Checker:
 
 
 def check(docs: dict[str, Document]) -> list[Diagnostic]:
-    return Checker(docs).run()
+    checker = Checker(docs)
+    hosts = placement.check(docs["queues"], docs["schedules"], checker.landing())
+    return checker.run() + deploy.check(docs["queues"]) + check_kubernetes(docs["queues"]) + hosts

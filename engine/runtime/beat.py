@@ -1,69 +1,73 @@
-"""Beat: schedules in their own time zones, and what happens to runs missed while down.
+"""Beat's schedule objects for Celery: due times by engine.schedule_times, the one rule.
 
-Celery's crontab reads its zone from the app; a schedule may name its own, so
-`ZonedCrontab` carries one. `catchup: skip` drops a run missed while beat was
-down (Celery's default, `once`, sends it once at start-up).
+`build_beat_schedule` fills `app.conf.beat_schedule`; poli's own scheduler
+(engine.runtime.scheduler) reads the model directly, and any stock Celery
+scheduler given these objects computes the same instants (`ZonedCrontab`,
+`GridInterval`), in each schedule's own zone, with its `catchup`.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from celery.schedules import crontab, schedstate
 from celery.schedules import schedule as interval
 
 from engine.model import Platform, Schedule
+from engine.schedule_times import fire_after, plan
 
-# A run is "missed" when its time is further in the past than this at start-up.
-CATCHUP_GRACE_SECONDS = 60
-
-
-class ZonedCrontab(crontab):
-    def __init__(self, *fields: str, zone: str = "UTC", catchup: str = "once", **kwargs: Any):
-        super().__init__(*fields, **kwargs)
-        self.zone = zone
-        self.catchup = catchup
-        self.__dict__["tz"] = ZoneInfo(zone)  # overrides the cached property
-
-    def __reduce__(self):
-        fields = (
-            self._orig_minute,
-            self._orig_hour,
-            self._orig_day_of_week,
-            self._orig_day_of_month,
-            self._orig_month_of_year,
-        )
-        return _rebuild, (fields, self.zone, self.catchup)
-
-    def is_due(self, last_run_at):
-        if self.catchup == "skip":
-            now = self.maybe_make_aware(self.now())
-            since = now - timedelta(seconds=CATCHUP_GRACE_SECONDS)
-            if self.remaining_estimate(last_run_at).total_seconds() < -CATCHUP_GRACE_SECONDS:
-                if self.remaining_estimate(since).total_seconds() > 0:
-                    return schedstate(False, self.remaining_estimate(now).total_seconds())
-        return super().is_due(last_run_at)
+NEVER = timedelta(days=366)  # no fire time ahead (30 February); beat caps its sleep anyway
 
 
-def _rebuild(fields: tuple[str, ...], zone: str, catchup: str) -> ZonedCrontab:
-    return ZonedCrontab(*fields, zone=zone, catchup=catchup)
+class _ByTheRule:
+    """Celery's `is_due` and `remaining_estimate`, answered by the one time rule."""
+
+    rule: Schedule
+
+    def _now(self) -> datetime:
+        return self.maybe_make_aware(self.now()).astimezone(UTC)  # type: ignore[attr-defined]
+
+    def _aware(self, moment: datetime) -> datetime:
+        return self.maybe_make_aware(moment).astimezone(UTC)  # type: ignore[attr-defined]
+
+    def remaining_estimate(self, last_run_at: datetime) -> timedelta:
+        after = fire_after(self.rule, self._aware(last_run_at))
+        return (after - self._now()) if after else NEVER
+
+    def is_due(self, last_run_at: datetime) -> schedstate:
+        now = self._now()
+        decision = plan(self.rule, self._aware(last_run_at), now)
+        upcoming = fire_after(self.rule, now) if decision.send else decision.next
+        wait = (upcoming - now).total_seconds() if upcoming else NEVER.total_seconds()
+        return schedstate(decision.send is not None, max(wait, 0.0))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (self.rule,)
 
 
-def celery_schedule(schedule: Schedule) -> Any:
-    if schedule.every is not None:
-        return interval(run_every=timedelta(seconds=schedule.every))
-    minute, hour, day_of_month, month, day_of_week = schedule.cron.split()
-    return ZonedCrontab(
-        minute,
-        hour,
-        day_of_week,
-        day_of_month,
-        month,
-        zone=schedule.timezone,
-        catchup=schedule.catchup,
-    )
+class ZonedCrontab(_ByTheRule, crontab):
+    def __init__(self, rule: Schedule, **kwargs: Any):
+        assert rule.cron is not None
+        minute, hour, day_of_month, month, day_of_week = rule.cron.split()
+        super().__init__(minute, hour, day_of_week, day_of_month, month, **kwargs)
+        self.rule = rule
+        self.zone = rule.timezone
+
+
+class GridInterval(_ByTheRule, interval):
+    def __init__(self, rule: Schedule, **kwargs: Any):
+        assert rule.every is not None
+        super().__init__(run_every=timedelta(seconds=rule.every), **kwargs)
+        self.rule = rule
+
+
+def _rebuild(rule: Schedule) -> ZonedCrontab | GridInterval:
+    return celery_schedule(rule)
+
+
+def celery_schedule(schedule: Schedule) -> ZonedCrontab | GridInterval:
+    return GridInterval(schedule) if schedule.every is not None else ZonedCrontab(schedule)
 
 
 def build_beat_schedule(platform: Platform) -> dict[str, dict[str, Any]]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Celery
 from kombu import Exchange, Queue
 
 from engine.imports import ensure_on_path, import_handler, resolve_exception
-from engine.model import Platform, Task
+from engine.model import DEFAULT_QUEUE, Platform, Task
+from engine.runtime import heartbeat
 from engine.runtime.beat import build_beat_schedule
+from engine.runtime.checked import PoliCelery
 
 
 def broker_url(platform: Platform) -> str:
@@ -24,20 +25,13 @@ def broker_url(platform: Platform) -> str:
     return platform.broker.url
 
 
-def result_backend(platform: Platform) -> str | None:
-    backend = platform.broker.result_backend
-    if backend == "broker" or (backend is None and platform.broker.embedded):
-        url = broker_url(platform)
-        return url if url.startswith(("redis", "rediss")) else None
-    return backend
-
-
 def celery_settings(platform: Platform) -> dict[str, Any]:
     exact_routes = {t.name: {"queue": t.queue} for t in platform.tasks}
     glob_routes = [{r.match: {"queue": r.queue}} for r in platform.routes]
+    url = broker_url(platform)
     return {
-        "broker_url": broker_url(platform),
-        "result_backend": result_backend(platform),
+        "broker_url": url,
+        "result_backend": platform.broker.result_backend_for(url),
         "broker_connection_retry_on_startup": True,
         # Unacked (acks_late) messages come back after this; it must outlast any task.
         "broker_transport_options": {"visibility_timeout": platform.visibility_timeout},
@@ -46,7 +40,7 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "task_queues": [
             Queue(q.name, Exchange(q.name), routing_key=q.name) for q in platform.queues
         ],
-        "task_default_queue": "default",
+        "task_default_queue": DEFAULT_QUEUE,
         "task_create_missing_queues": False,
         "task_routes": [exact_routes, *glob_routes],
         "task_serializer": "json",
@@ -63,6 +57,11 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "timezone": platform.timezone,
         "enable_utc": True,
         "beat_schedule": build_beat_schedule(platform),
+        # tasks.yaml `eager`: run in the caller; its errors raise there (README: eager mode)
+        "task_always_eager": platform.eager,
+        "task_eager_propagates": platform.eager,
+        # One active beat (a lock in Redis), the YAML reloaded live: engine/runtime/scheduler.py
+        "beat_scheduler": "engine.runtime.scheduler:PoliScheduler",
     }
 
 
@@ -90,11 +89,13 @@ def task_options(task: Task) -> dict[str, Any]:
     return options
 
 
-def build_app(platform: Platform, main: str = "poli") -> Celery:
+def build_app(platform: Platform, main: str = "poli") -> PoliCelery:
     ensure_on_path(platform.config_dir)
-    app = Celery(main, set_as_current=True)
+    app = PoliCelery(main, set_as_current=True)  # checks task inputs before publishing
+    app.platform = platform
     app.conf.update(celery_settings(platform))
-    app.poli_platform = platform  # what `polictl` commands and handlers read
+    heartbeat.install(app)  # `worker --heartbeat-file`, for liveness probes
+    app.poli_handlers = {task.name: task.handler for task in platform.tasks}  # input contracts
     for task in platform.tasks:
         app.task(**task_options(task))(import_handler(task.handler))
     return app

@@ -57,7 +57,7 @@ def free_port() -> int:
 
 
 def loopback_port(config_dir: Path) -> int:
-    """The recorded loopback port; `redis_program` chooses and records it."""
+    """The recorded loopback port; `prepare` chooses and records it."""
     try:
         return int(port_file(config_dir).read_text().strip())
     except (OSError, ValueError):
@@ -96,15 +96,12 @@ def deployed_socket_path(state_dir: str) -> str:
     return f"{deployed_redis_dir(state_dir)}/redis.sock"
 
 
-def redis_program(config_dir: Path) -> list[str]:
-    """The redis-server command line, ready to run in the foreground under a supervisor.
-
-    Creates `<data>/redis`; on the loopback fallback it chooses a free port and records it.
-    """
-    directory = redis_dir(config_dir)
-    directory.mkdir(parents=True, exist_ok=True)
+def prepare(config_dir: Path) -> int | None:
+    """Create `<data>/redis`; on the loopback fallback choose a free port, record it and
+    return it (None: the broker listens on its unix socket)."""
+    redis_dir(config_dir).mkdir(parents=True, exist_ok=True)
     if uses_socket(config_dir):
-        return [redis_binary(), *server_args(str(directory), socket=str(socket_path(config_dir)))]
+        return None
     port = free_port()
     port_file(config_dir).write_text(f"{port}\n")
-    return [redis_binary(), *server_args(str(directory), port=port)]
+    return port

@@ -1,71 +1,92 @@
-"""polictl commands for the local stack: up, down, restart, status, ping, logs, purge, run.
+"""polictl commands that run the local stack: up, down, restart, status, logs.
 
-Each command parses its options and hands off to the small modules beside it.
-"""
+Each command parses its options and hands off to the small modules beside it; the
+commands that send work through the broker are in `queue_commands` (ping, run) and
+`purge`."""
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import click
 
-from engine.diagnostics import UserError
+from engine.diagnostics import UserError, did_you_mean
 from engine.model import Platform
 from polictl.stack import supervisor as sup
 from polictl.stack.layout import Layout
 
 # When the config no longer loads, `down` still waits this long for running tasks.
 UNKNOWN_STOP_GRACE = 3600
+# What supervisord itself may take beyond the workers' stop timeouts.
+SUPERVISORD_STOP_MARGIN = 30
 
 
-def _unknown(kind: str, name: str, known: list[str]) -> UserError:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known) or 'none'}"
+def unknown(kind: str, name: str, known: list[str]) -> UserError:
+    hint = did_you_mean(name, known) or f"known: {', '.join(known) or 'none'}"
     return UserError(f"unknown {kind} {name!r}", hint=hint)
 
 
 @click.command()
-@click.argument("groups", nargs=-1)
+@click.argument("names", nargs=-1)
 @click.option("--flower", is_flag=True, help="Also run Flower, the web monitor.")
 @click.option("-d", "--detach", is_flag=True, help="Run in the background; `polictl down` stops.")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds --detach waits.")
 @click.pass_obj
-def up(obj: Any, groups: tuple[str, ...], flower: bool, detach: bool, timeout: float) -> None:
-    """Run the stack (all worker groups, or GROUP...; beat; the embedded broker) under supervisord.
+def up(obj: Any, names: tuple[str, ...], flower: bool, detach: bool, timeout: float) -> None:
+    """Run the stack under supervisord: every worker group and beat, or only NAME... (worker
+    groups, `beat`, `flower`); the embedded broker always.
 
     In the foreground by default: Ctrl-C stops it, letting running tasks finish.
     """
+    from polictl.stack.choice import choose
+
     platform = obj.platform()
-    known = [w.name for w in platform.workers]
-    for name in groups:
-        if name not in known:
-            raise _unknown("worker group", name, known)
+    chosen = choose(platform, names, flower)
     layout = Layout.of(obj.config_dir)
     if sup.Supervisor(layout).alive():
         raise UserError("the stack is already running", hint="polictl status, or polictl down")
-    local = sup.local_platform(platform, layout, groups, flower)
-    sup.write_config(local, layout)
-    _where_to_look(local, layout, detach)
-    if not detach:
-        sup.exec_foreground(layout)
-    sup.start_detached(layout)
-    _wait_running(layout, timeout)
+    local = sup.local_platform(platform, layout, chosen.groups, chosen.flower)
+    sup.write_config(local, layout, beat=chosen.beat)
+    _where_to_look(local, layout, detach, chosen.describe())
+    if detach:
+        sup.start_detached(layout)
+        _wait_running(layout, timeout)
+        return
+    _foreground(layout, timeout)
 
 
-def _where_to_look(platform: Platform, layout: Layout, detach: bool) -> None:
+def _where_to_look(platform: Platform, layout: Layout, detach: bool, running: str) -> None:
     broker = "embedded Redis in " + str(layout.data / "redis")
-    click.echo(f"poli: {len(platform.workers)} worker group(s), beat; broker: ", nl=False)
+    click.echo(f"poli: {running}; broker: ", nl=False)
     click.echo(broker if platform.broker.embedded else "the configured URL")
-    click.echo(f"  logs:    {layout.logs}  (polictl logs NAME -f)")
+    click.echo(f"  logs:    {layout.logs}  (polictl logs NAME -f; supervisord.log there too)")
     if platform.deploy.flower.enabled:
         flower = platform.deploy.flower
         click.echo(f"  flower:  http://{flower.address}:{flower.port}/")
     click.echo("  status:  polictl status   probe: polictl ping")
     click.echo("  stop:    polictl down" if detach else "  stop:    Ctrl-C (running tasks finish)")
+
+
+def _foreground(layout: Layout, timeout: float) -> None:
+    """supervisord runs as our child; we say what started and, at the end, that it stopped."""
+    process = sup.start_foreground(layout)
+    try:
+        _wait_running(layout, timeout)
+    except UserError as problem:  # keep running what did start; the user sees why
+        click.echo(f"warning: {problem.message} ({problem.hint})", err=True)
+    except BaseException:  # a bug of ours must not orphan the stack
+        process.terminate()
+        process.wait(timeout)
+        raise
+    code = sup.wait_foreground(process)
+    click.echo("stopped" if code == 0 else f"supervisord exited with status {code}")
+    if code != 0:
+        raise UserError(
+            f"supervisord exited with status {code}", hint=f"see {layout.supervisord_log}"
+        )
 
 
 def _wait_running(layout: Layout, timeout: float) -> None:
@@ -76,7 +97,7 @@ def _wait_running(layout: Layout, timeout: float) -> None:
     while True:
         programs = client.programs()
         if all(p.running for p in programs):
-            click.echo(f"started: {', '.join(p.name for p in programs)}")
+            click.echo(f"started: {', '.join(p.full_name for p in programs)}")
             return
         fatal = [p for p in programs if p.state == "FATAL"]
         if fatal or time.monotonic() > deadline:
@@ -114,7 +135,7 @@ def _stop_grace(obj: Any) -> int:
     platform = obj.load().platform
     if platform is None:
         return UNKNOWN_STOP_GRACE
-    return max((platform.stop_timeout(w) for w in platform.workers), default=30) + 30
+    return platform.longest_stop_timeout + SUPERVISORD_STOP_MARGIN
 
 
 def _wait_gone(pid: int, timeout: float) -> None:
@@ -133,7 +154,7 @@ def select_programs(programs: list[sup.Program], names: tuple[str, ...]) -> list
         matches = [p for p in programs if name in program_aliases(p.name)]
         if not matches:
             known = sorted({min(program_aliases(p.name), key=len) for p in programs})
-            raise _unknown("program", name, known)
+            raise unknown("program", name, known)
         chosen += matches
     return chosen
 
@@ -166,49 +187,23 @@ def restart(obj: Any, names: tuple[str, ...]) -> None:
 
 @click.command()
 @click.pass_obj
-def status(obj: Any) -> None:
+def status(obj: Any) -> int:
     """Programs, broker, queue depths and consumers, next schedule runs; exit 1 on a problem."""
     from polictl.stack.status import collect
     from polictl.stack.tables import print_status
 
     report = collect(obj.platform(), Layout.of(obj.config_dir))
     print_status(report)
-    raise SystemExit(1 if report.problems else 0)
+    return 1 if report.problems else 0
 
 
-@click.command()
-@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for replies.")
-@click.pass_obj
-def ping(obj: Any, timeout: float) -> None:
-    """Send system.ping through every queue; fail naming each queue that does not answer."""
-    from polictl.stack.broker import celery_app, unreachable
-    from polictl.stack.probe import ping as probe
-    from polictl.stack.tables import print_ping
+def log_files(platform: Platform, layout: Layout) -> dict[str, Path]:
+    """The stack's logs by name: what the supervisor renderer names them, and supervisord's."""
+    from generators.supervisor import log_files as rendered
 
-    platform = obj.platform()
-    app = celery_app(platform)
-    problem = unreachable(app)
-    if problem:
-        raise UserError(f"broker unreachable: {problem}", hint="polictl status; polictl up")
-    _need_results(app, "ping")
-    results = probe(app, platform, timeout)
-    print_ping(results)
-    raise SystemExit(0 if all(r.ok for r in results) else 1)
-
-
-def _need_results(app: Any, command: str) -> None:
-    if not app.conf.result_backend:
-        raise UserError(
-            f"{command} needs a result backend to hear back from the workers",
-            hint="set broker.result_backend in queues.yaml (or POLI_RESULT_BACKEND)",
-        )
-
-
-def log_files(platform: Platform, layout: Layout) -> dict[str, Any]:
-    names = {f"worker_{w.name}": f"celery_worker_{w.name}.log" for w in platform.workers}
-    names |= {"beat": "celery_beat.log", "flower": "celery_flower.log"}
-    names |= {"redis": "redis.log", "supervisord": "supervisord.log"}
-    return {name: layout.logs / file for name, file in names.items()}
+    local = sup.local_platform(platform, layout)
+    files = {name: Path(path) for name, path in rendered(local).items()}
+    return files | {"supervisord": layout.supervisord_log}
 
 
 @click.command()
@@ -217,75 +212,21 @@ def log_files(platform: Platform, layout: Layout) -> dict[str, Any]:
 @click.option("-n", "--lines", default=50, show_default=True, help="Lines to show first.")
 @click.pass_obj
 def logs(obj: Any, name: str, follow: bool, lines: int) -> None:
-    """Show a program's log: worker_GROUP, beat, flower, redis or supervisord."""
+    """Show a program's log: worker_GROUP (worker_GROUP_01... with replicas), beat, flower,
+    redis or supervisord."""
     from polictl.stack.logs import show
 
     files = log_files(obj.platform(), Layout.of(obj.config_dir))
     if name not in files and f"worker_{name}" in files:
         name = f"worker_{name}"
+    replicas = sorted(n for n in files if re.fullmatch(rf"(worker_)?{re.escape(name)}_\d+", n))
+    if name not in files and replicas:
+        raise UserError(
+            f"{name!r} runs {len(replicas)} replicas, each with its own log",
+            hint=f"name one: {', '.join(replicas)}",
+        )
     if name not in files:
-        raise _unknown("log", name, sorted(files))
+        raise unknown("log", name, sorted(files))
     if not files[name].exists():
         raise UserError(f"no log yet at {files[name]}", hint="is it running? polictl status")
     show(files[name], lines, follow)
-
-
-@click.command()
-@click.argument("queue")
-@click.option("-y", "--yes", is_flag=True, help="Do not ask first.")
-@click.pass_obj
-def purge(obj: Any, queue: str, yes: bool) -> None:
-    """Delete every message waiting in QUEUE (tasks already running are not affected)."""
-    from polictl.stack import broker
-
-    platform = obj.platform()
-    known = [q.name for q in platform.queues]
-    if queue not in known:
-        raise _unknown("queue", queue, known)
-    if not yes:
-        click.confirm(f"Delete every message waiting in {queue!r}?", abort=True)
-    removed = broker.purge(broker.celery_app(platform), queue)
-    click.echo(f"purged {removed} message(s) from {queue}")
-
-
-@click.command()
-@click.argument("task_name")
-@click.option("--args", "args_json", default="[]", help="Positional arguments, a JSON array.")
-@click.option("--kwargs", "kwargs_json", default="{}", help="Keyword arguments, a JSON object.")
-@click.option("--wait", is_flag=True, help="Wait for the result and print it.")
-@click.option("--timeout", default=30.0, show_default=True, help="Seconds --wait waits.")
-@click.option("--many", type=click.File(encoding="utf-8"), help="Calls, a JSON line each.")
-@click.pass_obj
-def run(obj: Any, task_name: str, args_json: str, kwargs_json: str, wait: bool, timeout: float, many: Any) -> None:  # fmt: skip
-    """Send TASK_NAME through its route; with --wait, print its result."""
-    from polictl.stack.broker import celery_app
-    from polictl.stack.many import json_argument, run_many
-    from polictl.stack.probe import declared_task, send
-
-    platform = obj.platform()
-    task = declared_task(platform, task_name)
-    if many is not None:
-        return run_many(celery_app, platform, task, many, wait)
-    args = json_argument("--args", args_json, list)
-    kwargs = json_argument("--kwargs", kwargs_json, dict)
-    app = celery_app(platform)
-    if wait:
-        _need_results(app, "run --wait")
-    result = send(app, task, args, kwargs)
-    click.echo(f"sent {task.name} to queue {task.queue}: id {result.id}")
-    if wait:
-        _print_result(result, task.queue, timeout)
-
-
-def _print_result(result: Any, queue: str, timeout: float) -> None:
-    from celery.exceptions import TimeoutError as CeleryTimeout
-
-    try:
-        value = result.get(timeout=timeout, propagate=False)
-    except CeleryTimeout:
-        raise UserError(
-            f"no result within {timeout:g}s", hint=f"is a worker consuming {queue!r}? polictl ping"
-        ) from None
-    if result.failed():
-        raise UserError(f"{result.state}: {value!r}", hint="polictl logs for the traceback")
-    click.echo(json.dumps(value, default=str, indent=2))

@@ -47,6 +47,11 @@ class Layout:
         return self.supervisor_dir / "port"
 
     @property
+    def control_password_file(self) -> Path:
+        """supervisord's control password (mode 0600)."""
+        return self.supervisor_dir / "control-password"
+
+    @property
     def uses_socket(self) -> bool:
         return len(os.fsencode(self.socket)) <= embedded.MAX_SOCKET_PATH
 

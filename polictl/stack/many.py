@@ -1,6 +1,4 @@
-"""The calls `polictl run` sends: `--args`/`--kwargs` JSON for one, `--many FILE` for many.
-
-`--many FILE`: one call per JSON line, all checked before any is sent.
+"""`polictl run TASK --many FILE`: one call per JSON line, all checked before any is sent.
 
 A line is a JSON array (the positional arguments) or an object with `args` and/or
 `kwargs`; blank lines are skipped. A bad line is `FILE:LINE:COL: error: ...` and
@@ -14,15 +12,15 @@ from typing import Any
 
 import click
 
-from engine.diagnostics import ERROR, Diagnostic, UserError, format_text
+from engine.diagnostics import ERROR, Diagnostic, UserError
 from engine.model import Platform, Task
 
 CALL_KEYS = {"args", "kwargs"}
 
 
-def read_calls(text: str, file: str) -> tuple[list[Any], list[Diagnostic]]:
-    """The calls of a JSON-lines text, or the diagnostics of every bad line."""
-    calls: list[Any] = []
+def read_calls(text: str, file: str) -> tuple[list[tuple[int, Any]], list[Diagnostic]]:
+    """(line, call) of a JSON-lines text, and the diagnostics of every bad line."""
+    calls: list[tuple[int, Any]] = []
     problems: list[Diagnostic] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -37,7 +35,7 @@ def read_calls(text: str, file: str) -> tuple[list[Any], list[Diagnostic]]:
             column = len(line) - len(line.lstrip()) + 1
             problems.append(_error(file, number, column, problem))
         else:
-            calls.append(value)
+            calls.append((number, value))
     if not calls and not problems:
         problems.append(_error(file, 1, 1, "no calls: write one JSON array or object a line"))
     return calls, problems
@@ -64,27 +62,30 @@ def _error(file: str, line: int, column: int, message: str) -> Diagnostic:
 
 
 def run_many(celery_app: Any, platform: Platform, task: Task, source: Any, wait: bool) -> None:
-    """Check every line of `source`, then send them all (`engine.runtime.bulk.send_many`)."""
-    from engine.runtime.bulk import send_many  # imports Celery: only when sending
+    """Check every line of `source` (JSON, then the handler's contract), then send them all
+    (`engine.runtime.bulk.send_many`); one bad line and nothing is sent."""
+    from engine.runtime.bulk import send_many, split_call  # imports Celery: only when sending
 
     if wait:
         raise UserError("--wait takes one call, not --many", hint="drop --wait", exit_code=2)
     calls, problems = read_calls(source.read(), source.name)
+    problems += _misfits(task, calls, source.name, split_call)
     if problems:
-        click.echo(format_text(problems), err=True)
-        raise SystemExit(1)
-    ids = send_many(celery_app(platform), task.name, calls)
+        raise UserError("nothing was sent", diagnostics=problems)
+    ids = send_many(celery_app(platform), task.name, [call for _, call in calls])
     click.echo(f"sent {len(ids)} {task.name} to queue {task.queue}: ids {ids[0]} .. {ids[-1]}")
 
 
-def json_argument(option: str, text: str, kind: type) -> Any:
-    """`--args` / `--kwargs` of one call: JSON of the given kind, else a UserError."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"{option} is not valid JSON: {exc}", hint=f"e.g. {option} '[1, 2]'"
-        ) from None
-    if not isinstance(value, kind):
-        raise UserError(f"{option} must be a JSON {'array' if kind is list else 'object'}")
-    return value
+def _misfits(task: Task, calls: list[tuple[int, Any]], file: str, split: Any) -> list[Diagnostic]:
+    """Calls that do not fit the handler's signature and type hints (engine.inputs)."""
+    from engine.inputs import contract_for
+
+    contract = contract_for(task.handler)
+    out = []
+    for line, call in calls:
+        args, kwargs = split(call)
+        misfits = contract.misfits(list(args), dict(kwargs))
+        if misfits:
+            message = contract.explain(task.name, misfits)
+            out.append(Diagnostic(file, line, 1, ERROR, "bad-call", message))
+    return out

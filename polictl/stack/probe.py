@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.diagnostics import UserError
+from engine.diagnostics import UserError, did_you_mean
 from engine.model import Platform, Task
 from polictl.stack import broker
+from polictl.stack.hosts import live_hosts
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -25,6 +26,11 @@ class ProbeResult:
     consumers: tuple[str, ...]
     latency: float | None  # seconds, when the probe came back
     problem: str = ""  # why it did not, in the operator's words
+    answered_by: str = ""  # the host the probe ran on, as it reported itself
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return live_hosts(self.consumers)
 
     @property
     def ok(self) -> bool:
@@ -36,8 +42,7 @@ def declared_task(platform: Platform, name: str) -> Task:
     names = [task.name for task in platform.tasks]
     if name in names:
         return platform.task(name)
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else "see tasks.yaml for the declared tasks"
+    hint = did_you_mean(name, names) or "see tasks.yaml for the declared tasks"
     raise UserError(f"task {name!r} is not declared in tasks.yaml", hint=hint)
 
 
@@ -68,9 +73,17 @@ def ping(app: Celery, platform: Platform, timeout: float) -> list[ProbeResult]:
             else:
                 failures[name] = f"probe failed: {result.result!r}"
         time.sleep(POLL_SECONDS)
-    return [
+    outcomes = [
         _outcome(name, tuple(live.get(name, ())), latencies, failures, timeout) for name in sent
     ]
+    return [_answered_by(outcome, sent[outcome.queue][1]) for outcome in outcomes]
+
+
+def _answered_by(outcome: ProbeResult, result: AsyncResult) -> ProbeResult:
+    """system.ping reports the host it ran on; keep it beside the latency."""
+    value = result.result if outcome.ok else None
+    host = value.get("host") if isinstance(value, dict) else None
+    return dataclasses.replace(outcome, answered_by=host) if isinstance(host, str) else outcome
 
 
 def _outcome(

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine.model import Platform
-from polictl.stack import broker
+from polictl.beat_report import BeatReport, collect_beat
+from polictl.stack import broker, hosts
 from polictl.stack.layout import Layout
 from polictl.stack.supervisor import Program, Supervisor
 
@@ -17,6 +18,12 @@ class QueueRow:
     depth: int | None
     consumers: tuple[str, ...]
     groups: tuple[str, ...]  # worker groups declared to consume it
+    hosts: tuple[str, ...] = ()  # hosts of the live consumers (their node names' @HOST)
+    declared_hosts: tuple[str, ...] = ()  # hosts of `hosts:` placed to consume it
+
+    @property
+    def missing_hosts(self) -> tuple[str, ...]:
+        return hosts.missing(self.declared_hosts, self.hosts)
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,7 @@ class ScheduleRow:
     task: str
     queue: str
     next_run: datetime | None  # None when disabled
+    last_run: str | None = None  # the due time of the run beat sent last
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class StatusReport:
     broker_problem: str | None
     queues: tuple[QueueRow, ...]
     schedules: tuple[ScheduleRow, ...]
+    beat: BeatReport | None = None
 
     @property
     def problems(self) -> list[str]:
@@ -42,7 +51,21 @@ class StatusReport:
         found += [f"{p.full_name} is {p.state}" for p in self.programs if not p.running]
         if self.broker_problem:
             found.append(f"broker unreachable: {self.broker_problem}")
+        elif not self.supervisord:  # `polictl up` runs every group here, whatever `hosts:` says
+            found += [
+                f"queue {q.name} has no consumer on host {', '.join(q.missing_hosts)}"
+                for q in self.queues
+                if q.missing_hosts
+            ]
+        beat = self.beat
+        if beat and beat.holder and not beat.matches_disk:
+            found.append("beat runs other files than those on disk (polictl logs beat)")
         return found
+
+    @property
+    def by_host(self) -> bool:
+        """Whether the deployment declares hosts (then the queue table has a HOSTS column)."""
+        return any(q.declared_hosts for q in self.queues)
 
 
 def collect(platform: Platform, layout: Layout) -> StatusReport:
@@ -60,16 +83,25 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
             depths.get(name),
             tuple(live.get(name, ())),
             tuple(g.name for g in platform.consumers_of(name)),
+            hosts.live_hosts(live.get(name, ())),
+            platform.hosts_consuming(name),
         )
         for name in names
     )
+    beat = collect_beat(platform)
     return StatusReport(
-        alive, programs, broker.masked_url(app), problem, queues, schedules(platform)
+        alive, programs, broker.masked_url(app), problem, queues, schedules(platform, beat), beat
     )
 
 
-def schedules(platform: Platform) -> tuple[ScheduleRow, ...]:
+def schedules(platform: Platform, beat: BeatReport | None = None) -> tuple[ScheduleRow, ...]:
     return tuple(
-        ScheduleRow(s.name, s.task, s.queue, s.next_runs(1)[0] if s.enabled else None)
+        ScheduleRow(
+            s.name,
+            s.task,
+            s.queue,
+            s.next_runs(1)[0] if s.enabled else None,
+            beat.last_run(s.name) if beat else None,
+        )
         for s in platform.schedules
     )

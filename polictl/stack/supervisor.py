@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pwd
+import secrets
 import shlex
+import signal
 import subprocess
 import sys
 import time
 import xmlrpc.client
 from dataclasses import dataclass
+from http.client import HTTPException
 from pathlib import Path
 
 from engine.diagnostics import UserError
@@ -26,16 +30,22 @@ from polictl.stack.layout import Layout
 # Set only in supervisord's environment (and so its children's): finds this stack's
 # processes, and nothing else, when `down` sweeps up leftovers.
 STACK_MARKER = "POLI_STACK"
-REDIS_PROGRAM = "redis"
-# Lower than any rendered program (supervisor's default is 999): redis starts first
-# and, being its own group, stops last, after the workers have acked.
-REDIS_PRIORITY = 1
+CONTROL_USER = "poli"
 
 
 def local_platform(
-    platform: Platform, layout: Layout, groups: tuple[str, ...] = (), flower: bool = True
+    platform: Platform, layout: Layout, groups: tuple[str, ...] | None = None, flower: bool = True
 ) -> Platform:
-    """The platform as the local stack runs it: this user, this venv, paths under the data dir."""
+    """The platform as the local stack runs it: this user, this venv, paths under the data dir.
+
+    These paths never went through `validate`; the renderer quotes spaces and `%`, but a
+    control character would end a line of supervisord's config."""
+    for path in (layout.config_dir, layout.data, Path(sys.prefix)):
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in str(path)):
+            raise UserError(
+                f"the local stack cannot run from a path with control characters: {str(path)!r}",
+                hint="move the project (or POLI_DATA_DIR) to a plain directory name",
+            )
     deploy = dataclasses.replace(
         platform.deploy,
         user="",
@@ -47,7 +57,7 @@ def local_platform(
         environment_file=str(layout.environment_file),
         flower=dataclasses.replace(platform.deploy.flower, enabled=flower),
     )
-    workers = tuple(w for w in platform.workers if not groups or w.name in groups)
+    workers = tuple(w for w in platform.workers if groups is None or w.name in groups)
     return dataclasses.replace(platform, deploy=deploy, workers=workers)
 
 
@@ -56,88 +66,73 @@ def _ini(value: str) -> str:
     return value.replace("%", "%%")
 
 
-def _command(args: list[str]) -> str:
-    return _ini(shlex.join(args))
+def control_password(layout: Layout) -> str:
+    """The control server's password: made once per data dir, readable by this user only."""
+    try:
+        return layout.control_password_file.read_text().strip()
+    except OSError:
+        password = secrets.token_urlsafe(24)
+        atomic.write_text(layout.control_password_file, password + "\n", mode=0o600)
+        return password
 
 
-def redis_section(layout: Layout) -> str:
-    args = embedded.redis_program(layout.config_dir)
-    return f"""[program:{REDIS_PROGRAM}]
-command={_command(args)}
-directory={_ini(str(embedded.redis_dir(layout.config_dir)))}
-priority={REDIS_PRIORITY}
-autostart=true
-autorestart=true
-startsecs=1
-stopsignal=TERM
-stopwaitsecs=30
-redirect_stderr=true
-stdout_logfile={_ini(str(layout.logs / "redis.log"))}
-stdout_logfile_maxbytes=10MB
-stdout_logfile_backups=3
-"""
-
-
-def control_section(layout: Layout) -> tuple[str, str]:
-    """supervisord's control server and supervisorctl's URL: a unix socket, else loopback."""
+def control_sections(layout: Layout) -> str:
+    """supervisord's control server (a unix socket only this user can open, else loopback),
+    behind a password either way, and supervisorctl's URL."""
+    auth = f"username={CONTROL_USER}\npassword={_ini(control_password(layout))}\n"
     if layout.uses_socket:
-        server = f"[unix_http_server]\nfile={_ini(str(layout.socket))}\nchmod=0700\n"
-        return server, f"unix://{layout.socket}"
-    port = embedded.free_port()
-    layout.port_file.write_text(f"{port}\n")
-    return f"[inet_http_server]\nport=127.0.0.1:{port}\n", f"http://127.0.0.1:{port}"
+        server = f"[unix_http_server]\nfile={_ini(str(layout.socket))}\nchmod=0700\n{auth}"
+        url = f"unix://{layout.socket}"
+    else:
+        port = embedded.free_port()
+        layout.port_file.write_text(f"{port}\n")
+        server = f"[inet_http_server]\nport=127.0.0.1:{port}\n{auth}"
+        url = f"http://127.0.0.1:{port}"
+    return f"{server}\n[supervisorctl]\nserverurl={_ini(url)}\n{auth}"
 
 
-def supervisord_conf(layout: Layout, program_files: list[Path], redis: str = "") -> str:
-    server, url = control_section(layout)
+def _run_as() -> str:
+    """supervisord warns (CRIT) when root runs it without naming root; name who runs it."""
+    return f"user={pwd.getpwuid(os.getuid()).pw_name}\n" if os.getuid() == 0 else ""
+
+
+def supervisord_conf(layout: Layout, program_files: list[Path]) -> str:
     includes = " ".join(_ini(str(path)) for path in program_files)
-    text = f"""; Written by `polictl up`: the local stack, regenerated on every start.
-{server}
+    # silent: in the foreground supervisord's own lines go to its log only; polictl speaks.
+    return f"""; Written by `polictl up`: the local stack, regenerated on every start.
+{control_sections(layout)}
 [supervisord]
 logfile={_ini(str(layout.supervisord_log))}
 pidfile={_ini(str(layout.pidfile))}
 childlogdir={_ini(str(layout.logs))}
 directory={_ini(str(layout.config_dir))}
 identifier=poli
-
+silent=true
+{_run_as()}
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 
-[supervisorctl]
-serverurl={_ini(url)}
-
+[include]
+files = {includes}
 """
-    return text + (redis + "\n" if redis else "") + f"[include]\nfiles = {includes}\n"
 
 
-def programs_platform(platform: Platform, layout: Layout) -> Platform:
-    """What generators.supervisor renders for the local stack: the Celery programs only.
-
-    The embedded broker is our own program instead of the renderer's, outside
-    `[group:poli]`: supervisord stops one group at a time, so the broker keeps running
-    until every worker has finished its task and acked (inside the group, all get TERM at
-    once). To the programs, the broker is simply the URL it listens on.
-    """
-    if not platform.broker.embedded:
-        return platform
-    url = embedded.broker_url(layout.config_dir)
-    return dataclasses.replace(platform, broker=dataclasses.replace(platform.broker, url=url))
-
-
-def write_config(platform: Platform, layout: Layout) -> Path:
+def write_config(platform: Platform, layout: Layout, beat: bool = True) -> Path:
     """Render the programs for `platform` (already local) and write supervisord.conf."""
-    from generators.supervisor import render_supervisor
+    from generators.supervisor import EmbeddedRedis, render_supervisor
 
     for directory in (layout.logs, layout.supervisor_dir):
         directory.mkdir(parents=True, exist_ok=True)
     env = "".join(f"{key}={shlex.quote(value)}\n" for key, value in layout.environment().items())
     atomic.write_text(layout.environment_file, env, mode=0o600)
-    redis = redis_section(layout) if platform.broker.embedded else ""  # records its port first
+    redis = None
+    if platform.broker.embedded:
+        redis = EmbeddedRedis(embedded.redis_binary(), embedded.prepare(layout.config_dir))
     for old in layout.programs_dir.glob("*.conf"):
         old.unlink()
-    programs = render_supervisor(programs_platform(platform, layout))
+    programs = render_supervisor(platform, redis, beat=beat)
     written = atomic.write_tree(layout.programs_dir, programs)
-    atomic.write_text(layout.supervisord_conf, supervisord_conf(layout, written, redis), mode=0o600)
+    atomic.write_text(layout.supervisord_conf, supervisord_conf(layout, written), mode=0o600)
     return layout.supervisord_conf
 
 
@@ -150,11 +145,27 @@ def supervisord_env(layout: Layout) -> dict[str, str]:
     return {**os.environ, **layout.environment(), STACK_MARKER: str(layout.data)}
 
 
-def exec_foreground(layout: Layout) -> None:
-    """Become supervisord: Ctrl-C and SIGTERM reach it directly, and it stops the
-    programs gracefully (each within its stopwaitsecs) before exiting."""
-    args = supervisord_args(layout, foreground=True)
-    os.execve(args[0], args, supervisord_env(layout))
+def start_foreground(layout: Layout) -> subprocess.Popen:
+    """supervisord as a child in the foreground (`run_foreground` waits for it)."""
+    return subprocess.Popen(supervisord_args(layout, foreground=True), env=supervisord_env(layout))
+
+
+def wait_foreground(process: subprocess.Popen) -> int:
+    """Wait for supervisord, passing it Ctrl-C and SIGTERM: it stops the programs gracefully
+    (each within its stopwaitsecs) before exiting. A terminal's Ctrl-C reaches both of us;
+    a repeated SIGINT only restates supervisord's shutdown."""
+
+    def forward(signum: int, _frame: object) -> None:
+        if process.poll() is None:
+            process.send_signal(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, forward)
+    while True:
+        try:
+            return process.wait()
+        except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
+            continue
 
 
 def start_detached(layout: Layout) -> None:
@@ -196,13 +207,22 @@ class Supervisor:
     """supervisord's XML-RPC interface over its control socket."""
 
     def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.proxy = self._connect()
+
+    def _connect(self) -> xmlrpc.client.ServerProxy:
         from supervisor.xmlrpc import SupervisorTransport
 
-        self.layout = layout
-        url = f"unix://{layout.socket}" if layout.uses_socket else self._http_url()
-        self.proxy = xmlrpc.client.ServerProxy(
-            "http://127.0.0.1", transport=SupervisorTransport(None, None, url)
-        )
+        url = f"unix://{self.layout.socket}" if self.layout.uses_socket else self._http_url()
+        password = self._password()
+        transport = SupervisorTransport(CONTROL_USER if password else None, password, url)
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+    def _password(self) -> str | None:
+        try:
+            return self.layout.control_password_file.read_text().strip()
+        except OSError:
+            return None
 
     def _http_url(self) -> str:
         try:
@@ -213,7 +233,8 @@ class Supervisor:
     def alive(self) -> bool:
         try:
             return self.proxy.supervisor.getState()["statename"] == "RUNNING"
-        except (OSError, xmlrpc.client.Fault, xmlrpc.client.ProtocolError):
+        except (OSError, xmlrpc.client.Fault, xmlrpc.client.ProtocolError, HTTPException):
+            self.proxy = self._connect()  # a failed request leaves the connection unusable
             return False
 
     def pid(self) -> int:

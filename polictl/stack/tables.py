@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from polictl.stack.probe import ProbeResult
-from polictl.stack.status import StatusReport
+from polictl.stack.status import QueueRow, StatusReport
 
 STATE_STYLES = {"RUNNING": "green", "STARTING": "yellow", "BACKOFF": "red", "FATAL": "red"}
 
@@ -41,29 +41,48 @@ def print_status(report: StatusReport, con: Console | None = None) -> None:
         "[green]reachable[/]" if not report.broker_problem else f"[red]{report.broker_problem}[/]"
     )
     con.print(f"Broker  {report.broker_url}  {reach}\n")
-    queues = _table(con, "Queues", "QUEUE", "WAITING", "CONSUMERS", "WORKER GROUPS")
+    columns = ["QUEUE", "WAITING", "CONSUMERS", "WORKER GROUPS"]
+    queues = _table(con, "Queues", *columns, *(["HOSTS"] if report.by_host else []))
     for q in report.queues:
         consumers = ", ".join(q.consumers) or "[yellow]none[/]"
         depth = "-" if q.depth is None else str(q.depth)
-        queues.add_row(q.name, depth, consumers, ", ".join(q.groups) or "[yellow]none declared[/]")
+        row = [q.name, depth, consumers, ", ".join(q.groups) or "[yellow]none declared[/]"]
+        queues.add_row(*row, *([_hosts_cell(q)] if report.by_host else []))
     con.print(queues)
-    schedules = _table(con, "Schedules", "SCHEDULE", "TASK", "QUEUE", "NEXT RUN")
+    last = ("LAST RUN",) if report.beat else ()
+    schedules = _table(con, "Schedules", "SCHEDULE", "TASK", "QUEUE", *last, "NEXT RUN")
     for s in report.schedules:
         when = s.next_run.isoformat() if s.next_run else "[dim]disabled[/]"
-        schedules.add_row(s.name, s.task, s.queue, when)
+        ran = (s.last_run or "-",) if report.beat else ()
+        schedules.add_row(s.name, s.task, s.queue, *ran, when)
     con.print(schedules)
+    for line in report.beat.lines() if report.beat else []:
+        con.print(line, markup=False)
     for problem in report.problems:
         con.print(f"[red]problem:[/] {problem}")
     if not report.problems:
         con.print("[green]everything declared is running[/]")
 
 
-def print_ping(results: list[ProbeResult], con: Console | None = None) -> None:
+def _hosts_cell(q: QueueRow) -> str:
+    """The hosts consuming the queue now, and the declared ones that do not."""
+    cell = ", ".join(q.hosts) or "[yellow]none[/]"
+    return cell + (f" [red](missing: {', '.join(q.missing_hosts)})[/]" if q.missing_hosts else "")
+
+
+def print_ping(
+    results: list[ProbeResult], con: Console | None = None, by_host: bool = False
+) -> None:
+    """`by_host`: also which hosts consume each queue, and which one answered the probe."""
     con = con or console()
-    table = _table(con, "Ping (system.ping through every queue)", "QUEUE", "RESULT", "CONSUMERS")
+    columns = ["QUEUE", "RESULT", *(["HOSTS"] if by_host else []), "CONSUMERS"]
+    table = _table(con, "Ping (system.ping through every queue)", *columns)
     for r in results:
         outcome = f"[green]ok {r.latency * 1000:.0f} ms[/]" if r.ok else f"[red]{r.problem}[/]"
-        table.add_row(r.queue, outcome, ", ".join(r.consumers) or "-")
+        if by_host and r.ok and r.answered_by:
+            outcome = f"[green]ok {r.latency * 1000:.0f} ms from {r.answered_by}[/]"
+        hosts = [", ".join(r.hosts) or "-"] if by_host else []
+        table.add_row(r.queue, outcome, *hosts, ", ".join(r.consumers) or "-")
     con.print(table)
     failed = [r.queue for r in results if not r.ok]
     if failed:

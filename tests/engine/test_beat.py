@@ -1,4 +1,4 @@
-"""Beat's schedule objects: their own time zone, and what a missed run does."""
+"""Beat's schedule objects for Celery: their own time zone, catchup, and the state file."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ import pickle
 from datetime import UTC, datetime, timedelta
 
 from celery import Celery
+from model_values import schedule as make_schedule
 
-from engine.runtime.beat import ZonedCrontab
+from engine.runtime.beat import ZonedCrontab, celery_schedule
 
 
 def crontab(catchup: str, zone: str = "UTC", now: datetime | None = None) -> ZonedCrontab:
     now = now or datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-    app = Celery(set_as_current=False)
-    return ZonedCrontab(
-        "0", "9", "*", "*", "*", zone=zone, catchup=catchup, nowfun=lambda: now, app=app
+    rule = make_schedule(
+        "daily", "system.ping", "system", cron="0 9 * * *", timezone=zone, catchup=catchup
     )
+    return ZonedCrontab(rule, nowfun=lambda: now, app=Celery(set_as_current=False))
 
 
 def test_a_run_missed_while_down_is_sent_once_with_catchup_once():
@@ -35,6 +36,13 @@ def test_a_run_that_is_due_now_still_runs_with_catchup_skip():
     assert due
 
 
+def test_a_deadline_sends_a_miss_that_is_recent_enough():
+    now = datetime(2026, 11, 26, 9, 9, tzinfo=UTC)
+    last = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    assert crontab("10m", now=now).is_due(last)[0]
+    assert not crontab("5m", now=now).is_due(last)[0]
+
+
 def test_the_schedule_fires_in_its_own_time_zone():
     now = datetime(2026, 11, 26, 7, 30, tzinfo=UTC)  # 08:30 in Madrid
     schedule = crontab("once", "Europe/Madrid", now)
@@ -44,23 +52,6 @@ def test_the_schedule_fires_in_its_own_time_zone():
 
 def test_it_survives_beats_state_file():
     schedule = pickle.loads(pickle.dumps(crontab("skip", "Europe/Madrid")))
-    assert (schedule.zone, schedule.catchup, schedule.hour) == ("Europe/Madrid", "skip", {9})
-
-
-def test_a_schedule_removed_from_the_yaml_stops_firing(tmp_path):
-    """Beat's state file remembers old entries; the configured schedule must win."""
-    from celery.beat import PersistentScheduler as PoliScheduler  # what engine.app's beat uses
-    from celery.schedules import schedule as interval
-
-    state = str(tmp_path / "celerybeat-schedule")
-    entries = {name: {"task": "system.ping", "schedule": interval(60)} for name in ("a", "b")}
-    first = Celery(set_as_current=False, broker="memory://")
-    first.conf.beat_schedule = entries
-    PoliScheduler(app=first, schedule_filename=state).close()
-    second = Celery(set_as_current=False, broker="memory://")
-    second.conf.beat_schedule = {"a": entries["a"]}
-    scheduler = PoliScheduler(app=second, schedule_filename=state)
-    try:
-        assert "a" in scheduler.schedule and "b" not in scheduler.schedule
-    finally:
-        scheduler.close()
+    assert (schedule.zone, schedule.rule.catchup, schedule.hour) == ("Europe/Madrid", "skip", {9})
+    every = celery_schedule(make_schedule("tick", "system.ping", "system", every=5))
+    assert pickle.loads(pickle.dumps(every)).run_every == timedelta(seconds=5)

@@ -22,7 +22,7 @@ def group(tmp_path: Path, spec: str, tasks: str | None = None):
     queues.write_text(queues.read_text().replace("main: {queues: [default, system]}", f"main: {{queues: [default, system], {spec}}}"))  # fmt: skip
     result = load(config)
     assert result.platform is not None, result.diagnostics
-    return result.platform.worker("main")
+    return next(w for w in result.platform.workers if w.name == "main")
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,7 @@ def test_invalid_config_writes_nothing(check: list[str], tmp_path: Path) -> None
 
 
 def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
-    assert polictl(CONFIGS / "full", "kubernetes", "-o", str(tmp_path)).exit_code == 2
+    assert polictl(CONFIGS / "full", "helm", "-o", str(tmp_path)).exit_code == 2
 
 
 def test_an_unwritable_output_directory_is_an_error_not_a_traceback(tmp_path):

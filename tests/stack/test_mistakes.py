@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from redis_server import embedded_command
 from stack_helpers import Stack
 
 
@@ -15,18 +18,8 @@ from stack_helpers import Stack
             "hint: did you mean 'system.ping'?",
         ),
         (
-            ["run", "system.ping", "--args", "[1,"],
-            "error: --args is not valid JSON: Expecting value: line 1 column 4 (char 3)",
-            "hint: e.g. --args '[1, 2]'",
-        ),
-        (
-            ["run", "system.ping", "--kwargs", "[1]"],
-            "error: --kwargs must be a JSON object",
-            None,
-        ),
-        (
             ["up", "defualt"],
-            "error: unknown worker group 'defualt'",
+            "error: unknown worker group or program 'defualt'",
             "hint: did you mean 'default'?",
         ),
         (["logs", "bat"], "error: unknown log 'bat'", "hint: did you mean 'beat'?"),
@@ -74,7 +67,7 @@ def test_embedded_broker_falls_back_to_loopback_when_socket_path_is_too_long(
     deep = tmp_path / ("d" * 60) / ("e" * 60)
     monkeypatch.setenv("POLI_DATA_DIR", str(deep))
     assert not embedded.uses_socket(tmp_path)
-    server = subprocess.Popen(embedded.redis_program(tmp_path), stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(embedded_command(tmp_path), stdout=subprocess.DEVNULL)
     try:
         url = embedded.broker_url(tmp_path)
         assert url == f"redis://127.0.0.1:{(deep / 'redis' / 'port').read_text().strip()}/0"
@@ -95,3 +88,43 @@ def test_embedded_broker_falls_back_to_loopback_when_socket_path_is_too_long(
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_logs_of_a_group_with_replicas_names_each_replicas_file(stack: Stack) -> None:
+    queues = stack.config_dir / "queues.yaml"
+    queues.write_text(
+        queues.read_text().replace("concurrency: 1", "concurrency: 1, replicas: 2", 1)
+    )
+    result = stack.polictl("logs", "default")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: 'default' runs 2 replicas, each with its own log",
+        "  hint: name one: worker_default_01, worker_default_02",
+    ]
+    logs = stack.data_dir / "logs"
+    logs.mkdir(parents=True)
+    (logs / "celery_worker_default_02.log").write_text("ready on replica two\n")
+    shown = stack.polictl("logs", "worker_default_02")
+    assert shown.returncode == 0 and shown.stdout == "ready on replica two\n"
+
+
+def test_a_project_path_with_a_control_character_is_refused_before_anything_starts(
+    tmp_path, monkeypatch
+) -> None:
+    import shutil
+
+    from click.testing import CliRunner
+
+    from polictl.main import cli
+
+    monkeypatch.delenv("POLI_DATA_DIR", raising=False)
+    config = shutil.copytree(
+        Path(__file__).resolve().parent.parent / "configs" / "base", tmp_path / "a\nb"
+    )
+    result = CliRunner().invoke(cli, ["-C", str(config), "up", "--detach"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: the local stack cannot run from a path with control characters: {str(config)!r}\n"
+        "  hint: move the project (or POLI_DATA_DIR) to a plain directory name\n"
+    )
+    assert not (config / "var" / "supervisor").exists()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from rich.console import Console
 
+from polictl.beat_report import BeatReport
 from polictl.stack.probe import ProbeResult
 from polictl.stack.status import QueueRow, ScheduleRow, StatusReport
 from polictl.stack.supervisor import Program
@@ -52,6 +54,29 @@ def test_status_report_names_what_is_not_running() -> None:
         "nightly    system.ping  system  2030-01-01T02:00:00+00:00",
         "heartbeat  system.ping  system  disabled",
         "problem: poli:worker-default_01 is BACKOFF",
+    ]
+
+
+def test_status_shows_the_beat_holding_the_lock_and_what_it_runs() -> None:
+    beat = BeatReport(
+        disk_hash="b" * 64,
+        holder={"host": "web-2", "pid": 4242, "since": "2030-01-01T00:00:00+00:00"},
+        status={"config_hash": "a" * 64, "generation": 3, "loaded_at": "2030-01-01T01:00:00+00:00"},
+        last={"nightly": {"due": "2030-01-01T01:00:00+00:00", "sent": "2030-01-01T01:00:00.002"}},
+    )
+    row = ScheduleRow("nightly", "system.ping", "system", datetime(2030, 1, 2, 1, tzinfo=UTC))
+    report = StatusReport(True, (), "redis://h/0", None, (), (row,), beat)
+    report = replace(report, schedules=(replace(row, last_run=beat.last_run("nightly")),))
+    con, out = plain()
+    print_status(report, con)
+    lines = [line.rstrip() for line in out.getvalue().splitlines()]
+    assert lines[-6:] == [
+        "SCHEDULE  TASK         QUEUE   LAST RUN                   NEXT RUN",
+        "nightly   system.ping  system  2030-01-01T01:00:00+00:00  2030-01-02T01:00:00+00:00",
+        "beat: active on web-2 pid 4242 since 2030-01-01T00:00:00+00:00",
+        "beat: runs config aaaaaaaaaaaa, generation 3, loaded 2030-01-01T01:00:00+00:00",
+        "beat: the files on disk differ (bbbbbbbbbbbb): invalid, or not yet read",
+        "problem: beat runs other files than those on disk (polictl logs beat)",
     ]
 
 

@@ -1,0 +1,106 @@
+"""Task inputs checked at both ends: before a message is published, and before a handler runs.
+
+`PoliCelery.send_task` is where every send from Python ends (`delay` and `apply_async` call
+it too), so arguments that do not fit the handler's contract (engine.inputs) never reach the
+broker: the caller gets InvalidTaskInput at once. They are checked as the worker will receive
+them, after a JSON round trip (a tuple arrives as a list, a date as a date). `CheckedTask`
+checks again where the worker (or eager mode) calls the handler, outside the autoretry
+wrapper, so a message sent by an older client or by hand fails at once and is never retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from celery import Celery, Task, signals
+from kombu.utils.json import dumps, loads
+
+from engine.imports import ImportProblem
+from engine.inputs import InputContract, contract_for
+from engine.model import Platform
+from engine.runtime.local import note_retry, time_limits, wait_for_retry
+
+
+def _contract(app: Celery, name: str) -> InputContract | None:
+    handler = getattr(app, "poli_handlers", {}).get(name)
+    return None if handler is None else contract_for(handler)
+
+
+def check_inputs(app: Celery, name: str, args: Sequence[Any] | None, kwargs: Any) -> None:
+    """Raise InvalidTaskInput when `args`/`kwargs` do not fit task `name` (a declared one)."""
+    contract = _contract(app, name)
+    if contract is None or not isinstance(args or (), list | tuple):
+        return  # not a declared task, or args Celery itself refuses ("must be a list or tuple")
+    if not isinstance(kwargs or {}, Mapping):
+        return
+    args, kwargs = list(args or ()), dict(kwargs or {})
+    if not (_plain(args) and _plain(kwargs)):
+        try:  # as the worker will receive them: a tuple arrives as a list, a date as a date
+            args, kwargs = loads(dumps([args, kwargs]))
+        except (TypeError, ValueError):
+            return  # not JSON: Celery's serializer refuses it with its own message
+    contract.check(name, args, kwargs)
+
+
+def _plain(value: Any) -> bool:
+    """JSON's own types, which the round trip would give back unchanged."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is list:
+        return all(_plain(item) for item in value)
+    if kind is dict:
+        return all(type(key) is str and _plain(item) for key, item in value.items())
+    return False
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+class CheckedTask(Task):
+    """The base of every task the poli app declares."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        contract = _contract(self.app, self.name)
+        if contract is not None:
+            contract.check(self.name, args, kwargs)
+        with time_limits(self):
+            return super().__call__(*args, **kwargs)
+
+    def apply(
+        self, args: Sequence[Any] | None = None, kwargs: Mapping[str, Any] | None = None, **opts
+    ) -> Any:
+        """Eager runs (`task_always_eager`, `polictl run --local`) are refused at the call
+        too, not only recorded as a failed result."""
+        if not opts.get("retries"):
+            check_inputs(self.app, self.name, args, kwargs)
+        wait_for_retry(opts.get("retries"), opts.get("countdown"))
+        return super().apply(args, kwargs, **opts)
+
+    def on_retry(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        note_retry(exc)
+
+
+class PoliCelery(Celery):
+    """The Celery app poli builds: declared tasks are checked before they are published."""
+
+    task_cls = "engine.runtime.checked:CheckedTask"
+    platform: Platform  # the model it is built from (beat starts from it, then reloads)
+
+    def send_task(
+        self, name: str, args: Sequence[Any] | None = None, kwargs: Any = None, **options: Any
+    ) -> Any:
+        check_inputs(self, name, args, kwargs)
+        return super().send_task(name, args, kwargs, **options)
+
+
+@signals.worker_init.connect(weak=False)
+def _build_checks_before_forking(sender: Any = None, **_: Any) -> None:
+    """Build every task's checks in the worker's main process, so pool processes inherit
+    them instead of each paying for pydantic on its first task."""
+    for spec in set(getattr(getattr(sender, "app", None), "poli_handlers", {}).values()):
+        try:
+            contract_for(spec).adapter  # noqa: B018 - built and cached
+        except ImportProblem:
+            pass  # the task itself will fail with this message when it runs

@@ -1,0 +1,81 @@
+"""What the running beat is doing, read from the broker's Redis: who holds the lock,
+which config it runs (and whether the files on disk still say the same), last and next runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.config.fingerprint import config_hash
+from engine.diagnostics import UserError
+from engine.model import Platform
+
+
+@dataclass(frozen=True)
+class BeatReport:
+    disk_hash: str
+    problem: str | None = None  # why there is nothing to report
+    holder: dict[str, Any] | None = None  # host, pid, since
+    status: dict[str, Any] = field(default_factory=dict)  # config_hash, generation, next
+    last: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> due, sent
+
+    @property
+    def matches_disk(self) -> bool:
+        return self.status.get("config_hash") == self.disk_hash
+
+    def last_run(self, name: str) -> str | None:
+        return self.last.get(name, {}).get("due")
+
+    def next_run(self, name: str) -> str | None:
+        return (self.status.get("next") or {}).get(name) if self.holder else None
+
+    def lines(self) -> list[str]:
+        if self.problem:
+            return [f"beat: {self.problem}"]
+        if self.holder is None:
+            return ["beat: no beat holds the lock (none running, or the broker restarted)"]
+        who = f"{self.holder['host']} pid {self.holder['pid']} since {self.holder['since']}"
+        loaded = self.status.get("config_hash", "")[:12] or "?"
+        if self.matches_disk:
+            files = "beat: the files on disk match it"
+        else:
+            files = (
+                f"beat: the files on disk differ ({self.disk_hash[:12]}): invalid, or not yet read"
+            )
+        return [
+            f"beat: active on {who}",
+            f"beat: runs config {loaded}, generation {self.status.get('generation', '?')}, "
+            f"loaded {self.status.get('loaded_at', '?')}",
+            files,
+        ]
+
+
+def broker_url(platform: Platform) -> str:
+    if platform.broker.embedded:
+        from engine.runtime.embedded import broker_url as embedded_url
+
+        return embedded_url(platform.config_dir)
+    return platform.broker.url
+
+
+def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
+    """Never raises for a broker that is down or not Redis: the report says so."""
+    from engine.runtime.beat_store import client_for, read
+
+    disk = config_hash(platform.config_dir, platform.environment)
+    try:
+        client = client_for(broker_url(platform), timeout)
+    except UserError as exc:  # the embedded broker was never started
+        return BeatReport(disk, problem=f"not running ({exc})")
+    if client is None:
+        scheme = broker_url(platform).split("://")[0]
+        return BeatReport(disk, problem=f"polictl reads beat's lock from Redis, not {scheme}://")
+    try:
+        state = read(client)
+    except Exception as exc:  # redis-py's connection errors, a wrong password, ...
+        if platform.broker.embedded:
+            return BeatReport(disk, problem="not running (the embedded broker is down)")
+        return BeatReport(disk, problem=f"broker unreachable: {exc}")
+    finally:
+        client.close()
+    return BeatReport(disk, None, state["holder"], state["status"] or {}, state["last"])

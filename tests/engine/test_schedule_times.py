@@ -1,0 +1,266 @@
+"""The one time rule: what `polictl schedules` previews is what beat sends.
+
+Fixed clocks throughout; the property test draws cron expressions and zones (DST
+ones included) and compares a year of preview with a year of Celery's `is_due`
+and poli's scheduler plan, and a few days around each DST change with a
+minute-by-minute scan of the wall clock (an oracle that shares no code).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import pytest
+from celery import Celery
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from model_values import schedule
+
+from engine.model import Schedule
+from engine.runtime.beat import celery_schedule
+from engine.schedule_times import cron_rule, fire_after, next_runs, plan
+
+MADRID = "Europe/Madrid"
+
+
+def cron(expression: str, zone: str = "UTC", catchup: str = "once") -> Schedule:
+    return schedule("job", "system.ping", "system", cron=expression, timezone=zone, catchup=catchup)
+
+
+def every(seconds: int, catchup: str = "once") -> Schedule:
+    return schedule("job", "system.ping", "system", every=seconds, catchup=catchup)
+
+
+def utc(*fields: int) -> datetime:
+    return datetime(*fields, tzinfo=UTC)
+
+
+def preview(schedule: Schedule, start: datetime, count: int) -> list[str]:
+    return [t.isoformat() for t in next_runs(schedule, count, start)]
+
+
+# --- DST, with fixed clocks ------------------------------------------------------------
+
+
+def test_the_repeated_hour_runs_once_at_its_first_occurrence():
+    """The issue's case: the seed's Sunday 02:00 cleanup on the night Madrid falls back."""
+    runs = preview(cron("0 2 * * 0", MADRID), utc(2027, 10, 30), 2)
+    assert runs == ["2027-10-31T02:00:00+02:00", "2027-11-07T02:00:00+01:00"]
+
+
+def test_every_wall_time_of_the_repeated_hour_runs_once():
+    runs = preview(cron("*/30 1-3 * * *", MADRID), utc(2027, 10, 30, 22), 6)
+    assert runs == [
+        "2027-10-31T01:00:00+02:00",
+        "2027-10-31T01:30:00+02:00",
+        "2027-10-31T02:00:00+02:00",
+        "2027-10-31T02:30:00+02:00",
+        "2027-10-31T03:00:00+01:00",  # 02:00 and 02:30 CET are not run again
+        "2027-10-31T03:30:00+01:00",
+    ]
+
+
+def test_a_time_that_does_not_exist_runs_once_when_the_clocks_jump():
+    runs = preview(cron("30 2 * * *", MADRID), utc(2027, 3, 27, 12), 2)
+    assert runs == ["2027-03-28T03:00:00+02:00", "2027-03-29T02:30:00+02:00"]
+
+
+def test_the_skipped_hour_collapses_into_one_run_with_the_hour_after():
+    runs = preview(cron("0,30 2,3 * * *", MADRID), utc(2027, 3, 27, 12), 3)
+    assert runs == [
+        "2027-03-28T03:00:00+02:00",  # 02:00, 02:30 and 03:00: one run
+        "2027-03-28T03:30:00+02:00",
+        "2027-03-29T02:00:00+02:00",
+    ]
+
+
+def test_half_hour_dst_lord_howe():
+    runs = preview(cron("15 2 * * *", "Australia/Lord_Howe"), utc(2027, 10, 2, 6), 2)
+    assert runs == ["2027-10-03T02:30:00+11:00", "2027-10-04T02:15:00+11:00"]
+
+
+def test_day_of_month_or_day_of_week_as_in_cron():
+    """Both restricted: either matches (cron's rule; Celery's own crontab needs both)."""
+    runs = preview(cron("0 0 13 * 5"), utc(2027, 8, 1), 3)
+    assert runs == [
+        "2027-08-06T00:00:00+00:00",  # a Friday
+        "2027-08-13T00:00:00+00:00",  # the 13th (also a Friday)
+        "2027-08-20T00:00:00+00:00",
+    ]
+    assert cron_rule("0 0 */2 * 5").day_or is False  # a `*` field does not widen the other
+
+
+def test_every_runs_on_a_grid_from_the_epoch():
+    """Every host computes the same due times, whenever its beat started."""
+    assert preview(every(3600), utc(2027, 1, 1, 0, 0, 1), 2) == [
+        "2027-01-01T01:00:00+00:00",
+        "2027-01-01T02:00:00+00:00",
+    ]
+    seven = next_runs(every(7), 3, utc(2027, 1, 1, 0, 0, 1))
+    assert [int(t.timestamp()) % 7 for t in seven] == [0, 0, 0]
+    assert [(b - a).total_seconds() for a, b in pairwise(seven)] == [7, 7]
+
+
+def test_an_impossible_date_never_fires():
+    assert fire_after(cron("0 0 30 2 *"), utc(2027, 1, 1)) is None
+
+
+# --- missed runs -----------------------------------------------------------------------
+
+LAST = utc(2027, 5, 3, 9)  # a daily 09:00 run sent on Monday
+
+
+@pytest.mark.parametrize(
+    ("catchup", "now", "sent"),
+    [
+        ("once", utc(2027, 5, 5, 12), utc(2027, 5, 5, 9)),  # two missed: the latest, once
+        ("skip", utc(2027, 5, 5, 12), None),
+        ("skip", utc(2027, 5, 5, 9, 0, 30), utc(2027, 5, 5, 9)),  # late, not missed (grace 60s)
+        ("10m", utc(2027, 5, 5, 9, 10), utc(2027, 5, 5, 9)),
+        ("10m", utc(2027, 5, 5, 9, 10, 1), None),
+    ],
+)
+def test_catchup(catchup, now, sent):
+    decision = plan(cron("0 9 * * *", catchup=catchup), LAST, now)
+    assert decision.send == sent
+    assert (decision.latest, decision.next) == (utc(2027, 5, 5, 9), utc(2027, 5, 6, 9))
+
+
+def test_nothing_is_due_before_its_time():
+    decision = plan(cron("0 9 * * *"), LAST, utc(2027, 5, 4, 8, 59, 59))
+    assert (decision.send, decision.latest, decision.next) == (None, LAST, utc(2027, 5, 4, 9))
+
+
+def test_a_long_outage_of_an_interval_schedule_sends_once():
+    decision = plan(every(1), utc(2027, 1, 1), utc(2027, 1, 1, 0, 0, 30, 500000))
+    assert decision.send == utc(2027, 1, 1, 0, 0, 30)
+    assert decision.next == utc(2027, 1, 1, 0, 0, 31)
+
+
+# --- preview and beat agree (property) -------------------------------------------------
+
+ZONES = ["UTC", MADRID, "America/New_York", "Australia/Lord_Howe", "America/Santiago",
+         "Asia/Tehran", "Pacific/Chatham", "Europe/London", "Antarctica/Troll"]  # fmt: skip
+
+
+def _terms(low: int, high: int, sparse: bool) -> st.SearchStrategy[str]:
+    single = st.integers(low, high).map(str)
+    ranged = st.tuples(st.integers(low, high), st.integers(low, high)).map(
+        lambda p: f"{min(p)}-{max(p)}"
+    )
+    if sparse:
+        return st.lists(single, min_size=1, max_size=2).map(",".join)
+    stepped = st.integers(2, high - low + 1).map(lambda step: f"*/{step}")
+    return st.one_of(st.just("*"), single, ranged, stepped, ranged.map(lambda r: r + "/2"))
+
+
+EXPRESSIONS = st.tuples(
+    _terms(0, 59, sparse=True),
+    _terms(0, 23, sparse=False),
+    _terms(1, 31, sparse=False),
+    _terms(1, 12, sparse=False),
+    _terms(0, 6, sparse=False),
+).map(" ".join)
+
+
+MAX_FIRES = 1500  # a year, or this many fire times for dense expressions
+
+
+def beat_fires(schedule: Schedule, start: datetime, end: datetime) -> list[datetime]:
+    """Celery's own loop over `is_due`: send when due, then sleep what it says."""
+    clock = [start]
+    beat = celery_schedule(schedule)
+    beat.nowfun = lambda: clock[0]
+    beat.app = Celery(set_as_current=False)
+    fires, last = [], start
+    while clock[0] < end and len(fires) < MAX_FIRES:
+        due, wait = beat.is_due(last)
+        if due:
+            fires.append(clock[0])
+            last = clock[0]
+        clock[0] += timedelta(seconds=max(wait, 0.001))
+    return [f.replace(microsecond=0) for f in fires if f < end]
+
+
+def scheduler_fires(schedule: Schedule, start: datetime, end: datetime) -> list[datetime]:
+    """engine.runtime.scheduler's loop: plan at each due time."""
+    fires, last, due = [], start, fire_after(schedule, start)
+    while due is not None and due < end and len(fires) < MAX_FIRES:
+        decision = plan(schedule, last, due)
+        fires.append(decision.send)
+        last, due = decision.latest, decision.next
+    return fires
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expression=EXPRESSIONS, zone=st.sampled_from(ZONES), day=st.integers(0, 364))
+def test_preview_and_beat_agree_over_a_year(expression, zone, day):
+    schedule = cron(expression, zone)
+    start = utc(2027, 1, 1) + timedelta(days=day, minutes=7)
+    end = start + timedelta(days=366)
+    expected = []
+    for moment in next_runs(schedule, MAX_FIRES, start):
+        if moment >= end:
+            break
+        expected.append(moment.astimezone(UTC))
+    assert scheduler_fires(schedule, start, end) == expected
+    assert beat_fires(schedule, start, end) == expected
+
+
+def wall_clock_oracle(expression: str, zone: str, start: datetime, end: datetime) -> list:
+    """Walk the real clock minute by minute: a wall time runs the first minute it is
+    shown; wall times skipped by a jump run at the minute after the jump."""
+    rule, tz = cron_rule(expression), ZoneInfo(zone)
+
+    def matches(wall: datetime) -> bool:
+        return (
+            rule.matches_day(wall.date())
+            and wall.hour in rule.hours
+            and wall.minute in rule.minutes
+        )
+
+    fires, seen = [], set()
+    previous = (start - timedelta(minutes=1)).astimezone(tz).replace(tzinfo=None)
+    moment = start
+    while moment < end:
+        wall = moment.astimezone(tz).replace(tzinfo=None)
+        skipped = wall - previous > timedelta(minutes=1)
+        shown = (
+            [
+                previous + timedelta(minutes=i)
+                for i in range(1, int((wall - previous) / timedelta(minutes=1)))
+            ]
+            if skipped
+            else []
+        )
+        if (matches(wall) and wall not in seen) or any(matches(w) for w in shown):
+            fires.append(moment)
+        seen.add(wall)
+        previous = wall
+        moment += timedelta(minutes=1)
+    return fires
+
+
+@settings(max_examples=8, deadline=None)
+@given(expression=EXPRESSIONS, zone=st.sampled_from(ZONES[1:]), year=st.sampled_from([2027, 2028]))
+def test_around_each_dst_change_preview_matches_the_wall_clock(expression, zone, year):
+    tz = ZoneInfo(zone)
+    changes = []
+    moment = utc(year, 1, 1)
+    while moment.year == year:  # find the days the offset changes
+        if (moment + timedelta(days=1)).astimezone(tz).utcoffset() != moment.astimezone(
+            tz
+        ).utcoffset():
+            changes.append(moment)
+        moment += timedelta(days=1)
+    for change in changes:
+        start, end = change - timedelta(hours=12), change + timedelta(days=2)
+        expected = wall_clock_oracle(expression, zone, start, end)
+        got = []
+        for when in next_runs(cron(expression, zone), 5000, start - timedelta(microseconds=1)):
+            if when >= end:
+                break
+            got.append(when.astimezone(UTC))
+        assert got == expected
