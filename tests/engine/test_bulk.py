@@ -114,3 +114,17 @@ def test_run_many_refuses_a_bad_file_and_sends_nothing(app, redis_url, tmp_path)
         "3 errors, 0 warnings",
     ]
     assert queued(redis_url, "system") == []
+
+
+def test_run_many_names_the_line_whose_arguments_do_not_fit(app, redis_url, tmp_path):
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text('["ok"]\n{"kwargs": {"nope": 1}}\n')
+    result = CliRunner().invoke(
+        cli, ["-C", str(MINIMAL), "run", "system.echo", "--many", str(calls)],
+        env={"POLI_BROKER_URL": redis_url},
+    )  # fmt: skip
+    assert result.exit_code == 1
+    first = result.output.splitlines()[0]
+    assert first.startswith(f"{calls}:2:1: error: ")
+    assert "nope" in first
+    assert queued(redis_url, "system") == []
