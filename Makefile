@@ -35,6 +35,7 @@ run: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/targets.py
 
 golden: install
 	POLI_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/generators/test_golden.py tests/generators/test_golden_hosts.py \

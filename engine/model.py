@@ -75,6 +75,7 @@ class WorkerGroup:
     max_tasks_per_child: int | None
     max_memory_per_child: int | None  # KiB, as Celery takes it
     loglevel: str
+    profile: str | None  # engine/config/profiles.py: already applied to the above
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Task:
     acks_late: bool
     ignore_result: bool
     description: str
+    track_started: bool
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ class Flower:
     enabled: bool
     address: str
     port: int
+    sent_events: bool
 
 
 @dataclass(frozen=True)
@@ -294,6 +297,11 @@ class Platform:
             "visibility_timeout": self.visibility_timeout,
             **dict(self.broker.transport_options),
         }
+
+    @property
+    def task_sent_events(self) -> bool:
+        """A task-sent event per send (Flower lists queued tasks): only where declared."""
+        return self.deploy.flower.enabled and self.deploy.flower.sent_events
 
     @property
     def enabled_schedules(self) -> tuple[Schedule, ...]:
