@@ -35,6 +35,7 @@ run: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/targets.py
 	$(BIN)/python bench/load.py
 
 golden: install

@@ -58,9 +58,9 @@ app.conf.update(
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
-    task_track_started=True,
-    task_send_sent_event=True,
-    worker_send_task_events=True,
+    task_send_sent_event=False,
+    worker_send_task_events=False,
+    worker_disable_rate_limits=False,  # system.limited declares one
     worker_prefetch_multiplier=1,
     timezone="UTC",
     enable_utc=True,
@@ -84,7 +84,7 @@ app.conf.update(
 )
 
 # defaults: retry: quick, time_limit: 20s, soft_time_limit: 15s, acks_late: true
-COMMON = {"acks_late": True, "ignore_result": False, "rate_limit": None}
+COMMON = {"acks_late": True, "ignore_result": False, "rate_limit": None, "track_started": False}
 QUICK_RETRY = {
     "autoretry_for": (testhandlers.Flaky,),
     "max_retries": 2,

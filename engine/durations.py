@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _PATTERN = re.compile(r"^(?=\d)(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
@@ -15,6 +16,11 @@ def parse_duration(value: object) -> int | None:
         return value if value >= 0 else None
     if not isinstance(value, str):
         return None
+    return _parse_text(value)
+
+
+@lru_cache(maxsize=4096)  # a large config repeats the same few durations
+def _parse_text(value: str) -> int | None:
     match = _PATTERN.match(value.strip())
     if not match:
         return None

@@ -77,6 +77,7 @@ class WorkerGroup:
     max_memory_per_child: int | None  # KiB, as Celery takes it
     memory_limit: int | None  # KiB, for the whole worker (main process + pool)
     loglevel: str
+    profile: str | None  # engine/config/profiles.py: already applied to the above
 
     @property
     def child_memory_limit(self) -> int | None:
@@ -109,6 +110,7 @@ class Task:
     acks_late: bool
     ignore_result: bool
     description: str
+    track_started: bool
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ class Flower:
     enabled: bool
     address: str
     port: int
+    sent_events: bool
 
 
 @dataclass(frozen=True)
@@ -294,6 +297,11 @@ class Platform:
         """kombu's broker_transport_options: the declared ones over the derived ones (the
         short visibility timeout and its sweep, engine/reliability_model.py)."""
         return {**self.reliability.transport_options, **dict(self.broker.transport_options)}
+
+    @property
+    def task_sent_events(self) -> bool:
+        """A task-sent event per send (Flower lists queued tasks): only where declared."""
+        return self.deploy.flower.enabled and self.deploy.flower.sent_events
 
     @property
     def enabled_schedules(self) -> tuple[Schedule, ...]:

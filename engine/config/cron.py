@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -69,6 +70,7 @@ def _term(term: str, field: Field) -> str:
     return f"{text}/{step}" if step else text
 
 
+@lru_cache(maxsize=4096)  # a large config repeats the same few expressions
 def normalise(expression: str) -> tuple[str, ...]:
     """The five fields with names replaced by numbers; CronError says which field is wrong."""
     parts = expression.lower().split()

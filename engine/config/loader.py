@@ -12,53 +12,31 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from engine.diagnostics import ERROR, Diagnostic
+from engine.config.composer import compose, gc_paused
+from engine.config.composer import mark_pos as _pos
+from engine.config.document import Document, Path_, Pos, error
+from engine.diagnostics import Diagnostic
 
-Path_ = tuple[str | int, ...]
+__all__ = ["Document", "Path_", "Pos", "error", "gc_paused", "parse_text", "read_file"]
 
-MAX_NODES = 20_000  # expanded nodes per file: far above any real config, far below a bomb
+# Alias expansion budget: nodes reached a second time through an alias (`*name`, `<<`).
+# A file may expand by ALIAS_FACTOR nodes per node it writes out, plus MIN_ALIAS_NODES: a
+# config of any size that shares defaults through aliases passes, a billion-laughs bomb
+# (tiny text, exponential expansion) stops after ~MIN_ALIAS_NODES nodes, in milliseconds.
+MIN_ALIAS_NODES = 50_000
+ALIAS_FACTOR = 10
 MAX_DEPTH = 64
 YAML_TAG = "tag:yaml.org,2002:"
 SCALAR_TAGS = {f"{YAML_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+STR_TAG, TIMESTAMP_TAG = f"{YAML_TAG}str", f"{YAML_TAG}timestamp"
+MAP_TAG, SEQ_TAG, MERGE_TAG = f"{YAML_TAG}map", f"{YAML_TAG}seq", f"{YAML_TAG}merge"
 ENV_PATTERN = re.compile(r"\$(?:\$|\{([^}]*)\})")
 ENV_NAME = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?$", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Pos:
-    file: str
-    line: int
-    column: int
-
-
-@dataclass
-class Document:
-    """One YAML file's data, with the position of every value and mapping key."""
-
-    file: str
-    data: Any
-    positions: dict[Path_, Pos] = field(default_factory=dict)
-    key_positions: dict[Path_, Pos] = field(default_factory=dict)
-    # values already reported (an unset ${VAR}): later checks stay quiet about them
-    reported: set[Path_] = field(default_factory=set)
-    # the ${VAR}s each interpolated value read: (name, True when the environment supplied it)
-    variables: dict[Path_, tuple[tuple[str, bool], ...]] = field(default_factory=dict)
-
-    def pos(self, path: Path_) -> Pos:
-        """The position of the node at `path`, or of its nearest ancestor."""
-        path = tuple(path)
-        while path not in self.positions and path:
-            path = path[:-1]
-        return self.positions.get(path, Pos(self.file, 1, 1))
-
-    def key_pos(self, path: Path_) -> Pos:
-        return self.key_positions.get(tuple(path)) or self.pos(path)
 
 
 class _Abort(Exception):
@@ -69,65 +47,72 @@ def _tag(tag: str) -> str:
     return tag.replace(YAML_TAG, "!!", 1)
 
 
-def _pos(file: str, mark: yaml.Mark | None) -> Pos:
-    if mark is None:
-        return Pos(file, 1, 1)
-    return Pos(file, mark.line + 1, mark.column + 1)
-
-
-def error(pos: Pos, code: str, message: str, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(pos.file, pos.line, pos.column, ERROR, code, message, hint)
-
-
 class _Converter:
     def __init__(self, file: str, env: Mapping[str, str]) -> None:
         self.doc = Document(file, None)
         self.env = env
         self.diagnostics: list[Diagnostic] = []
-        self.budget = MAX_NODES
-        self.stack: list[yaml.Node] = []
+        self.written: set[int] = set()  # ids of nodes converted once (written in the text)
+        self.expanded = 0  # nodes converted again, through an alias
+        self.active: set[int] = set()  # ids of the nodes being converted (recursion check)
         self.constructor = yaml.SafeLoader("")
         self.used: list[tuple[str, bool]] = []
+        self.construct = {
+            f"{YAML_TAG}int": self.constructor.construct_yaml_int,
+            f"{YAML_TAG}float": self.constructor.construct_yaml_float,
+            f"{YAML_TAG}bool": self.constructor.construct_yaml_bool,
+            f"{YAML_TAG}null": self.constructor.construct_yaml_null,
+        }
 
     def fail(self, node: yaml.Node, code: str, message: str, hint: str | None = None) -> None:
         self.diagnostics.append(error(_pos(self.doc.file, node.start_mark), code, message, hint))
 
-    def convert(self, node: yaml.Node, path: Path_) -> Any:
-        self.budget -= 1
-        if self.budget < 0:
+    def expand(self, node: yaml.Node) -> None:
+        """Count a node reached again through an alias; stop past the budget."""
+        self.expanded += 1
+        limit = MIN_ALIAS_NODES + ALIAS_FACTOR * len(self.written)
+        if self.expanded > limit:
             self.fail(
                 node,
                 "alias-bomb",
-                f"document expands to more than {MAX_NODES} nodes",
+                f"aliases expand to more than {limit} nodes ({MIN_ALIAS_NODES} + {ALIAS_FACTOR} per node written out)",
                 "aliases (*name) multiply nodes; write the values out or use fewer aliases",
             )
             raise _Abort
-        if any(node is seen for seen in self.stack) or len(self.stack) > MAX_DEPTH:
+
+    def convert(self, node: yaml.Node, path: Path_) -> Any:
+        key = id(node)
+        if key in self.written:
+            self.expand(node)
+        else:
+            self.written.add(key)
+        if key in self.active or len(self.active) > MAX_DEPTH:
             self.fail(node, "alias-bomb", "recursive alias or nesting deeper than 64 levels")
             raise _Abort
-        self.doc.positions[path] = _pos(self.doc.file, node.start_mark)
-        self.stack.append(node)
+        mark = node.start_mark
+        self.doc.positions[path] = Pos(self.doc.file, mark.line + 1, mark.column + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        self.active.add(key)
         try:
             if isinstance(node, yaml.MappingNode):
                 return self.mapping(node, path)
-            if isinstance(node, yaml.SequenceNode):
-                return self.sequence(node, path)
-            return self.scalar(node, path)
+            return self.sequence(node, path)
         finally:
-            self.stack.pop()
+            self.active.discard(key)
 
     def sequence(self, node: yaml.SequenceNode, path: Path_) -> list[Any]:
-        if node.tag != f"{YAML_TAG}seq":
+        if node.tag != SEQ_TAG:
             self.fail(node, "unsafe-tag", f"unsupported tag {_tag(node.tag)}", "remove the tag")
         return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
 
     def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
-        if node.tag != f"{YAML_TAG}map":
+        if node.tag != MAP_TAG:
             self.fail(node, "unsafe-tag", f"unsupported tag {_tag(node.tag)}", "remove the tag")
         result: dict[str, Any] = {}
         explicit: dict[str, Pos] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == f"{YAML_TAG}merge":
+            if key_node.tag == MERGE_TAG:
                 self.merge(value_node, path, result, explicit)
                 continue
             key = self.key(key_node)
@@ -183,12 +168,13 @@ class _Converter:
                 self.doc.reported.add(path)
             if self.used:
                 self.doc.variables[path] = tuple(self.used)
-            if node.style is None:  # plain scalar: "${N:-4}" should become the int 4
+            if not node.style:  # plain scalar ('' from libyaml): "${N:-4}" becomes the int 4
                 tag = self.constructor.resolve(yaml.ScalarNode, value, (True, False))
-        if tag == f"{YAML_TAG}timestamp":
+        if tag == STR_TAG or tag == TIMESTAMP_TAG:
             return value  # dates stay text: JSON-safe, and handlers parse what they need
-        built = yaml.ScalarNode(tag, value, node.start_mark, node.end_mark, node.style)
-        return self.constructor.construct_object(built, deep=True)
+        if value is not node.value or tag != node.tag:
+            node = yaml.ScalarNode(tag, value, node.start_mark, node.end_mark, node.style)
+        return self.construct[tag](node)
 
     def interpolate(self, node: yaml.Node, text: str) -> str:
         def substitute(match: re.Match[str]) -> str:
@@ -222,31 +208,19 @@ class _Converter:
         return ENV_PATTERN.sub(substitute, text)
 
 
-def _syntax_diagnostic(file: str, exc: yaml.YAMLError) -> Diagnostic:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    hint = None
-    if "'\\t'" in problem or "\t" in problem:
-        problem = "tab character where YAML expects spaces"
-        hint = "YAML indents with spaces, never tabs"
-    return error(_pos(file, mark), "yaml-syntax", f"YAML syntax error: {problem}", hint)
-
-
 def parse_text(text: str, file: str, env: Mapping[str, str] | None = None):
     """Text -> (Document | None, diagnostics). Never raises on bad input."""
     env = os.environ if env is None else env
     start = Pos(file, 1, 1)
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        return None, [_syntax_diagnostic(file, exc)]
-    except (ValueError, RecursionError) as exc:  # e.g. NUL bytes, absurd nesting
-        return None, [error(start, "yaml-syntax", f"YAML syntax error: {exc}")]
+    node, problem = compose(text, file)
+    if problem is not None:
+        return None, [problem]
     if node is None:
         return None, [error(start, "empty-file", "file is empty", "it must hold a mapping")]
     converter = _Converter(file, env)
     try:
-        data = converter.convert(node, ())
+        with gc_paused():
+            data = converter.convert(node, ())
     except _Abort:
         return None, converter.diagnostics
     except RecursionError:

@@ -9,6 +9,7 @@ from engine.config import cron
 from engine.config.kubernetes import build_kubernetes
 from engine.config.loader import Document
 from engine.config.options import effective, effective_task_options, route_queue
+from engine.config.profiles import apply_profile
 from engine.durations import parse_duration, parse_size
 from engine.model import (
     Beat,
@@ -35,7 +36,8 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
     q = effective("queues.yaml", docs["queues"].data)
     s = effective("schedules.yaml", docs["schedules"].data)
     tasks = _tasks(docs["tasks"].data, q["routes"])
-    workers = tuple(_worker(n, effective("worker", spec)) for n, spec in q["workers"].items())
+    workers = tuple(_worker(n, spec, tasks) for n, spec in q["workers"].items())
+    by_name = {task.name: task for task in tasks}
     return Platform(
         config_dir=config_dir.resolve(),
         broker=_broker(effective("broker", q["broker"])),
@@ -44,7 +46,7 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
         workers=workers,
         tasks=tasks,
         schedules=tuple(
-            _schedule(n, effective("schedule", spec), tasks, s["timezone"])
+            _schedule(n, effective("schedule", spec), by_name, s["timezone"])
             for n, spec in s["schedules"].items()
         ),
         timezone=s["timezone"],
@@ -93,7 +95,10 @@ def _broker(values: dict[str, Any]) -> Broker:
     )
 
 
-def _worker(name: str, values: dict[str, Any]) -> WorkerGroup:
+def _worker(name: str, spec: dict[str, Any], tasks: tuple[Task, ...]) -> WorkerGroup:
+    # a pool without time limits (a profile's solo) only for a group whose tasks declare none
+    limited = any(t.time_limit or t.soft_time_limit for t in tasks if t.queue in spec["queues"])
+    values = apply_profile(effective("worker", {}), spec, limited)
     return WorkerGroup(
         name=name,
         queues=tuple(values["queues"]),
@@ -105,6 +110,7 @@ def _worker(name: str, values: dict[str, Any]) -> WorkerGroup:
         max_memory_per_child=values["max_memory_per_child"],
         memory_limit=parse_size(values["memory_limit"]),
         loglevel=values["loglevel"],
+        profile=values["profile"],
     )
 
 
@@ -153,11 +159,12 @@ def _task(
         acks_late=options["acks_late"],
         ignore_result=options["ignore_result"],
         description=options["description"],
+        track_started=options["track_started"],
     )
 
 
-def _schedule(name: str, values: dict[str, Any], tasks: tuple[Task, ...], tz: str) -> Schedule:
-    task = next(t for t in tasks if t.name == values["task"])
+def _schedule(name: str, values: dict[str, Any], tasks: dict[str, Task], tz: str) -> Schedule:
+    task = tasks[values["task"]]
     expression = values.get("cron")
     return Schedule(
         name=name,

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.config import celery_env, kubernetes_target, schema, semantic, transport
-from engine.config.loader import Document, Pos, error, read_file
+from engine.config.environment import config_dir_from_env, environment_from_env
+from engine.config.loader import Document, Pos, error, gc_paused, read_file
 from engine.config.model_builder import build
 from engine.config.overlay import overlay
 from engine.diagnostics import Diagnostic, has_errors
@@ -16,6 +17,7 @@ from engine.imports import ensure_on_path
 from engine.model import Platform
 
 KINDS = ("queues", "tasks", "schedules")
+__all__ = ["LoadResult", "config_dir_from_env", "environment_from_env", "load"]
 # Render formats with needs of their own, checked when a command names the format
 # (`render FORMAT`, `validate --for FORMAT`), so the renderer takes them as given.
 TARGET_CHECKS = {"kubernetes": kubernetes_target.check}
@@ -30,15 +32,6 @@ class LoadResult:
     @property
     def ok(self) -> bool:
         return self.platform is not None
-
-
-def config_dir_from_env() -> Path:
-    return Path(os.environ.get("POLI_CONFIG_DIR") or ".")
-
-
-def environment_from_env() -> str | None:
-    """The overlay a process runs with (`polictl -e NAME` sets it for what it starts)."""
-    return os.environ.get("POLI_ENVIRONMENT") or None
 
 
 def _read(config_dir: Path, kind: str, environment: str | None, env: Mapping[str, str]):
@@ -69,6 +62,13 @@ def load(
 ) -> LoadResult:
     """Every problem in the config in one pass (with what rendering `target` needs, when
     given); the platform when there is none."""
+    with gc_paused():  # a large config is ~10 objects per line, none of them garbage
+        return _load(config_dir, environment, env, target)
+
+
+def _load(
+    config_dir: Path, environment: str | None, env: Mapping[str, str] | None, target: str | None
+) -> LoadResult:
     env = os.environ if env is None else env
     docs: dict[str, Document] = {}
     diagnostics: list[Diagnostic] = []

@@ -67,9 +67,31 @@ def _validator(kind: str) -> Any:
     return Validator(schema(kind))
 
 
+@cache
+def _fast_validator(kind: str) -> Any:
+    """jsonschema-rs (compiled, ECMA-262 patterns): 30-80x faster on a 10,000-task file."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a dependency; the slow path is always right
+        return None
+    return jsonschema_rs.validator_for(schema(kind))
+
+
+def _surely_valid(kind: str, data: Any) -> bool:
+    """The fast validator's yes is final; its no (or any doubt) goes to `jsonschema`, which
+    alone writes the diagnostics, so messages and positions never depend on the fast path."""
+    fast = _fast_validator(kind)
+    try:
+        return fast is not None and bool(fast.is_valid(data))
+    except Exception:  # e.g. an integer beyond 64 bits: let jsonschema judge it
+        return False
+
+
 def validate(kind: str, doc: Document) -> list[Diagnostic]:
     """Every schema problem in `doc`, each at the position of the node at fault."""
     out: list[Diagnostic] = []
+    if _surely_valid(kind, doc.data):
+        return out
     for err in _validator(kind).iter_errors(doc.data):
         if tuple(err.absolute_path) not in doc.reported:
             out.extend(_diagnose(kind, doc, err))
@@ -154,6 +176,27 @@ def _allowed_keys(kind: str, node: dict[str, Any]) -> set[str]:
 
 def defaults(kind: str, *pointer: str) -> dict[str, Any]:
     """The `default` of every property of the object schema at `pointer`."""
+    # copies: a caller may keep (and change) what it gets; the schema stays as it is. Only
+    # containers need copying (called per task and schedule: a deepcopy of all was 40%)
+    found = _defaults(kind, *pointer)
+    if not _has_containers(kind, *pointer):
+        return dict(found)
+    return {key: _fresh(value) for key, value in found.items()}
+
+
+@cache
+def _has_containers(kind: str, *pointer: str) -> bool:
+    return any(isinstance(value, dict | list) for value in _defaults(kind, *pointer).values())
+
+
+def _fresh(value: Any) -> Any:
+    if not isinstance(value, dict | list):
+        return value
+    return copy.deepcopy(value) if value else type(value)()
+
+
+@cache  # called once per task and schedule of a config: the schema does not change
+def _defaults(kind: str, *pointer: str) -> dict[str, Any]:
     node: Any = schema(kind)
     for step in pointer:
         node = node[step]
@@ -162,5 +205,4 @@ def defaults(kind: str, *pointer: str) -> dict[str, Any]:
     props = dict(node.get("properties", {}))
     if "$ref" in node:
         props = {**_resolve(kind, node["$ref"]).get("properties", {}), **props}
-    # copies: a caller may keep (and change) what it gets; the schema stays as it is
-    return {key: copy.deepcopy(spec["default"]) for key, spec in props.items() if "default" in spec}
+    return {key: spec["default"] for key, spec in props.items() if "default" in spec}

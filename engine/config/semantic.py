@@ -12,6 +12,7 @@ from engine.config import deploy, placement
 from engine.config.kubernetes import check_kubernetes
 from engine.config.loader import Document, error
 from engine.config.options import effective, effective_task_options, route_queue
+from engine.config.profiles import check_pools
 from engine.config.reliability_checks import check_reliability
 from engine.config.schedule_checks import ScheduleChecks, mapping
 from engine.diagnostics import WARNING, Diagnostic, did_you_mean
@@ -44,7 +45,7 @@ class Checker(ScheduleChecks):
             self.eager_mode,
         ):
             check()
-        return self.out
+        return self.out + check_pools(self.q, self.t)
 
     def eager_mode(self) -> None:
         """`eager: true` is for development: say so wherever it is on (README: eager mode)."""

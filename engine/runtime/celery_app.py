@@ -50,9 +50,13 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],
-        "task_track_started": True,
-        "task_send_sent_event": True,  # Flower shows queued tasks
-        "worker_send_task_events": True,
+        # Monitoring that costs a publish per task is off unless declared: Flower turns
+        # worker task events on at run time (`enable_events`, on by default) while it
+        # watches, and `deploy.flower.sent_events` adds a task-sent event per send.
+        "task_send_sent_event": platform.task_sent_events,
+        "worker_send_task_events": False,
+        # No declared rate limit: the worker skips the token-bucket path for every task.
+        "worker_disable_rate_limits": not any(t.rate_limit for t in platform.tasks),
         "worker_prefetch_multiplier": 1,  # per group on the command line
         "timezone": platform.timezone,
         "enable_utc": True,
@@ -73,6 +77,7 @@ def task_options(task: Task) -> dict[str, Any]:
         "soft_time_limit": task.soft_time_limit,
         "rate_limit": task.rate_limit,
         "acks_late": task.acks_late,
+        "track_started": task.track_started,  # a result-backend write per task: opt-in
         "ignore_result": task.ignore_result,
         "max_retries": 0,
     }

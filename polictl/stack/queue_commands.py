@@ -51,6 +51,7 @@ def _need_results(app: Any, command: str) -> None:
     help="Seconds --wait waits.",
 )
 @click.option("--local", is_flag=True, help="Run it in this process (eager), no broker.")
+@click.option("--many", type=click.File(encoding="utf-8"), help="Calls, a JSON line each.")
 @click.pass_obj
 def run(
     obj: Any,
@@ -60,6 +61,7 @@ def run(
     wait: bool,
     timeout: float,
     local: bool,
+    many: Any,
 ) -> None:
     """Send TASK_NAME through its route; with --wait, print its result. Arguments that do not
     fit the handler's signature and type hints are refused before anything is sent."""
@@ -70,6 +72,10 @@ def run(
     args, kwargs = parse_arguments(args_json, kwargs_json)
     platform = obj.platform()
     task = declared_task(platform, task_name)
+    if many is not None:
+        from polictl.stack.many import run_many
+
+        return run_many(celery_app, platform, task, many, wait)
     check_arguments(task, args, kwargs)
     if local:
         from polictl.local_run import run_local

@@ -20,7 +20,7 @@ from model_values import schedule
 
 from engine.model import Schedule
 from engine.runtime.beat import celery_schedule
-from engine.schedule_times import cron_rule, fire_after, next_runs, plan
+from engine.schedule_times import cron_rule, fire_after, never_fires, next_runs, plan
 
 MADRID = "Europe/Madrid"
 
@@ -156,13 +156,17 @@ def _terms(low: int, high: int, sparse: bool) -> st.SearchStrategy[str]:
     return st.one_of(st.just("*"), single, ranged, stepped, ranged.map(lambda r: r + "/2"))
 
 
-EXPRESSIONS = st.tuples(
-    _terms(0, 59, sparse=True),
-    _terms(0, 23, sparse=False),
-    _terms(1, 31, sparse=False),
-    _terms(1, 12, sparse=False),
-    _terms(0, 6, sparse=False),
-).map(" ".join)
+EXPRESSIONS = (
+    st.tuples(
+        _terms(0, 59, sparse=True),
+        _terms(0, 23, sparse=False),
+        _terms(1, 31, sparse=False),
+        _terms(1, 12, sparse=False),
+        _terms(0, 6, sparse=False),
+    )
+    .map(" ".join)
+    .filter(lambda expression: not never_fires(expression))  # validate refuses those (cron-never)
+)
 
 
 MAX_FIRES = 1500  # a year, or this many fire times for dense expressions

@@ -279,7 +279,10 @@ def test_a_password_written_in_queues_yaml_is_refused(tmp_path) -> None:
         " the ConfigMap would publish it\n"
         "  hint: write the URL as ${POLI_BROKER_URL} (or ${POLI_RESULT_BACKEND})"
         " and keep its value in the Secret\n"
-        "1 error, 0 warnings\n",
+        "queues.yaml:18:59: warning: worker group 'reports_solo': pool 'solo' enforces no time"
+        " limits, so these tasks would lose theirs: reports.export\n"
+        "  hint: use pool prefork, or remove time_limit and soft_time_limit from those tasks\n"
+        "1 error, 1 warning\n",
     )
     assert not (tmp_path / "out").exists()
 
@@ -291,7 +294,10 @@ def test_a_broker_keda_cannot_read_is_refused_unless_autoscaling_is_off(tmp_path
         " rediss:// broker; this broker is amqp://\n"
         "  hint: set kubernetes.autoscaling.enabled: false in queues.yaml to render fixed"
         " replicas without ScaledObjects\n"
-        "1 error, 0 warnings\n"
+        "queues.yaml:18:59: warning: worker group 'reports_solo': pool 'solo' enforces no time"
+        " limits, so these tasks would lose theirs: reports.export\n"
+        "  hint: use pool prefork, or remove time_limit and soft_time_limit from those tasks\n"
+        "1 error, 1 warning\n"
     )
     config = shutil.copytree(CONFIGS / "cluster", tmp_path / "config")
     queues = config / "queues.yaml"
@@ -319,10 +325,13 @@ def test_group_names_that_meet_on_kubernetes_are_refused(tmp_path) -> None:
     result = render_cli(config, "-o", str(tmp_path / "out"))
     assert (result.exit_code, result.output) == (
         1,
+        "queues.yaml:18:59: warning: worker group 'reports_solo': pool 'solo' enforces no time"
+        " limits, so these tasks would lose theirs: reports.export\n"
+        "  hint: use pool prefork, or remove time_limit and soft_time_limit from those tasks\n"
         "queues.yaml:19:3: error: worker groups 'reports_solo' and 'reports-solo' are both"
         " 'worker-reports-solo' on Kubernetes\n"
         "  hint: rename one of them: Kubernetes names have no `_` or `.`\n"
-        "1 error, 0 warnings\n",
+        "1 error, 1 warning\n",
     )
 
 
@@ -350,5 +359,8 @@ def test_a_broker_url_without_a_usable_port_is_refused() -> None:
         "queues.yaml:4:8: error: the broker URL has no usable host, port and database for KEDA"
         " (redis://...)\n"
         "  hint: write it as redis://[:PASSWORD@]HOST[:PORT][/DB]\n"
-        "1 error, 0 warnings\n"
+        "queues.yaml:18:59: warning: worker group 'reports_solo': pool 'solo' enforces no time"
+        " limits, so these tasks would lose theirs: reports.export\n"
+        "  hint: use pool prefork, or remove time_limit and soft_time_limit from those tasks\n"
+        "1 error, 1 warning\n"
     )

@@ -1,0 +1,130 @@
+"""Bulk fan-out (`engine.runtime.bulk.send_many`, `polictl run --many`): the messages a loop
+of `apply_async` sends, every one run once by a real worker, and bad input refused whole."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+import redis
+from celery_process import celery_worker
+from click.testing import CliRunner
+
+from engine.config import load
+from engine.runtime.bulk import send_many
+from engine.runtime.celery_app import build_app
+from polictl.main import cli
+
+MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
+
+
+@pytest.fixture
+def app(redis_url):
+    result = load(MINIMAL, env={"POLI_BROKER_URL": redis_url})
+    assert result.platform is not None, result.diagnostics
+    app = build_app(result.platform)
+    yield app
+    app.close()
+
+
+def queued(url: str, queue: str) -> list[dict]:
+    """The raw messages waiting in `queue`, oldest first."""
+    client = redis.Redis.from_url(url)
+    try:
+        return [json.loads(raw) for raw in reversed(client.lrange(queue, 0, -1))]
+    finally:
+        client.close()
+
+
+def without_ids(message: dict) -> dict:
+    message = json.loads(json.dumps(message))
+    message["headers"]["id"] = message["headers"]["root_id"] = "ID"
+    message["properties"]["correlation_id"] = message["properties"]["delivery_tag"] = "ID"
+    return message
+
+
+def test_send_many_publishes_what_apply_async_publishes(app, redis_url):
+    app.tasks["system.echo"].apply_async(args=[], kwargs={"value": 1})
+    app.tasks["system.echo"].apply_async(args=["b"])
+    ids = send_many(app, "system.echo", [{"args": [], "kwargs": {"value": 1}}, ["b"]])
+
+    looped, bulk = queued(redis_url, "system")[:2], queued(redis_url, "system")[2:]
+    assert [without_ids(m) for m in bulk] == [without_ids(m) for m in looped]
+    assert [m["headers"]["id"] for m in bulk] == ids
+    assert [m["headers"]["root_id"] for m in bulk] == ids
+    assert len(set(ids)) == 2
+    body = json.loads(base64.b64decode(bulk[1]["body"]))
+    assert body[:2] == [["b"], {}]
+
+
+def test_send_many_checks_every_call_before_sending_any(app, redis_url):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'extra'"):
+        send_many(app, "system.echo", [["fine"], {"kwargs": {"extra": 1}}])
+    assert queued(redis_url, "system") == []
+
+
+def test_send_many_routes_each_task_through_its_queue(app, redis_url):
+    send_many(app, "alerts.echo", [[1], [2]])
+    send_many(app, "reports.echo", [[3]])
+    assert len(queued(redis_url, "alerts")) == 2
+    assert len(queued(redis_url, "reports")) == 1
+    assert send_many(app, "alerts.echo", []) == []
+
+
+def test_every_call_runs_once_on_a_real_worker(app, redis_url, tmp_path):
+    calls = [[i] for i in range(300)]
+    with celery_worker(app, MINIMAL, redis_url, ["system"], tmp_path / "worker.log"):
+        ids = send_many(app, "system.echo", calls)
+        values = [app.AsyncResult(task_id).get(timeout=60)["value"] for task_id in ids]
+    assert values == list(range(300))
+    assert queued(redis_url, "system") == []
+
+
+def test_run_many_sends_every_line(app, redis_url, tmp_path):
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text('["x"]\n\n{"args": ["y"], "kwargs": {}}\n{"kwargs": {"value": "z"}}\n')
+    result = CliRunner().invoke(
+        cli, ["-C", str(MINIMAL), "run", "system.echo", "--many", str(calls)],
+        env={"POLI_BROKER_URL": redis_url},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("sent 3 system.echo to queue system: ids ")
+    bodies = [json.loads(base64.b64decode(m["body"]))[:2] for m in queued(redis_url, "system")]
+    assert bodies == [[["x"], {}], [["y"], {}], [[], {"value": "z"}]]
+
+
+def test_run_many_refuses_a_bad_file_and_sends_nothing(app, redis_url, tmp_path):
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text('["ok"]\n["unclosed"\n  "text"\n{"args": [], "when": 1}\n')
+    result = CliRunner().invoke(
+        cli, ["-C", str(MINIMAL), "run", "system.echo", "--many", str(calls)],
+        env={"POLI_BROKER_URL": redis_url},
+    )  # fmt: skip
+    assert result.exit_code == 1
+    hint = '  hint: e.g. [1, 2] or {"args": [1], "kwargs": {"user": "ana"}}'
+    assert result.output.splitlines() == [
+        f"{calls}:2:12: error: not JSON: Expecting ',' delimiter",
+        hint,
+        f"{calls}:3:3: error: a call is a JSON array of arguments or an object, not str",
+        hint,
+        f"{calls}:4:1: error: unknown key 'when' (a call has `args` and `kwargs`)",
+        hint,
+        "3 errors, 0 warnings",
+    ]
+    assert queued(redis_url, "system") == []
+
+
+def test_run_many_names_the_line_whose_arguments_do_not_fit(app, redis_url, tmp_path):
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text('["ok"]\n{"kwargs": {"nope": 1}}\n')
+    result = CliRunner().invoke(
+        cli, ["-C", str(MINIMAL), "run", "system.echo", "--many", str(calls)],
+        env={"POLI_BROKER_URL": redis_url},
+    )  # fmt: skip
+    assert result.exit_code == 1
+    first = result.output.splitlines()[0]
+    assert first.startswith(f"{calls}:2:1: error: ")
+    assert "nope" in first
+    assert queued(redis_url, "system") == []
