@@ -16,7 +16,7 @@ import yaml
 
 from engine.config.kubernetes_target import config_sources as source_files
 from engine.model import Platform, WorkerGroup
-from engine.model_kubernetes import Resources
+from engine.model.kubernetes import Resources
 from generators.common import HEADER, beat_args, flower_args, runtime_environment, worker_args
 from generators.keda import keda_objects
 from generators.kubernetes_names import labels, metadata, selector, worker_component

@@ -9,7 +9,7 @@ from engine.config.loader import Document, error
 from engine.config.options import effective
 from engine.diagnostics import Diagnostic, did_you_mean
 from engine.model import WorkerGroup
-from engine.model_kubernetes import Autoscaling, Kubernetes, KubernetesGroup, Resources
+from engine.model.kubernetes import Autoscaling, Kubernetes, KubernetesGroup, Resources
 
 
 def build_kubernetes(spec: dict[str, Any], workers: tuple[WorkerGroup, ...]) -> Kubernetes:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine import model, model_kubernetes
+from engine import model
 from engine.config import load
 from engine.diagnostics import did_you_mean
-from engine.model import Broker
+from engine.model import Broker, deploy, kubernetes, reliability
 from polictl.main import cli
 
 TESTS = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ def config(tmp_path: Path, **files: str) -> Path:
 
 
 def test_no_model_field_has_a_default_of_its_own():
-    modules = (model, model_kubernetes)
+    modules = (model, deploy, kubernetes, reliability)
     classes = {c for m in modules for c in vars(m).values() if dataclasses.is_dataclass(c)}
     assert len(classes) >= 15
     for cls in classes:

@@ -16,8 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.model_kubernetes import Kubernetes
-from engine.reliability_model import Reliability
+from engine.model.deploy import Beat, Deploy, Flower, Host
+from engine.model.kubernetes import Kubernetes
+from engine.model.reliability import Reliability
 
 # Seconds added to the longest hard time limit so that a warm shutdown lets the
 # running task finish and the worker still has time to ack and exit.
@@ -28,6 +29,8 @@ EMBEDDED_BROKER = "embedded"
 CATCHUP_GRACE_SECONDS = 60
 # Where a task no route matches lands (and where Celery sends an unrouted task).
 DEFAULT_QUEUE = "default"
+
+__all__ = ["Beat", "Deploy", "Flower", "Host", "Kubernetes", "Reliability"]  # engine.model.*
 
 
 @dataclass(frozen=True)
@@ -155,63 +158,6 @@ class Schedule:
 
 
 @dataclass(frozen=True)
-class Beat:
-    """One active beat: it renews its lock in the broker's Redis; standbys poll for it."""
-
-    lock_ttl: float  # schedules.yaml `beat.lock_ttl`
-
-    @property
-    def renew_interval(self) -> float:
-        return self.lock_ttl * 2 / 3
-
-    @property
-    def standby_poll(self) -> float:
-        return self.lock_ttl / 6
-
-    @property
-    def takeover_bound(self) -> float:
-        """Seconds from the active beat's death to a standby sending: the lock expires,
-        then a standby's next poll takes it (at most twice the renewal interval)."""
-        return self.lock_ttl + self.standby_poll
-
-
-@dataclass(frozen=True)
-class Flower:
-    enabled: bool
-    address: str
-    port: int
-    sent_events: bool
-
-
-@dataclass(frozen=True)
-class Deploy:
-    """Where and as whom the generated units run (queues.yaml `deploy:`)."""
-
-    user: str
-    group: str
-    working_directory: str
-    virtualenv: str
-    environment_file: str
-    log_dir: str
-    state_dir: str
-    flower: Flower
-
-    @property
-    def celery_bin(self) -> str:
-        return f"{self.virtualenv.rstrip('/')}/bin/celery"
-
-
-@dataclass(frozen=True)
-class Host:
-    """One machine of a multi-host deployment (queues.yaml `hosts:`) and what runs on it."""
-
-    name: str
-    workers: tuple[tuple[str, int], ...]  # (worker group, processes on this host)
-    beat: bool
-    flower: bool
-
-
-@dataclass(frozen=True)
 class Platform:
     config_dir: Path
     broker: Broker
@@ -295,7 +241,7 @@ class Platform:
     @property
     def broker_transport_options(self) -> dict[str, Any]:
         """kombu's broker_transport_options: the declared ones over the derived ones (the
-        short visibility timeout and its sweep, engine/reliability_model.py)."""
+        short visibility timeout and its sweep, engine/model/reliability.py)."""
         return {**self.reliability.transport_options, **dict(self.broker.transport_options)}
 
     @property

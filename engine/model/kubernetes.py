@@ -1,4 +1,4 @@
-"""The model of queues.yaml `kubernetes:` (`Platform.kubernetes`, engine/model.py): what
+"""The model of queues.yaml `kubernetes:` (`Platform.kubernetes`, engine/model/__init__.py): what
 `polictl render kubernetes` reads besides the worker groups."""
 
 from __future__ import annotations
