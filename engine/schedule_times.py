@@ -94,7 +94,19 @@ def wall_times(rule: CronRule, start: datetime) -> Iterator[datetime]:
                 for minute in rule.minutes:
                     if (hour, minute) >= first:
                         yield datetime.combine(day, time(hour, minute))
+        if day == date.max:
+            return  # a rare rule asked for very many runs: the calendar ends here
         day, first = day + timedelta(days=1), (0, 0)
+
+
+DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def day_never_in_month(expression: str) -> bool:
+    """No day of month in the rule exists in any of its months (30 February), whatever
+    the day of week says. Celery's crontab refuses such an expression outright."""
+    rule = cron_rule(expression)
+    return not any(day <= DAYS_IN_MONTH[month - 1] for month in rule.months for day in rule.days)
 
 
 def never_fires(expression: str) -> bool:

@@ -20,7 +20,14 @@ from model_values import schedule
 
 from engine.model import Schedule
 from engine.runtime.beat import celery_schedule
-from engine.schedule_times import cron_rule, fire_after, never_fires, next_runs, plan
+from engine.schedule_times import (
+    cron_rule,
+    day_never_in_month,
+    fire_after,
+    never_fires,
+    next_runs,
+    plan,
+)
 
 MADRID = "Europe/Madrid"
 
@@ -165,7 +172,8 @@ EXPRESSIONS = (
         _terms(0, 6, sparse=False),
     )
     .map(" ".join)
-    .filter(lambda expression: not never_fires(expression))  # validate refuses those (cron-never)
+    # validate refuses those (cron-never), as Celery's crontab does
+    .filter(lambda expression: not never_fires(expression) and not day_never_in_month(expression))
 )
 
 
