@@ -4,6 +4,7 @@ that fit their handler, cron expressions that fire, time zones, durations above 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,8 +27,8 @@ class ScheduleChecks:
     tasks: dict[str, Any]
     out: list[Diagnostic]
 
-    def undeclared(self, doc: Document, path: tuple, queue: Any, what: str) -> None:
-        raise NotImplementedError  # semantic.Checker's
+    # semantic.Checker, the class these checks are mixed into, provides it
+    undeclared: Callable[[Document, tuple, Any, str], None]
 
     def schedules(self) -> None:
         self.timezone(("timezone",), effective("schedules.yaml", self.s.data)["timezone"])
