@@ -33,13 +33,36 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
 
 
 @contextmanager
-def celery_worker(
-    app, config_dir: Path, broker_url: str, queues: list[str], log: Path, *args: str, **env: str
-) -> Iterator[str]:
-    """A worker consuming `queues`; yields its node name once it answers a ping."""
+def built_app(config_dir: Path, broker_url: str) -> Iterator:
+    """The poli app for `config_dir` on `broker_url`, as a client in the test process."""
+    from engine.config import load
+    from engine.runtime.celery_app import build_app
+
+    result = load(config_dir, env={"POLI_BROKER_URL": broker_url})
+    assert result.platform is not None, result.diagnostics
+    app = build_app(result.platform)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@contextmanager
+def worker_process(
+    app,
+    config_dir: Path,
+    broker_url: str,
+    queues: list[str],
+    log: Path,
+    *args: str,
+    concurrency: int = 2,
+    **env: str,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A worker consuming `queues`; yields its node name and process once it answers a ping,
+    and stops it (its whole process group, if need be) afterwards."""
     node = f"test-{uuid.uuid4().hex[:8]}@localhost"
     command = [sys.executable, "-m", "celery", "-A", "engine.app", "worker", "-n", node]
-    command += ["-Q", ",".join(queues), "--concurrency", "2", "--loglevel", "info"]
+    command += ["-Q", ",".join(queues), "--concurrency", str(concurrency), "--loglevel", "info"]
     command += ["--without-gossip", "--without-mingle", *args]
     with open(log, "w") as out:
         process = subprocess.Popen(
@@ -55,9 +78,20 @@ def celery_worker(
         while not app.control.ping(destination=[node], timeout=0.5):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"worker did not start:\n{log.read_text()}")
-        yield node
+        yield node, process
     finally:
         stop(process)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextmanager
+def celery_worker(
+    app, config_dir: Path, broker_url: str, queues: list[str], log: Path, *args: str, **env: str
+) -> Iterator[str]:
+    """A worker consuming `queues`; yields its node name once it answers a ping."""
+    with worker_process(app, config_dir, broker_url, queues, log, *args, **env) as (node, _):
+        yield node
 
 
 @contextmanager

@@ -6,17 +6,13 @@ Each run of a task in tests/configs/reliability leaves `start ID PID AT` and
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from celery_process import celery_env, stop
+from celery_process import worker_process
 
 CONFIG = Path(__file__).resolve().parent / "configs" / "reliability"
 
@@ -25,30 +21,13 @@ CONFIG = Path(__file__).resolve().parent / "configs" / "reliability"
 def worker(
     app, redis_url: str, log: Path, queue: str = "default", **env: str
 ) -> Iterator[subprocess.Popen]:
-    """One real worker (prefork, one pool process) on `queue`, answering pings."""
-    node = f"rel-{uuid.uuid4().hex[:8]}@localhost"
-    command = [sys.executable, "-m", "celery", "-A", "engine.app", "worker", "-n", node]
-    command += ["-Q", queue, "--concurrency", "1", "--prefetch-multiplier", "1"]
-    command += ["--without-gossip", "--without-mingle", "--loglevel", "info"]
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=CONFIG,
-            env=celery_env(CONFIG, redis_url, **env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while not app.control.ping(destination=[node], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"worker did not start:\n{log.read_text()}")
+    """One real worker (prefork, one pool process, prefetch 1) on `queue`, answering pings."""
+    args = ("--prefetch-multiplier", "1")
+    with worker_process(app, CONFIG, redis_url, [queue], log, *args, concurrency=1, **env) as (
+        _,
+        process,
+    ):
         yield process
-    finally:
-        stop(process)
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def journal(path: Path) -> list[tuple[str, str, int, float]]:

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 import redis
-from celery_process import celery_worker
+from celery_process import built_app, celery_worker
 from click.testing import CliRunner
 
-from engine.config import load
 from engine.runtime.bulk import send_many
-from engine.runtime.celery_app import build_app
 from polictl.main import cli
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
@@ -22,11 +20,8 @@ MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
 
 @pytest.fixture
 def app(redis_url):
-    result = load(MINIMAL, env={"POLI_BROKER_URL": redis_url})
-    assert result.platform is not None, result.diagnostics
-    app = build_app(result.platform)
-    yield app
-    app.close()
+    with built_app(MINIMAL, redis_url) as app:
+        yield app
 
 
 def queued(url: str, queue: str) -> list[dict]:

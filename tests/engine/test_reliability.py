@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from celery_process import built_app
 from reliability_process import (
     CONFIG,
     RestartableRedis,
@@ -33,11 +34,8 @@ BOUND = 8  # redeliver_within in tests/configs/reliability/queues.yaml
 
 @pytest.fixture
 def app(redis_url):
-    result = load(CONFIG, env={"POLI_BROKER_URL": redis_url})
-    assert result.platform is not None, result.diagnostics
-    app = build_app(result.platform)
-    yield app
-    app.close()
+    with built_app(CONFIG, redis_url) as app:
+        yield app
 
 
 def parent_of(pid: int) -> int:

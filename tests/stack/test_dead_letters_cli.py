@@ -8,20 +8,14 @@ import subprocess
 import sys
 
 import pytest
-from celery_process import celery_env
+from celery_process import built_app, celery_env
 from reliability_process import CONFIG, letters, wait_for_letter, worker
-
-from engine.config import load
-from engine.runtime.celery_app import build_app
 
 
 @pytest.fixture
 def app(redis_url):
-    result = load(CONFIG, env={"POLI_BROKER_URL": redis_url})
-    assert result.platform is not None, result.diagnostics
-    app = build_app(result.platform)
-    yield app
-    app.close()
+    with built_app(CONFIG, redis_url) as app:
+        yield app
 
 
 def polictl(redis_url: str, *args: str, data_dir: str = "") -> subprocess.CompletedProcess:
