@@ -33,8 +33,17 @@ app.conf.update(
     broker_url=BROKER_URL,
     result_backend=BROKER_URL,
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"visibility_timeout": 3600},
-    result_backend_transport_options={"visibility_timeout": 3600},
+    # poli's transport: kombu's Redis one with one redis-py client per channel, by name
+    broker_transport="engine.runtime.redis_transport:Transport",
+    # poli's reliability derives these from `redeliver_within: 2m` (and runs a thread that
+    # keeps the messages a live worker holds from redelivery, which this app does not)
+    broker_transport_options={
+        "visibility_timeout": 90,
+        "unacked_restore_interval": 30,
+        "unacked_restore_throttle": 1,
+        "unacked_mutex_expire": 30,
+    },
+    result_backend_transport_options={"visibility_timeout": 90},
     result_expires=86400,
     task_queues=[Queue(name, Exchange(name), routing_key=name) for name in QUEUES],
     task_default_queue="default",
@@ -61,7 +70,7 @@ app.conf.update(
     task_send_sent_event=False,
     worker_send_task_events=False,
     worker_disable_rate_limits=False,  # system.limited declares one
-    worker_prefetch_multiplier=1,
+    worker_prefetch_multiplier=4,
     timezone="UTC",
     enable_utc=True,
     beat_schedule={

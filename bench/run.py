@@ -66,6 +66,9 @@ def child_env(broker_url: str) -> dict[str, str]:
     env = {**os.environ, "POLI_CONFIG_DIR": str(CONFIG_DIR), "POLI_BROKER_URL": broker_url}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(BENCH)])
     env.pop("POLI_ENVIRONMENT", None)
+    # Bytecode for both sides, as an installed app has it: Celery's was compiled by pip, and
+    # poli's and plain_app's are written by the first (untimed) run of each command.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -102,7 +105,7 @@ TASK_ATTRS = ("queue", "time_limit", "soft_time_limit", "rate_limit", "acks_late
               "ignore_result", "max_retries", "autoretry_for", "retry_backoff",
               "retry_backoff_max", "retry_jitter", "default_retry_delay", "typing",
               "track_started")  # fmt: skip
-CONF_KEYS = ("broker_connection_retry_on_startup",
+CONF_KEYS = ("broker_connection_retry_on_startup", "broker_transport",
              "broker_transport_options", "result_backend_transport_options", "result_expires",
              "task_default_queue", "task_create_missing_queues", "task_routes",
              "task_serializer", "result_serializer", "accept_content", "task_track_started",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -58,6 +57,8 @@ class UserError(Exception):
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str | None:
     """`did you mean 'x'?` for the choice closest to a misspelt `name`, if one is close."""
+    import difflib  # only where a name is wrong: every app start imports this module
+
     close = difflib.get_close_matches(name, list(choices), n=1)
     return f"did you mean {close[0]!r}?" if close else None
 

@@ -15,18 +15,24 @@ owned by this user or writable by others is ignored. Any problem with it is a mi
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import re
 import stat
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from engine.model import Platform
+
+try:  # CPython's built-in SHA-256: `hashlib` loads OpenSSL first, ~2 ms of every start
+    from _sha256 import sha256  # Python 3.11
+except ImportError:  # pragma: no cover - 3.12 renamed it; other Pythons: hashlib's
+    try:
+        from _sha2 import sha256
+    except ImportError:
+        from hashlib import sha256
 
 KINDS = ("queues", "tasks", "schedules")
 ENGINE = Path(__file__).resolve().parent.parent
@@ -55,7 +61,7 @@ def cached_platform(
 
 
 def cache_key(config_dir: Path, environment: str | None, env: Mapping[str, str]) -> str:
-    digest = hashlib.sha256(FORMAT)
+    digest = sha256(FORMAT)
     config_dir = config_dir.resolve()
     for part in (str(config_dir), environment or "", sys.version, env.get("PYTHONPATH", "")):
         digest.update(part.encode() + b"\0")
@@ -68,7 +74,7 @@ def cache_key(config_dir: Path, environment: str | None, env: Mapping[str, str])
         for name in (f"{kind}.yaml", f"{kind}.{environment}.yaml" if environment else None):
             text = _bytes(config_dir / name) if name else b""
             names.update(ENV_NAMES.findall(text))
-            digest.update(hashlib.sha256(text).digest())
+            digest.update(sha256(text).digest())
     for name in sorted(names):
         value = env.get(name.decode())
         digest.update(name + b"=" + (b"\1" if value is None else value.encode() + b"\0"))
@@ -125,6 +131,8 @@ def _write(path: Path, platform: Platform) -> None:
     temp = None
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        import tempfile  # a miss only
+
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".model-")
         with os.fdopen(fd, "wb") as handle:
             pickle.dump((_modules(platform), platform), handle, protocol=pickle.HIGHEST_PROTOCOL)

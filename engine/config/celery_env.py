@@ -15,9 +15,11 @@ worker's start-up log alike.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from engine.config.loader import Document, Pos
-from engine.diagnostics import WARNING, Diagnostic
+if TYPE_CHECKING:  # engine.app imports this module: it must not pull in YAML loading
+    from engine.config.loader import Document
+    from engine.diagnostics import Diagnostic
 
 BROKER = "the broker is broker.url in queues.yaml"
 BACKEND = "the result backend is broker.result_backend in queues.yaml"
@@ -67,6 +69,9 @@ def cli_options(env: Mapping[str, str]) -> list[str]:
 
 def diagnostics(queues: Document | None, env: Mapping[str, str]) -> list[Diagnostic]:
     """A warning for each Celery variable set, at the queues.yaml key it competes with."""
+    from engine.config.loader import Pos
+    from engine.diagnostics import WARNING, Diagnostic
+
     out = []
     for name, message in ignored(env):
         reason = _reason(name) or ""

@@ -16,7 +16,7 @@ does not set itself (a key written on the group always wins):
 - `long-running` (minutes to hours): prefetch 1 and a fresh child after 100 tasks (memory
   a long task leaves behind goes with it). Trades: throughput for short tasks.
 
-Without a profile a group takes the schema's defaults (Celery's, except prefetch 1).
+Without a profile a group takes the schema's defaults, which are Celery's (prefetch 4).
 `acks_late` and time limits stay per task in tasks.yaml: no profile weakens them, and a
 pool that cannot enforce a declared time limit is named by `validate` (`check_pools`).
 """

@@ -15,7 +15,6 @@ from celery.schedules import crontab, schedstate
 from celery.schedules import schedule as interval
 
 from engine.model import Platform, Schedule
-from engine.schedule_times import fire_after, plan
 
 NEVER = timedelta(days=366)  # no fire time ahead (30 February); beat caps its sleep anyway
 
@@ -32,10 +31,14 @@ class _ByTheRule:
         return self.maybe_make_aware(moment).astimezone(UTC)  # type: ignore[attr-defined]
 
     def remaining_estimate(self, last_run_at: datetime) -> timedelta:
+        from engine.schedule_times import fire_after  # beat only: not at every app start
+
         after = fire_after(self.rule, self._aware(last_run_at))
         return (after - self._now()) if after else NEVER
 
     def is_due(self, last_run_at: datetime) -> schedstate:
+        from engine.schedule_times import fire_after, plan
+
         now = self._now()
         decision = plan(self.rule, self._aware(last_run_at), now)
         upcoming = fire_after(self.rule, now) if decision.send else decision.next

@@ -18,6 +18,8 @@ from engine.runtime.checked import PoliCelery
 from engine.runtime.reliability import ReliableTask, install, reliability_settings
 from engine.runtime.yaml_only import YamlOnlyLoader, yaml_only
 
+REDIS_TRANSPORT = "engine.runtime.redis_transport:Transport"  # by name: kombu imports it
+
 
 def broker_url(platform: Platform) -> str:
     if platform.broker.embedded:
@@ -33,6 +35,10 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
     url = broker_url(platform)
     return {
         "broker_url": url,
+        # kombu's Redis transport without a new redis-py client per command: redis_transport.py
+        "broker_transport": REDIS_TRANSPORT
+        if url.split("://", 1)[0] in ("redis", "rediss")
+        else None,
         "result_backend": platform.broker.result_backend_for(url),
         "broker_connection_retry_on_startup": True,
         # Unacked messages come back after this; live workers refresh theirs (reliability)
@@ -57,7 +63,7 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "worker_send_task_events": False,
         # No declared rate limit: the worker skips the token-bucket path for every task.
         "worker_disable_rate_limits": not any(t.rate_limit for t in platform.tasks),
-        "worker_prefetch_multiplier": 1,  # per group on the command line
+        "worker_prefetch_multiplier": 4,  # Celery's; each group's own is on its command line
         "timezone": platform.timezone,
         "enable_utc": True,
         "beat_schedule": build_beat_schedule(platform),

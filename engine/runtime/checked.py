@@ -11,20 +11,25 @@ wrapper, so a message sent by an older client or by hand fails at once and is ne
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery, Task, signals
 from kombu.utils.json import dumps, loads
 
 from engine.imports import ImportProblem
-from engine.inputs import InputContract, contract_for
 from engine.model import Platform
-from engine.runtime.local import note_retry, time_limits, wait_for_retry
+
+if TYPE_CHECKING:  # both imported on first use: every worker, beat and inspect imports this
+    from engine.inputs import InputContract
 
 
 def _contract(app: Celery, name: str) -> InputContract | None:
     handler = getattr(app, "poli_handlers", {}).get(name)
-    return None if handler is None else contract_for(handler)
+    if handler is None:
+        return None
+    from engine.inputs import contract_for
+
+    return contract_for(handler)
 
 
 def check_inputs(app: Celery, name: str, args: Sequence[Any] | None, kwargs: Any) -> None:
@@ -65,6 +70,8 @@ class CheckedTask(Task):
         contract = _contract(self.app, self.name)
         if contract is not None:
             contract.check(self.name, args, kwargs)
+        from engine.runtime.local import time_limits
+
         with time_limits(self):
             return super().__call__(*args, **kwargs)
 
@@ -75,10 +82,14 @@ class CheckedTask(Task):
         too, not only recorded as a failed result."""
         if not opts.get("retries"):
             check_inputs(self.app, self.name, args, kwargs)
+        from engine.runtime.local import wait_for_retry
+
         wait_for_retry(opts.get("retries"), opts.get("countdown"))
         return super().apply(args, kwargs, **opts)
 
     def on_retry(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        from engine.runtime.local import note_retry
+
         note_retry(exc)
 
 
@@ -99,6 +110,8 @@ class PoliCelery(Celery):
 def _build_checks_before_forking(sender: Any = None, **_: Any) -> None:
     """Build every task's checks in the worker's main process, so pool processes inherit
     them instead of each paying for pydantic on its first task."""
+    from engine.inputs import contract_for
+
     for spec in set(getattr(getattr(sender, "app", None), "poli_handlers", {}).values()):
         try:
             contract_for(spec).adapter  # noqa: B018 - built and cached

@@ -26,13 +26,13 @@ from celery import Task, signals
 from celery.exceptions import Ignore
 
 from engine.runtime.checked import CheckedTask
-from engine.runtime.deadletter import DeadLetter, DeadLetterStore
 from engine.secrets import mask_secrets
 
 if TYPE_CHECKING:
     from celery import Celery
 
     from engine.model import Platform
+    from engine.runtime.deadletter import DeadLetterStore
 
 logger = logging.getLogger("poli.reliability")
 DELIVERIES = "poli:deliveries:"  # + task id: deliveries counted since the first redelivery
@@ -70,6 +70,8 @@ def broker_client(app: Celery) -> Any:
 
 
 def dead_letters(app: Celery) -> DeadLetterStore:
+    from engine.runtime.deadletter import DeadLetterStore  # first failure: not at start-up
+
     policy = app.platform.reliability
     return DeadLetterStore(broker_client(app), policy.dead_letter_keep, policy.dead_letter_max)
 
@@ -148,6 +150,8 @@ def record(
     delivery = getattr(request, "delivery_info", None) or {}
     headers = getattr(request, "headers", None) or {}
     declared = {t.name: t.queue for t in task.app.platform.tasks}
+    from engine.runtime.deadletter import DeadLetter
+
     letter = DeadLetter(
         id=request.id,
         task=task.name,
@@ -215,9 +219,7 @@ def _mask_log_handlers(logger: logging.Logger, **_: Any) -> None:
 
 def install(app: Celery) -> None:
     """Wire the consumer step, the failure signal and log masking into `app` (build_app)."""
-    from engine.runtime.held_messages import HeldMessages
-
-    app.steps["worker"].add(HeldMessages)
+    app.steps["worker"].add("engine.runtime.held_messages:HeldMessages")  # imported by workers
     signals.task_failure.connect(_on_failure, weak=False, dispatch_uid="poli-dead-letters")
     for signal in (signals.after_setup_logger, signals.after_setup_task_logger):
         signal.connect(_mask_log_handlers, weak=False, dispatch_uid=f"poli-mask-{signal.name}")

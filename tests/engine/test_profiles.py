@@ -28,7 +28,7 @@ def group(tmp_path: Path, spec: str, tasks: str | None = None):
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [
-        ("concurrency: 3", (3, 1, 1, "prefork", None)),
+        ("concurrency: 3", (3, 1, 4, "prefork", None)),  # Celery's prefetch
         ("profile: throughput, concurrency: 3", (1, 3, 16, "solo", None)),
         ("profile: throughput, concurrency: 2, replicas: 2", (1, 4, 16, "solo", None)),
         ("profile: throughput, prefetch_multiplier: 4", (1, 2, 4, "solo", None)),
