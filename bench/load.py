@@ -35,6 +35,9 @@ from celery_process import celery_env, stop  # noqa: E402 - tests/ is on the pat
 from redis_server import RedisServer  # noqa: E402
 
 
+STALL = 60  # s; bench/load_config's reliability.redeliver_within is 20 s
+
+
 def kind_of(index: int) -> str:
     slot = index % 20
     return "permanent" if slot == 0 else "transient" if slot in (1, 2) else "ok"
@@ -92,14 +95,22 @@ def run(total: int, timeout: float, work: Path) -> dict[str, object]:
             killed = time.monotonic()
             figures["killed at (done)"] = sum(counts(client)[:2])
             stack.enter_context(worker(url, "three", work / "three.log"))
-            while sum(counts(client)[:2]) < total and time.monotonic() - started < timeout:
+            progress, moved = 0, time.monotonic()
+            while (accounted := sum(counts(client)[:2])) < total:
+                if accounted != progress:
+                    progress, moved = accounted, time.monotonic()
+                # nothing more for 3 x redeliver_within: what is missing will not come back
+                if time.monotonic() - moved > STALL or time.monotonic() - started > timeout:
+                    break
                 time.sleep(0.5)
             finished = time.monotonic()
             time.sleep(3)  # a late duplicate would land now
         succeeded, dead, done = counts(client)
         dead_ids = {i.decode() for i in client.zrange("poli:dead:index", 0, -1)}
         missing = sorted(set(kinds) - set(done) - dead_ids)
-        figures["unaccounted task ids"] = ", ".join(missing[:5]) or "none"
+        figures["unaccounted task ids"] = (
+            ", ".join(f"{i} ({kinds[i]})" for i in missing[:5]) or "none"
+        )
     finally:
         server.stop()
     figures.update(

@@ -323,7 +323,7 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cold-runs", type=int, default=10)
+    parser.add_argument("--cold-runs", type=int, default=20)
     parser.add_argument("--dispatch-n", type=int, default=2000)
     parser.add_argument("--dispatch-runs", type=int, default=5)
     parser.add_argument("--roundtrip-n", type=int, default=300)

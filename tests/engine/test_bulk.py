@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 import redis
+from celery.utils.saferepr import saferepr
 from celery_process import built_app, celery_worker
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from engine.runtime.bulk import send_many
+from engine.runtime.bulk import header_repr, send_many
 from polictl.main import cli
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
@@ -123,3 +126,33 @@ def test_run_many_names_the_line_whose_arguments_do_not_fit(app, redis_url, tmp_
     assert first.startswith(f"{calls}:2:1: error: ")
     assert "nope" in first
     assert queued(redis_url, "system") == []
+
+
+# JSON-like values as task arguments come: scalars, text with quotes, escapes and non-ASCII,
+# nested deeper than saferepr's three levels, long enough to pass the header's size limit.
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=600)
+    | st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40)
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_values, max_size=4) | st.dictionaries(st.text(max_size=8), _values, max_size=4))
+def test_header_repr_is_celerys_saferepr(value):
+    """The fast path of the bulk headers may never write what Celery would not."""
+    for maxsize, levels in ((1024, 3), (64, 3), (1024, 1)):
+        expected = saferepr(value, maxsize, maxlevels=levels)
+        assert header_repr(value, maxsize, levels) == expected
