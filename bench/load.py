@@ -34,7 +34,6 @@ sys.path.insert(0, str(ROOT))
 from celery_process import celery_env, stop  # noqa: E402 - tests/ is on the path just above
 from redis_server import RedisServer  # noqa: E402
 
-
 STALL = 60  # s; bench/load_config's reliability.redeliver_within is 20 s
 
 
