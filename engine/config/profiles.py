@@ -6,7 +6,7 @@ does not set itself (a key written on the group always wins):
 - `throughput` (many short tasks): one worker process per task slot, each with
   concurrency 1 and prefetch 16, on the solo pool when no task routed to the group
   declares a time limit (else prefork, which enforces them). A worker's own main loop
-  (receive, dispatch, ack: about 1,100 tasks/s here) is the limit for short tasks, so N
+  (receive, dispatch, ack: about 2,000 tasks/s here) is the limit for short tasks, so N
   processes with one slot each drain a queue faster than one process with N slots, and
   solo saves the pipe to a child. Trades: a process per slot; up to 16 messages reserved
   per process (a task may wait behind them while another worker is idle); on solo a
