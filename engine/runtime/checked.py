@@ -18,18 +18,25 @@ from kombu.utils.json import dumps, loads
 
 from engine.imports import ImportProblem
 from engine.model import Platform
+from engine.runtime.local import note_retry, time_limits, wait_for_retry
 
-if TYPE_CHECKING:  # both imported on first use: every worker, beat and inspect imports this
+if TYPE_CHECKING:  # imported on first use: every worker, beat and inspect imports this module
     from engine.inputs import InputContract
 
 
 def _contract(app: Celery, name: str) -> InputContract | None:
-    handler = getattr(app, "poli_handlers", {}).get(name)
-    if handler is None:
-        return None
-    from engine.inputs import contract_for
+    """Task `name`'s contract (None: not declared), looked up once per app and name: this
+    runs on every send and every task run."""
+    contracts = app.__dict__.setdefault("poli_contracts", {})
+    if name not in contracts:
+        handler = getattr(app, "poli_handlers", {}).get(name)
+        if handler is None:
+            contracts[name] = None
+        else:
+            from engine.inputs import contract_for
 
-    return contract_for(handler)
+            contracts[name] = contract_for(handler)  # ImportProblem: not kept, raised again
+    return contracts[name]
 
 
 def check_inputs(app: Celery, name: str, args: Sequence[Any] | None, kwargs: Any) -> None:
@@ -70,8 +77,6 @@ class CheckedTask(Task):
         contract = _contract(self.app, self.name)
         if contract is not None:
             contract.check(self.name, args, kwargs)
-        from engine.runtime.local import time_limits
-
         with time_limits(self):
             return super().__call__(*args, **kwargs)
 
@@ -82,14 +87,10 @@ class CheckedTask(Task):
         too, not only recorded as a failed result."""
         if not opts.get("retries"):
             check_inputs(self.app, self.name, args, kwargs)
-        from engine.runtime.local import wait_for_retry
-
         wait_for_retry(opts.get("retries"), opts.get("countdown"))
         return super().apply(args, kwargs, **opts)
 
     def on_retry(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
-        from engine.runtime.local import note_retry
-
         note_retry(exc)
 
 
