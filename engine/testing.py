@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from engine.runtime.embedded import MAX_SOCKET_PATH, free_port, redis_binary, server_args
+from engine.runtime.app.embedded import MAX_SOCKET_PATH, free_port, redis_binary, server_args
 
 START_TIMEOUT = 10.0
 
@@ -94,7 +94,7 @@ def poli_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def poli_app(poli_config_dir: Path, poli_broker: str) -> Iterator[Any]:
     from engine.config import load
     from engine.diagnostics import format_text
-    from engine.runtime.celery_app import build_app
+    from engine.runtime.app.build import build_app
 
     _client(poli_broker).flushall()  # this session's own broker
     result = load(poli_config_dir, env={**os.environ, "POLI_BROKER_URL": poli_broker})

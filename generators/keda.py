@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config.kubernetes_target import RedisTarget, redis_target
+from engine.config.check.targets import RedisTarget, redis_target
 from engine.model import Platform
 from generators.kubernetes_names import metadata, worker_component
 

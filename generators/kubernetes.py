@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from engine.config.kubernetes_target import config_sources as source_files
+from engine.config.check.targets import config_sources as source_files
 from engine.model import Platform, WorkerGroup
 from engine.model.kubernetes import Resources
 from generators.common import HEADER, beat_args, flower_args, runtime_environment, worker_args

@@ -52,7 +52,7 @@ class BeatReport:
 
 def broker_url(platform: Platform) -> str:
     if platform.broker.embedded:
-        from engine.runtime.embedded import broker_url as embedded_url
+        from engine.runtime.app.embedded import broker_url as embedded_url
 
         return embedded_url(platform.config_dir)
     return platform.broker.url
@@ -60,7 +60,7 @@ def broker_url(platform: Platform) -> str:
 
 def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
     """Never raises for a broker that is down or not Redis: the report says so."""
-    from engine.runtime.beat_store import client_for, read
+    from engine.runtime.beat.store import client_for, read
 
     disk = config_hash(platform.config_dir, platform.environment)
     try:

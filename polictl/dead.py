@@ -1,6 +1,6 @@
 """`polictl dead list|show|replay|purge`: the tasks that failed for good.
 
-The letters live in the broker's Redis (engine.runtime.deadletter); a replay sends the
+The letters live in the broker's Redis (engine.runtime.delivery.deadletter); a replay sends the
 task again through its declared route, with a `poli_replay_of` header naming the letter,
 and removes the letter once the broker took the new message.
 """
@@ -36,7 +36,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 def _store(obj: Any) -> tuple[Any, Any]:
     """(app, DeadLetterStore) for the configured broker, or a one-line UserError."""
-    from engine.runtime.reliability import dead_letters, uses_redis
+    from engine.runtime.delivery.reliability import dead_letters, uses_redis
     from polictl.stack.broker import celery_app, require_broker
 
     platform = obj.platform()
@@ -88,7 +88,7 @@ def list_letters(obj: Any, task_name: str | None, since: int | None, fmt: str) -
 
 
 def _letter(store: Any, letter_id: str) -> Any:
-    from engine.runtime.deadletter import AmbiguousId
+    from engine.runtime.delivery.deadletter import AmbiguousId
 
     try:
         letter = store.get(letter_id)

@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - 3.12 renamed it; other Pythons: hashli
 
 KINDS = ("queues", "tasks", "schedules")
 ENGINE = Path(__file__).resolve().parent.parent
-CODE = ("config/*.py", "schemas/*.json", "model/*.py", "*.py")  # what loading and checking run
+CODE = ("config/**/*.py", "schemas/*.json", "model/*.py", "*.py")  # what loading and checking run
 ENV_NAMES = re.compile(rb"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 FORMAT = b"poli-model-cache-1"
 KEEP = 8  # cache entries kept per data dir

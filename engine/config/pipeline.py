@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.config import celery_env, kubernetes_target, schema, semantic, transport
-from engine.config.environment import config_dir_from_env, environment_from_env
-from engine.config.loader import Document, Pos, error, gc_paused, read_file
-from engine.config.model_builder import build
-from engine.config.overlay import overlay
+from engine.config.build.model import build
+from engine.config.check import celery_env, schema, semantic, transport
+from engine.config.check import targets as kubernetes_target
+from engine.config.read.environment import config_dir_from_env, environment_from_env
+from engine.config.read.loader import Document, Pos, error, gc_paused, read_file
+from engine.config.read.overlay import overlay
 from engine.diagnostics import Diagnostic, has_errors
 from engine.imports import ensure_on_path
 from engine.model import Platform

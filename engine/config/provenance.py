@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from engine.config.loader import Document, Path_
-from engine.config.schema import schema
+from engine.config.check.schema import schema
+from engine.config.read.loader import Document, Path_
 
 SCHEMA_DEFAULT = "schema default"
 MASK = "****"

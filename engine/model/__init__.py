@@ -5,7 +5,7 @@ model only. Derived values (the queue a task lands on, stop timeouts, the
 visibility timeout, where results go) are computed here, once.
 
 No field has a default: the defaults live in the JSON Schema files only, and the
-model builder (engine.config.model_builder) fills every field from them.
+model builder (engine.config.build.model) fills every field from them.
 """
 
 from __future__ import annotations
@@ -147,12 +147,12 @@ class Schedule:
         return parse_duration(self.catchup)
 
     def next_runs(self, count: int, now: datetime | None = None) -> list[datetime]:
-        from engine.schedule_times import next_runs
+        from engine.model.schedule_times import next_runs
 
         return next_runs(self, count, now)
 
     def describe(self) -> str:
-        from engine.schedule_times import describe
+        from engine.model.schedule_times import describe
 
         return describe(self)
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def celery_app(platform: Platform) -> Celery:
     """The same app the workers run (engine.app), built from the already-loaded platform."""
-    from engine.runtime.celery_app import build_app
+    from engine.runtime.app.build import build_app
 
     return build_app(platform)
 

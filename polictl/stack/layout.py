@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.runtime import embedded
+from engine.runtime.app import embedded
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,11 @@ def _error(file: str, line: int, column: int, message: str) -> Diagnostic:
 
 def run_many(celery_app: Any, platform: Platform, task: Task, source: Any, wait: bool) -> None:
     """Check every line of `source` (JSON, then the handler's contract), then send them all
-    (`engine.runtime.bulk.send_many`); one bad line and nothing is sent."""
-    from engine.runtime.bulk import send_many, split_call  # imports Celery: only when sending
+    (`engine.runtime.delivery.bulk.send_many`); one bad line and nothing is sent."""
+    from engine.runtime.delivery.bulk import (
+        send_many,
+        split_call,
+    )  # imports Celery: only when sending
 
     if wait:
         raise UserError("--wait takes one call, not --many", hint="drop --wait", exit_code=2)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from engine.config.celery_env import ignored
+from engine.config.check.celery_env import ignored
 from engine.model import Platform
 from polictl.beat_report import BeatReport, collect_beat
 from polictl.stack import broker, hosts
@@ -112,7 +112,7 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
 
 
 def dead_letter_counts(app: Celery) -> tuple[tuple[str, int], ...]:
-    from engine.runtime.reliability import dead_letters, uses_redis
+    from engine.runtime.delivery.reliability import dead_letters, uses_redis
 
     return tuple(sorted(dead_letters(app).counts().items())) if uses_redis(app) else ()
 

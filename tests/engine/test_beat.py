@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from celery import Celery
 from model_values import schedule as make_schedule
 
-from engine.runtime.beat import ZonedCrontab, celery_schedule
+from engine.runtime.beat.schedule import ZonedCrontab, celery_schedule
 
 
 def crontab(catchup: str, zone: str = "UTC", now: datetime | None = None) -> ZonedCrontab:

@@ -1,4 +1,4 @@
-"""Bulk fan-out (`engine.runtime.bulk.send_many`, `polictl run --many`): the messages a loop
+"""Bulk fan-out (`engine.runtime.delivery.bulk.send_many`, `polictl run --many`): the messages a loop
 of `apply_async` sends, every one run once by a real worker, and bad input refused whole."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.runtime.bulk import header_repr, send_many
+from engine.runtime.delivery.bulk import header_repr, send_many
 from polictl.main import cli
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"

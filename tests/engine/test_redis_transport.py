@@ -13,8 +13,8 @@ import redis
 from celery_process import built_app, celery_worker
 from kombu import Connection
 
-from engine.runtime.celery_app import REDIS_TRANSPORT
-from engine.runtime.redis_transport import Transport
+from engine.runtime.app.build import REDIS_TRANSPORT
+from engine.runtime.delivery.transport import Transport
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
 

@@ -26,7 +26,7 @@ from reliability_process import (
 )
 
 from engine.config import load
-from engine.runtime.celery_app import build_app
+from engine.runtime.app.build import build_app
 
 SECRET_REASON = "cannot reach redis://:S3cretPW@db.example:6379/0"
 BOUND = 8  # redeliver_within in tests/configs/reliability/queues.yaml

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from engine.config import load
 from engine.diagnostics import format_text
-from engine.runtime.celery_app import build_app
+from engine.runtime.app.build import build_app
 from polictl.main import cli
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"

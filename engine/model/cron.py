@@ -1,6 +1,6 @@
 """Five-field cron expressions: checked field by field, normalised to numbers.
 
-Celery's crontab knows no month names; it and engine.schedule_times (the one time
+Celery's crontab knows no month names; it and engine.model.schedule_times (the one time
 rule, which beat and the preview use) get the numeric form this module produces.
 """
 

@@ -18,10 +18,10 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
-from engine.config.loader import Document, Path_, error
+from engine.config.read.loader import Document, Path_, error
 from engine.diagnostics import Diagnostic, did_you_mean
 
-SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 SCHEMA_FILES = {
     "queues": "queues.schema.json",
     "tasks": "tasks.schema.json",

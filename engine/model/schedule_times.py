@@ -66,7 +66,7 @@ def _field(text: str, low: int, high: int) -> list[int]:
 
 @lru_cache(maxsize=1024)
 def cron_rule(expression: str) -> CronRule:
-    """A normalised five-field expression (engine.config.cron) as sets of values."""
+    """A normalised five-field expression (engine.model.cron) as sets of values."""
     fields = expression.split()
     minutes, hours, days, months, weekdays = (
         _field(text, low, high) for text, (low, high) in zip(fields, RANGES, strict=True)

@@ -1,7 +1,7 @@
-"""Beat's schedule objects for Celery: due times by engine.schedule_times, the one rule.
+"""Beat's schedule objects for Celery: due times by engine.model.schedule_times, the one rule.
 
 `build_beat_schedule` fills `app.conf.beat_schedule`; poli's own scheduler
-(engine.runtime.scheduler) reads the model directly, and any stock Celery
+(engine.runtime.beat.scheduler) reads the model directly, and any stock Celery
 scheduler given these objects computes the same instants (`ZonedCrontab`,
 `GridInterval`), in each schedule's own zone, with its `catchup`.
 """
@@ -31,13 +31,13 @@ class _ByTheRule:
         return self.maybe_make_aware(moment).astimezone(UTC)  # type: ignore[attr-defined]
 
     def remaining_estimate(self, last_run_at: datetime) -> timedelta:
-        from engine.schedule_times import fire_after  # beat only: not at every app start
+        from engine.model.schedule_times import fire_after  # beat only: not at every app start
 
         after = fire_after(self.rule, self._aware(last_run_at))
         return (after - self._now()) if after else NEVER
 
     def is_due(self, last_run_at: datetime) -> schedstate:
-        from engine.schedule_times import fire_after, plan
+        from engine.model.schedule_times import fire_after, plan
 
         now = self._now()
         decision = plan(self.rule, self._aware(last_run_at), now)

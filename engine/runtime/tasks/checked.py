@@ -18,7 +18,7 @@ from kombu.utils.json import dumps, loads
 
 from engine.imports import ImportProblem
 from engine.model import Platform
-from engine.runtime.local import note_retry, time_limits, wait_for_retry
+from engine.runtime.app.local import note_retry, time_limits, wait_for_retry
 
 if TYPE_CHECKING:  # imported on first use: every worker, beat and inspect imports this module
     from engine.inputs import InputContract
@@ -97,7 +97,7 @@ class CheckedTask(Task):
 class PoliCelery(Celery):
     """The Celery app poli builds: declared tasks are checked before they are published."""
 
-    task_cls = "engine.runtime.checked:CheckedTask"
+    task_cls = "engine.runtime.tasks.checked:CheckedTask"
     platform: Platform  # the model it is built from (beat starts from it, then reloads)
 
     def send_task(

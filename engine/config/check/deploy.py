@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 
-from engine.config.loader import Document, error
 from engine.config.options import effective
+from engine.config.read.loader import Document, error
 from engine.diagnostics import Diagnostic
 from engine.model import EMBEDDED_BROKER
-from engine.runtime.embedded import MAX_SOCKET_PATH, deployed_socket_path
+from engine.runtime.app.embedded import MAX_SOCKET_PATH, deployed_socket_path
 
 
 def check(queues: Document) -> list[Diagnostic]:

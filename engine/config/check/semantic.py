@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config import deploy, placement
-from engine.config.kubernetes import check_kubernetes
-from engine.config.loader import Document, error
+from engine.config.build.kubernetes import check_kubernetes
+from engine.config.build.profiles import check_pools
+from engine.config.check import deploy
+from engine.config.check import hosts as placement
+from engine.config.check.reliability import check_reliability
+from engine.config.check.schedules import ScheduleChecks, mapping
 from engine.config.options import effective, effective_task_options, route_queue
-from engine.config.profiles import check_pools
-from engine.config.reliability_checks import check_reliability
-from engine.config.schedule_checks import ScheduleChecks, mapping
+from engine.config.read.loader import Document, error
 from engine.diagnostics import WARNING, Diagnostic, did_you_mean
 from engine.durations import parse_duration
 from engine.imports import ImportProblem, resolve_exception

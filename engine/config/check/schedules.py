@@ -8,14 +8,14 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.config import cron
-from engine.config.loader import Document, error
 from engine.config.options import effective
+from engine.config.read.loader import Document, error
 from engine.diagnostics import Diagnostic, did_you_mean
 from engine.durations import parse_duration
 from engine.imports import ImportProblem
 from engine.inputs import contract_for
-from engine.schedule_times import day_never_in_month, never_fires
+from engine.model import cron
+from engine.model.schedule_times import day_never_in_month, never_fires
 
 
 def mapping(value: Any) -> dict[str, Any]:

@@ -12,18 +12,18 @@ from kombu import Exchange, Queue
 
 from engine.imports import ensure_on_path, import_handler, resolve_exception
 from engine.model import DEFAULT_QUEUE, Platform, Task
-from engine.runtime import heartbeat
-from engine.runtime.beat import build_beat_schedule
-from engine.runtime.checked import PoliCelery
-from engine.runtime.reliability import ReliableTask, install, reliability_settings
-from engine.runtime.yaml_only import YamlOnlyLoader, yaml_only
+from engine.runtime.app import heartbeat
+from engine.runtime.app.yaml_only import YamlOnlyLoader, yaml_only
+from engine.runtime.beat.schedule import build_beat_schedule
+from engine.runtime.delivery.reliability import ReliableTask, install, reliability_settings
+from engine.runtime.tasks.checked import PoliCelery
 
-REDIS_TRANSPORT = "engine.runtime.redis_transport:Transport"  # by name: kombu imports it
+REDIS_TRANSPORT = "engine.runtime.delivery.transport:Transport"  # by name: kombu imports it
 
 
 def broker_url(platform: Platform) -> str:
     if platform.broker.embedded:
-        from engine.runtime.embedded import broker_url as embedded_url
+        from engine.runtime.app.embedded import broker_url as embedded_url
 
         return embedded_url(platform.config_dir)
     return platform.broker.url
@@ -72,7 +72,7 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "task_always_eager": platform.eager,
         "task_eager_propagates": platform.eager,
         # One active beat (a lock in Redis), the YAML reloaded live: engine/runtime/scheduler.py
-        "beat_scheduler": "engine.runtime.scheduler:PoliScheduler",
+        "beat_scheduler": "engine.runtime.beat.scheduler:PoliScheduler",
     }
 
 

@@ -15,7 +15,7 @@ from celery import Celery
 from celery.app.utils import Settings
 from celery.loaders.app import AppLoader
 
-from engine.config.celery_env import cli_options
+from engine.config.check.celery_env import cli_options
 
 
 class YamlOnlySettings(Settings):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.config.loader import Document, error
+from engine.config.read.loader import Document, error
 from engine.diagnostics import Diagnostic
 from engine.durations import format_duration, parse_duration
 

@@ -10,8 +10,8 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
-from engine.config.loader import Document, Pos, error
 from engine.config.options import effective
+from engine.config.read.loader import Document, Pos, error
 from engine.diagnostics import WARNING, Diagnostic, did_you_mean
 from engine.model import EMBEDDED_BROKER
 

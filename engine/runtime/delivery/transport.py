@@ -9,7 +9,7 @@ queue went from 0.83x to 1.06x of Celery's defaults with this alone). Here a cha
 client once and reuses it. Nothing else changes: the same connection pool (redis-py's
 clients are thread-safe on a pool, and a pool resets itself in a forked child), the same
 commands, the same messages. Celery takes it by name through `broker_transport`
-(engine.runtime.celery_app) for redis:// and rediss:// brokers; kombu's own serves the
+(engine.runtime.app.build) for redis:// and rediss:// brokers; kombu's own serves the
 others (sentinel://, and redis+socket://, which the embedded broker uses on a unix socket).
 """
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import yaml
 
-from engine.config.document import Pos, error
+from engine.config.read.document import Pos, error
 from engine.diagnostics import Diagnostic
 
 # libyaml's composer when PyYAML has it (10x faster); messages of errors come from the

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from engine.config.kubernetes import effective_autoscaling
-from engine.config.loader import Document, error
+from engine.config.build.kubernetes import effective_autoscaling
+from engine.config.read.loader import Document, error
 from engine.diagnostics import Diagnostic
 from engine.model import EMBEDDED_BROKER
 

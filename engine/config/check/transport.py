@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.config.loader import Document
+from engine.config.read.loader import Document
 from engine.diagnostics import WARNING, Diagnostic
 from engine.durations import format_duration as d
 from engine.model import Platform

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config.loader import Document, error
+from engine.config.read.loader import Document, error
 from engine.config.options import effective
 from engine.diagnostics import Diagnostic, did_you_mean
 from engine.model import WorkerGroup

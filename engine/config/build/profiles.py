@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config.document import Document
+from engine.config.read.document import Document
 from engine.config.options import effective_task_options, route_queue
 from engine.diagnostics import WARNING, Diagnostic
 

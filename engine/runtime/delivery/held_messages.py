@@ -1,7 +1,7 @@
 """Live workers keep the messages they hold: the half of at-least-once that prevents
 a second delivery while the first still runs.
 
-The Redis visibility timeout is short (engine.runtime.reliability), so a worker re-scores,
+The Redis visibility timeout is short (engine.runtime.delivery.reliability), so a worker re-scores,
 in kombu's `unacked_index` (delivery time by tag), every message it holds: running,
 reserved (prefetched) or waiting for its ETA or retry countdown. A dead worker stops doing
 so, and its messages are swept back to their queues within `reliability.redeliver_within`.
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from celery import bootsteps
 from celery.worker import state
 
-from engine.runtime.reliability import uses_redis
+from engine.runtime.delivery.reliability import uses_redis
 
 if TYPE_CHECKING:
     from celery import Celery

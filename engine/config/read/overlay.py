@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config.loader import Document, Path_
+from engine.config.read.loader import Document, Path_
 
 
 def overlay(base: Document, top: Document) -> Document:

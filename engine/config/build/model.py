@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from engine.config import cron
-from engine.config.kubernetes import build_kubernetes
-from engine.config.loader import Document
+from engine.model import cron
+from engine.config.build.kubernetes import build_kubernetes
+from engine.config.read.loader import Document
 from engine.config.options import effective, effective_task_options, route_queue
-from engine.config.profiles import apply_profile
+from engine.config.build.profiles import apply_profile
 from engine.durations import parse_duration, parse_size
 from engine.model import (
     Beat,

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # engine.app imports this module: it must not pull in YAML loading
-    from engine.config.loader import Document
+    from engine.config.read.loader import Document
     from engine.diagnostics import Diagnostic
 
 BROKER = "the broker is broker.url in queues.yaml"
@@ -69,7 +69,7 @@ def cli_options(env: Mapping[str, str]) -> list[str]:
 
 def diagnostics(queues: Document | None, env: Mapping[str, str]) -> list[Diagnostic]:
     """A warning for each Celery variable set, at the queues.yaml key it competes with."""
-    from engine.config.loader import Pos
+    from engine.config.read.loader import Pos
     from engine.diagnostics import WARNING, Diagnostic
 
     out = []

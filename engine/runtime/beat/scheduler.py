@@ -4,7 +4,7 @@ Every beat process watches the config files (each second) and reloads them when
 they change; an invalid edit is logged with the diagnostics `polictl validate`
 prints and the last valid schedule keeps running. Only the beat holding the lock
 in the broker's Redis sends; the others stand by and take over when it expires.
-Due times come from engine.schedule_times, the rule `polictl schedules` shows.
+Due times come from engine.model.schedule_times, the rule `polictl schedules` shows.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from engine.config import load
 from engine.config.fingerprint import config_hash
 from engine.diagnostics import format_text
 from engine.model import Platform, Schedule
-from engine.runtime.beat_store import BeatStore
-from engine.schedule_times import fire_after, plan
+from engine.model.schedule_times import fire_after, plan
+from engine.runtime.beat.store import BeatStore
 
 logger = logging.getLogger("poli.beat")
 RELOAD_CHECK_SECONDS = 1.0  # a saved edit is running within this (plus a load)
@@ -36,7 +36,7 @@ class PoliScheduler(Scheduler):
     """Celery's Scheduler with its own tick: lock, reload, and due times by the one rule."""
 
     def __init__(self, app: Any, *args: Any, **kwargs: Any) -> None:
-        self.platform: Platform = app.platform  # engine.runtime.checked.PoliCelery
+        self.platform: Platform = app.platform  # engine.runtime.tasks.checked.PoliCelery
         self.schedules: dict[str, Schedule] = {}
         self.last: dict[str, datetime] = {}  # last due time handled (sent, skipped or baseline)
         self.next: dict[str, datetime | None] = {}

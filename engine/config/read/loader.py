@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from engine.config.composer import compose, gc_paused
-from engine.config.composer import mark_pos as _pos
-from engine.config.document import Document, Path_, Pos, error
+from engine.config.read.composer import compose, gc_paused
+from engine.config.read.composer import mark_pos as _pos
+from engine.config.read.document import Document, Path_, Pos, error
 from engine.diagnostics import Diagnostic
 
 __all__ = ["Document", "Path_", "Pos", "error", "gc_paused", "parse_text", "read_file"]

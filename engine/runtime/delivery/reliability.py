@@ -12,7 +12,7 @@ What each piece is for:
   consumer step): a task running for an hour is never handed to a second worker.
 - A message whose worker dies on every delivery (a poison message) is dead-lettered,
   not run, once it has been delivered `max_deliveries` times.
-- A task that fails for good is written to the dead-letter store (engine.runtime.deadletter).
+- A task that fails for good is written to the dead-letter store (engine.runtime.delivery.deadletter).
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any
 from celery import Task, signals
 from celery.exceptions import Ignore
 
-from engine.runtime.checked import CheckedTask
+from engine.runtime.tasks.checked import CheckedTask
 from engine.secrets import mask_secrets
 
 if TYPE_CHECKING:
     from celery import Celery
 
     from engine.model import Platform
-    from engine.runtime.deadletter import DeadLetterStore
+    from engine.runtime.delivery.deadletter import DeadLetterStore
 
 logger = logging.getLogger("poli.reliability")
 DELIVERIES = "poli:deliveries:"  # + task id: deliveries counted since the first redelivery
@@ -70,7 +70,7 @@ def broker_client(app: Celery) -> Any:
 
 
 def dead_letters(app: Celery) -> DeadLetterStore:
-    from engine.runtime.deadletter import DeadLetterStore  # first failure: not at start-up
+    from engine.runtime.delivery.deadletter import DeadLetterStore  # first failure: not at start-up
 
     policy = app.platform.reliability
     return DeadLetterStore(broker_client(app), policy.dead_letter_keep, policy.dead_letter_max)
@@ -150,7 +150,7 @@ def record(
     delivery = getattr(request, "delivery_info", None) or {}
     headers = getattr(request, "headers", None) or {}
     declared = {t.name: t.queue for t in task.app.platform.tasks}
-    from engine.runtime.deadletter import DeadLetter
+    from engine.runtime.delivery.deadletter import DeadLetter
 
     letter = DeadLetter(
         id=request.id,
@@ -219,7 +219,9 @@ def _mask_log_handlers(logger: logging.Logger, **_: Any) -> None:
 
 def install(app: Celery) -> None:
     """Wire the consumer step, the failure signal and log masking into `app` (build_app)."""
-    app.steps["worker"].add("engine.runtime.held_messages:HeldMessages")  # imported by workers
+    app.steps["worker"].add(
+        "engine.runtime.delivery.held_messages:HeldMessages"
+    )  # imported by workers
     signals.task_failure.connect(_on_failure, weak=False, dispatch_uid="poli-dead-letters")
     for signal in (signals.after_setup_logger, signals.after_setup_task_logger):
         signal.connect(_mask_log_handlers, weak=False, dispatch_uid=f"poli-mask-{signal.name}")
