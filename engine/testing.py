@@ -32,7 +32,8 @@ from typing import Any
 
 import pytest
 
-from engine.runtime.app.embedded import MAX_SOCKET_PATH, free_port, redis_binary, server_args
+from engine.model.broker import loopback_url, server_args, socket_fits, socket_url
+from engine.runtime.app.embedded import free_port, redis_binary
 
 START_TIMEOUT = 10.0
 
@@ -45,11 +46,11 @@ def poli_config_dir(request: pytest.FixtureRequest) -> Path:
 
 def _start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
     socket = directory / "redis.sock"
-    if len(os.fsencode(socket)) <= MAX_SOCKET_PATH:
-        args, url = server_args(str(directory), socket=str(socket)), f"redis+socket://{socket}"
+    if socket_fits(socket):
+        args, url = server_args(str(directory), socket=str(socket)), socket_url(socket)
     else:
         port = free_port()
-        args, url = server_args(str(directory), port=port), f"redis://127.0.0.1:{port}/0"
+        args, url = server_args(str(directory), port=port), loopback_url(port)
     log = (directory / "redis.log").open("w")
     return subprocess.Popen([redis_binary(), *args], stdout=log, stderr=subprocess.STDOUT), url
 

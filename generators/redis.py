@@ -1,10 +1,10 @@
-"""The embedded broker as a deployment runs it: `engine.runtime.app.embedded` defines it
+"""The embedded broker as a deployment runs it: `engine.model.broker` defines it
 (an append-only file and a unix socket in `<state_dir>/redis`, no TCP)."""
 
 from __future__ import annotations
 
 from engine.model import Deploy
-from engine.runtime.app.embedded import deployed_redis_dir, deployed_socket_path, server_args
+from engine.model.broker import deployed_redis_dir, deployed_socket_path, server_args
 
 
 def redis_dir(deploy: Deploy) -> str:

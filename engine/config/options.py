@@ -60,3 +60,8 @@ def route_queue(task_name: str, routes: list[Any]) -> str:
             if fnmatch.fnmatchcase(task_name, pattern):
                 return queue
     return DEFAULT_QUEUE
+
+
+def effective_autoscaling(common: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """The group's keys over `kubernetes.autoscaling` over the schema's defaults."""
+    return {**effective("k8s_autoscaling", common), **own}

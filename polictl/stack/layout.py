@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.model.broker import socket_fits
 from engine.runtime.app import embedded
 
 
@@ -53,7 +53,7 @@ class Layout:
 
     @property
     def uses_socket(self) -> bool:
-        return len(os.fsencode(self.socket)) <= embedded.MAX_SOCKET_PATH
+        return socket_fits(self.socket)
 
     @property
     def pidfile(self) -> Path:

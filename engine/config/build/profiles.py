@@ -18,24 +18,22 @@ does not set itself (a key written on the group always wins):
 
 Without a profile a group takes the schema's defaults, which are Celery's (prefetch 4).
 `acks_late` and time limits stay per task in tasks.yaml: no profile weakens them, and a
-pool that cannot enforce a declared time limit is named by `validate` (`check_pools`).
+pool that cannot enforce a declared time limit is named by `validate`
+(engine.config.check.pools).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from engine.config.read.document import Document
-from engine.config.options import effective_task_options, route_queue
-from engine.diagnostics import WARNING, Diagnostic
+from engine.model import NO_TIME_LIMITS
+
 
 PROFILES: dict[str, dict[str, Any]] = {
     "throughput": {"prefetch_multiplier": 16, "pool": "solo", "process_per_slot": True},
     "latency": {"prefetch_multiplier": 1, "pool": "prefork"},
     "long-running": {"prefetch_multiplier": 1, "pool": "prefork", "max_tasks_per_child": 100},
 }
-# Pools in which Celery enforces neither soft nor hard time limits.
-NO_TIME_LIMITS = ("solo", "threads", "gevent", "eventlet")
 
 
 def apply_profile(
@@ -54,39 +52,3 @@ def apply_profile(
     if per_slot:
         values["replicas"], values["concurrency"] = values["replicas"] * values["concurrency"], 1
     return values
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def check_pools(queues: Document, tasks: Document) -> list[Diagnostic]:
-    """A group whose pool enforces no time limit, running a task that declares one: a warning
-    naming the tasks (the deployment runs, without those limits)."""
-    routes = queues.data.get("routes")
-    routes = [r for r in routes if isinstance(r, dict)] if isinstance(routes, list) else []
-    out = []
-    for name, group in _mapping(queues.data.get("workers")).items():
-        group = _mapping(group)
-        pool = group.get("pool")
-        if pool not in NO_TIME_LIMITS:
-            continue
-        consumed = group.get("queues") if isinstance(group.get("queues"), list) else []
-        losing = []
-        for task, spec in _mapping(tasks.data.get("tasks")).items():
-            spec = _mapping(spec)
-            queue = spec.get("queue") if isinstance(spec.get("queue"), str) else None
-            options = effective_task_options(tasks.data, spec)
-            limited = options.get("time_limit") or options.get("soft_time_limit")
-            if limited and (queue or route_queue(task, routes)) in consumed:
-                losing.append(task)
-        if losing:
-            shown = ", ".join(losing[:5]) + (f" and {len(losing) - 5} more" if len(losing) > 5 else "")  # fmt: skip
-            pos = queues.pos(("workers", name, "pool"))
-            message = (
-                f"worker group {name!r}: pool {pool!r} enforces no time limits, "
-                f"so these tasks would lose theirs: {shown}"
-            )
-            hint = "use pool prefork, or remove time_limit and soft_time_limit from those tasks"
-            out.append(Diagnostic(pos.file, pos.line, pos.column, WARNING, "pool-time-limits", message, hint))  # fmt: skip
-    return out

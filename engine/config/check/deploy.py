@@ -12,7 +12,12 @@ from engine.config.options import effective
 from engine.config.read.loader import Document, error
 from engine.diagnostics import Diagnostic
 from engine.model import EMBEDDED_BROKER
-from engine.runtime.app.embedded import MAX_SOCKET_PATH, deployed_socket_path
+from engine.model.broker import (
+    MAX_SOCKET_PATH,
+    deployed_socket_path,
+    longest_state_dir,
+    socket_fits,
+)
 
 
 def check(queues: Document) -> list[Diagnostic]:
@@ -26,16 +31,15 @@ def check(queues: Document) -> list[Diagnostic]:
     if not isinstance(state_dir, str):
         return []
     socket = deployed_socket_path(state_dir)
-    size = len(os.fsencode(socket))
-    if size <= MAX_SOCKET_PATH:
+    if socket_fits(socket):
         return []
+    size = len(os.fsencode(socket))
     return [
         error(
             queues.pos(("deploy", "state_dir")),
             "socket-too-long",
             f"deploy.state_dir is too long for the embedded broker: its socket {socket}"
             f" has {size} bytes, at most {MAX_SOCKET_PATH} fit",
-            f"use a state_dir of at most {MAX_SOCKET_PATH - len(deployed_socket_path(''))}"
-            " characters, or an external broker",
+            f"use a state_dir of at most {longest_state_dir()} characters, or an external broker",
         )
     ]

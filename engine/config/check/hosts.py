@@ -14,6 +14,7 @@ from engine.config.options import effective
 from engine.config.read.loader import Document, Pos, error
 from engine.diagnostics import WARNING, Diagnostic, did_you_mean
 from engine.model import EMBEDDED_BROKER
+from engine.model.broker import is_redis
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 SOCKET_SCHEMES = {"redis+socket", "unix", "socket"}
@@ -118,7 +119,7 @@ class PlacementChecker:
         beats = [host for host, spec in self.hosts.items() if spec.get("beat") is True]
         url = _mapping(self.data.get("broker")).get("url")
         # With Redis, beats share a lock (engine/runtime/scheduler.py): one sends, others wait.
-        shared_lock = isinstance(url, str) and url.startswith("redis")
+        shared_lock = isinstance(url, str) and is_redis(url)
         for host in [] if shared_lock else beats[1:]:
             self.out.append(
                 error(

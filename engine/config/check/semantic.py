@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config.build.kubernetes import check_kubernetes
-from engine.config.build.profiles import check_pools
-from engine.config.check import deploy
+from engine.config.check import broker, deploy
 from engine.config.check import hosts as placement
+from engine.config.check.kubernetes import check_kubernetes
+from engine.config.check.pools import check_pools
 from engine.config.check.reliability import check_reliability
 from engine.config.check.schedules import ScheduleChecks, mapping
 from engine.config.options import effective, effective_task_options, route_queue
@@ -211,6 +211,7 @@ def check(docs: dict[str, Document]) -> list[Diagnostic]:
     hosts = placement.check(docs["queues"], docs["schedules"], checker.landing())
     return (
         checker.run()
+        + broker.check(docs["queues"])
         + deploy.check(docs["queues"])
         + check_kubernetes(docs["queues"])
         + hosts

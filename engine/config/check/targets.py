@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from engine.config.build.kubernetes import effective_autoscaling
+from engine.config.options import effective_autoscaling
 from engine.config.read.loader import Document, error
 from engine.diagnostics import Diagnostic
 from engine.model import EMBEDDED_BROKER

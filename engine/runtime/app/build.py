@@ -12,21 +12,15 @@ from kombu import Exchange, Queue
 
 from engine.imports import ensure_on_path, import_handler, resolve_exception
 from engine.model import DEFAULT_QUEUE, Platform, Task
+from engine.model.broker import TCP_REDIS_KINDS, broker_kind
 from engine.runtime.app import heartbeat
 from engine.runtime.app.yaml_only import YamlOnlyLoader, yaml_only
 from engine.runtime.beat.schedule import build_beat_schedule
+from engine.runtime.broker import broker_url
 from engine.runtime.delivery.reliability import ReliableTask, install, reliability_settings
 from engine.runtime.tasks.checked import PoliCelery
 
 REDIS_TRANSPORT = "engine.runtime.delivery.transport:Transport"  # by name: kombu imports it
-
-
-def broker_url(platform: Platform) -> str:
-    if platform.broker.embedded:
-        from engine.runtime.app.embedded import broker_url as embedded_url
-
-        return embedded_url(platform.config_dir)
-    return platform.broker.url
 
 
 def celery_settings(platform: Platform) -> dict[str, Any]:
@@ -36,9 +30,7 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
     return {
         "broker_url": url,
         # kombu's Redis transport without a new redis-py client per command: redis_transport.py
-        "broker_transport": REDIS_TRANSPORT
-        if url.split("://", 1)[0] in ("redis", "rediss")
-        else None,
+        "broker_transport": REDIS_TRANSPORT if broker_kind(url) in TCP_REDIS_KINDS else None,
         "result_backend": platform.broker.result_backend_for(url),
         "broker_connection_retry_on_startup": True,
         # Unacked messages come back after this; live workers refresh theirs (reliability)

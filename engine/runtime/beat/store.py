@@ -96,19 +96,6 @@ class BeatStore:
         self.client.set(STATUS, json.dumps(status))
 
 
-def client_for(url: str, timeout: float = 1.0) -> Any:
-    """A redis-py client for a broker URL poli accepts, or None when it is not Redis
-    (amqp://; Sentinel URLs are left to kombu, which beat uses)."""
-    import redis
-
-    options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
-    if url.startswith("redis+socket://"):
-        return redis.Redis(unix_socket_path=url.removeprefix("redis+socket://"), **options)
-    if url.startswith(("redis://", "rediss://")):
-        return redis.Redis.from_url(url, **options)
-    return None
-
-
 def read(client: Any) -> dict[str, Any]:
     """Everything `polictl` shows about the running beat: holder, status, last runs."""
     holder, status, last = client.get(LOCK), client.get(STATUS), client.hgetall(LAST)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from celery import Task, signals
 from celery.exceptions import Ignore
 
+from engine.model.broker import is_redis
 from engine.runtime.tasks.checked import CheckedTask
 from engine.secrets import mask_secrets
 
@@ -56,7 +57,7 @@ def reliability_settings(platform: Platform) -> dict[str, Any]:
 
 def uses_redis(app: Celery) -> bool:
     """Whether the broker is a Redis (the only transport poli's reliability features use)."""
-    return app.conf.broker_url.split(":", 1)[0] in ("redis", "rediss", "redis+socket", "sentinel")
+    return is_redis(app.conf.broker_url)
 
 
 def broker_client(app: Celery) -> Any:
