@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config.check.targets import worker_name
 from engine.model import Platform, WorkerGroup
+from engine.model.kubernetes import worker_name
 
 
 def worker_component(group: WorkerGroup) -> str:

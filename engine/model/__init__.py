@@ -196,6 +196,9 @@ class Platform:
     eager: bool  # tasks.yaml `eager`: Celery's task_always_eager (development only)
     hosts: tuple[Host, ...]  # empty: everything on one host
     reliability: Reliability
+    # The config files as written ({name: text}, overlays included): what pods load from
+    # the Kubernetes ConfigMap (engine.model.files names them)
+    sources: tuple[tuple[str, str], ...]
 
     def host(self, name: str) -> Host:
         return next(h for h in self.hosts if h.name == name)

@@ -32,7 +32,12 @@ def _seconds(value: Any) -> int | None:
     return None if value is None else parse_duration(value)
 
 
-def build(docs: dict[str, Document], config_dir: Path, environment: str | None) -> Platform:
+def build(
+    docs: dict[str, Document],
+    config_dir: Path,
+    environment: str | None,
+    sources: dict[str, str] | None = None,
+) -> Platform:
     q = effective("queues.yaml", docs["queues"].data)
     s = effective("schedules.yaml", docs["schedules"].data)
     tasks = _tasks(docs["tasks"].data, q["routes"])
@@ -57,6 +62,7 @@ def build(docs: dict[str, Document], config_dir: Path, environment: str | None) 
         eager=effective("tasks.yaml", docs["tasks"].data)["eager"],
         hosts=tuple(_host(n, effective("host", spec)) for n, spec in q["hosts"].items()),
         reliability=_reliability(effective("reliability", q["reliability"])),
+        sources=tuple(sorted((sources or {}).items())),
     )
 
 

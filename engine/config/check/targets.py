@@ -7,8 +7,6 @@ password in the files the ConfigMap publishes. The generator then takes all of i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,62 +14,12 @@ from engine.config.options import effective_autoscaling
 from engine.config.read.loader import Document, error
 from engine.diagnostics import Diagnostic
 from engine.model import EMBEDDED_BROKER
+from engine.model.kubernetes import redis_target, worker_name
 
-REDIS_PORT = 6379
-KINDS = ("queues", "tasks", "schedules")
 _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
-@dataclass(frozen=True)
-class RedisTarget:
-    """The broker as KEDA's redis scaler takes it: host:port, database, TLS, and whether
-    the Secret must give it a username and a password."""
-
-    address: str
-    database: int
-    tls: bool
-    username: bool
-    password: bool
-
-
-def redis_target(url: str) -> RedisTarget:
-    """The broker's address for KEDA's redis scaler; ValueError (in the user's words) when
-    KEDA cannot read this URL (`check` reports that before anything renders)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("redis", "rediss"):
-        raise ValueError(
-            "KEDA's redis scaler reads queue lengths from a redis:// or rediss:// broker;"
-            f" this broker is {parts.scheme}://"
-        )
-    try:
-        host, port = parts.hostname, parts.port or REDIS_PORT
-        database = int(parts.path.strip("/") or 0)
-    except ValueError:
-        host = None
-    if not host:
-        raise ValueError(
-            f"the broker URL has no usable host, port and database for KEDA ({parts.scheme}://...)"
-        )
-    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    tls, username, password = parts.scheme == "rediss", bool(parts.username), bool(parts.password)
-    return RedisTarget(address, database, tls, username, password)
-
-
-def worker_name(group: str) -> str:
-    """`worker-<group>` as a Kubernetes name (a DNS label: no `_` or `.`)."""
-    return "worker-" + re.sub(r"[_.]", "-", group).strip("-")
-
-
-def config_sources(config_dir: Path, environment: str | None) -> dict[str, str]:
-    """The files the pods load from the ConfigMap: the three YAML files and their overlays."""
-    names = [f"{kind}.yaml" for kind in KINDS]
-    if environment:
-        names += [f"{kind}.{environment}.yaml" for kind in KINDS]
-    paths = (config_dir / name for name in names)
-    return {p.name: p.read_text(encoding="utf-8") for p in paths if p.is_file()}
-
-
-def check(queues: Document, config_dir: Path, environment: str | None) -> list[Diagnostic]:
+def check(queues: Document, sources: dict[str, str]) -> list[Diagnostic]:
     data = _mapping(queues.data)
     broker, groups = _mapping(data.get("broker")), _mapping(data.get("workers"))
     out = _names(queues, list(groups))
@@ -97,7 +45,7 @@ def check(queues: Document, config_dir: Path, environment: str | None) -> list[D
             if "no usable host" in str(problem):
                 hint = "write it as redis://[:PASSWORD@]HOST[:PORT][/DB]"
             out.append(error(queues.pos(("broker", "url")), "keda-broker", str(problem), hint))
-    return out + _passwords(queues, broker, config_sources(config_dir, environment))
+    return out + _passwords(queues, broker, sources)
 
 
 def _names(queues: Document, groups: list[str]) -> list[Diagnostic]:

@@ -30,6 +30,7 @@ class Document:
     reported: set[Path_] = field(default_factory=set)
     # the ${VAR}s each interpolated value read: (name, True when the environment supplied it)
     variables: dict[Path_, tuple[tuple[str, bool], ...]] = field(default_factory=dict)
+    text: str = ""  # the file as written (read_file sets it)
 
     def pos(self, path: Path_) -> Pos:
         """The position of the node at `path`, or of its nearest ancestor."""

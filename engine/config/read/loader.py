@@ -248,4 +248,7 @@ def read_file(path: Path, file: str, env: Mapping[str, str] | None = None):
         return None, [error(start, "not-text", f"file is not UTF-8 text (byte {exc.start})")]
     if "\x00" in text:
         return None, [error(start, "not-text", "file is binary (it holds NUL bytes)")]
-    return parse_text(text, file, env)
+    doc, diagnostics = parse_text(text, file, env)
+    if doc is not None:
+        doc.text = text
+    return doc, diagnostics
