@@ -17,6 +17,8 @@ import click
 
 from engine.diagnostics import UserError
 from engine.durations import parse_duration
+from engine.imports import ImportProblem
+from engine.inputs import InvalidTaskInput
 from engine.secrets import mask_secrets
 
 
@@ -150,13 +152,18 @@ def replay(obj: Any, letter_id: str | None, replay_all: bool, task_name: str | N
             echo(f"skipped {letter.id}: task {letter.task!r} is no longer declared", err=True)
             skipped += 1
             continue
-        result = app.send_task(
-            task.name,
-            args=letter.args,
-            kwargs=letter.kwargs,
-            queue=task.queue,
-            headers={"poli_replay_of": letter.id},
-        )
+        try:
+            result = app.send_task(
+                task.name,
+                args=letter.args,
+                kwargs=letter.kwargs,
+                queue=task.queue,
+                headers={"poli_replay_of": letter.id},
+            )
+        except (InvalidTaskInput, ImportProblem) as misfit:  # the handler changed since
+            echo(f"skipped {letter.id}: {misfit}", err=True)
+            skipped += 1
+            continue
         store.remove([letter.id])
         echo(f"replayed {letter.id} ({letter.task}) to queue {task.queue} as {result.id}")
     echo(f"{len(letters) - skipped} replayed, {skipped} skipped")

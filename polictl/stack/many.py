@@ -81,14 +81,13 @@ def run_many(celery_app: Any, platform: Platform, task: Task, source: Any, wait:
 
 def _misfits(task: Task, calls: list[tuple[int, Any]], file: str, split: Any) -> list[Diagnostic]:
     """Calls that do not fit the handler's signature and type hints (engine.inputs)."""
-    from engine.inputs import contract_for
+    from engine.inputs import InvalidTaskInput, check_call
 
-    contract = contract_for(task.handler)
     out = []
     for line, call in calls:
         args, kwargs = split(call)
-        misfits = contract.misfits(list(args), dict(kwargs))
-        if misfits:
-            message = contract.explain(task.name, misfits)
-            out.append(Diagnostic(file, line, 1, ERROR, "bad-call", message))
+        try:
+            check_call(task.handler, task.name, list(args), dict(kwargs))
+        except InvalidTaskInput as misfit:
+            out.append(Diagnostic(file, line, 1, ERROR, "bad-call", str(misfit)))
     return out

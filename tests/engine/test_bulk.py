@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.inputs import InvalidTaskInput
 from engine.runtime.delivery.bulk import header_repr, send_many
 from polictl.main import cli
 
@@ -60,6 +61,14 @@ def test_send_many_publishes_what_apply_async_publishes(app, redis_url):
 def test_send_many_checks_every_call_before_sending_any(app, redis_url):
     with pytest.raises(TypeError, match="unexpected keyword argument 'extra'"):
         send_many(app, "system.echo", [["fine"], {"kwargs": {"extra": 1}}])
+    assert queued(redis_url, "system") == []
+
+
+def test_send_many_type_checks_every_call_not_only_the_first(app, redis_url):
+    """Only the first call goes through apply_async (a template publishes the rest): each
+    call still goes through the one input check, so `"x"` for a `float` is refused."""
+    with pytest.raises(InvalidTaskInput, match=r"seconds: input should be a valid number"):
+        send_many(app, "system.sleep", [[0.1], ["x"]])
     assert queued(redis_url, "system") == []
 
 

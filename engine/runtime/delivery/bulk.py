@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from kombu import Producer
 from kombu.utils.uuid import uuid
 
+from engine.runtime.tasks.checked import check_inputs
+
 if TYPE_CHECKING:
     from celery import Celery
 
@@ -76,12 +78,14 @@ def send_many(
 def _check_arguments(
     app: Celery, task: str, pairs: list[tuple[Sequence[Any], Mapping[str, Any]]]
 ) -> None:
-    """What `apply_async` checks per call (the handler's signature), for all before any send."""
+    """What `apply_async` checks per call, for every call before any is sent: Celery's own
+    signature check (TypeError, as apply_async raises it), then poli's one input check
+    (engine.inputs.check_call: signature and type hints, after a JSON round trip)."""
     registered = app.tasks.get(task)
-    if registered is None or not registered.typing:
-        return
     for args, kwargs in pairs:
-        registered.__header__(*args, **kwargs)  # TypeError, as apply_async raises it
+        if registered is not None and registered.typing:
+            registered.__header__(*args, **kwargs)
+        check_inputs(app, task, args, kwargs)
 
 
 def _send(
