@@ -28,7 +28,7 @@ from engine.runtime.app.embedded import data_dir
 if TYPE_CHECKING:
     from celery import Celery
 
-_ignored = ignored(os.environ)  # before strip_cli_options() removes some of them
+_environment = dict(os.environ)  # before strip_cli_options() removes some of them
 
 
 def _build(use_cache: bool) -> tuple[Platform, Celery]:
@@ -60,6 +60,7 @@ except UserError as problem:
     print(problem.format(), file=sys.stderr)
     raise SystemExit(problem.exit_code) from None
 celery = app
+_ignored = ignored(_environment, platform.env_reads)
 
 
 def _name_ignored_variables(logger: logging.Logger, **_: object) -> None:

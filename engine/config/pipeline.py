@@ -105,9 +105,9 @@ def _load(
         diagnostics += semantic.check(docs)
         if target in TARGET_CHECKS:
             diagnostics += TARGET_CHECKS[target](docs["queues"], sources)
-    diagnostics += celery_env.diagnostics(docs.get("queues"), env)
+    diagnostics += celery_env.diagnostics(docs, env)
     if has_errors(diagnostics) or len(docs) != len(CONFIG_KINDS):
         return LoadResult(None, sorted(set(diagnostics)), docs)
-    platform = build(docs, config_dir, environment, sources)
+    platform = build(docs, config_dir, environment, sources, celery_env.interpolated(docs))
     diagnostics += transport.visibility_timeout(platform, docs["queues"])
     return LoadResult(platform, sorted(set(diagnostics)), docs)

@@ -199,6 +199,7 @@ class Platform:
     # The config files as written ({name: text}, overlays included): what pods load from
     # the Kubernetes ConfigMap (engine.model.files names them)
     sources: tuple[tuple[str, str], ...]
+    env_reads: tuple[str, ...]  # the ${VAR} names the files read (not "ignored" when set)
 
     def host(self, name: str) -> Host:
         return next(h for h in self.hosts if h.name == name)

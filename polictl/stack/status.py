@@ -106,7 +106,7 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
         queues,
         schedules(platform, beat),
         beat,
-        tuple(message for _, message in ignored(os.environ)),
+        tuple(message for _, message in ignored(os.environ, platform.env_reads)),
         dead_letters=letters,
     )
 

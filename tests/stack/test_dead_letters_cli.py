@@ -123,4 +123,3 @@ def test_replay_of_a_letter_that_no_longer_fits_is_skipped_with_a_message(app, r
     assert "got an unexpected keyword argument 'renamed_since'" in replayed.stderr
     assert replayed.stdout == "0 replayed, 1 skipped\n"
     assert letter.id in letters(app)
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ def build(
     config_dir: Path,
     environment: str | None,
     sources: dict[str, str] | None = None,
+    env_reads: Collection[str] = (),
 ) -> Platform:
     q = effective("queues.yaml", docs["queues"].data)
     s = effective("schedules.yaml", docs["schedules"].data)
@@ -63,6 +65,7 @@ def build(
         hosts=tuple(_host(n, effective("host", spec)) for n, spec in q["hosts"].items()),
         reliability=_reliability(effective("reliability", q["reliability"])),
         sources=tuple(sorted((sources or {}).items())),
+        env_reads=tuple(sorted(env_reads)),
     )
 
 

@@ -14,7 +14,7 @@ worker's start-up log alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # engine.app imports this module: it must not pull in YAML loading
@@ -56,9 +56,10 @@ def _reason(name: str) -> str | None:
     return next((r for p, r in OPTION_PREFIXES.items() if name.startswith(p)), None)
 
 
-def ignored(env: Mapping[str, str]) -> list[tuple[str, str]]:
-    """(name, message) for every Celery variable set (non-empty) in `env`, sorted by name."""
-    found = [(name, _reason(name)) for name in sorted(env) if env[name]]
+def ignored(env: Mapping[str, str], read: Collection[str] = ()) -> list[tuple[str, str]]:
+    """(name, message) for every Celery variable set (non-empty) in `env`, sorted by name,
+    but those the YAML itself reads (`${CELERY_BROKER_URL}` in queues.yaml: not ignored)."""
+    found = [(name, _reason(name)) for name in sorted(env) if env[name] and name not in read]
     return [(name, f"{name} is set and ignored: {reason}") for name, reason in found if reason]
 
 
@@ -67,13 +68,21 @@ def cli_options(env: Mapping[str, str]) -> list[str]:
     return [name for name in env if name.startswith(tuple(OPTION_PREFIXES))]
 
 
-def diagnostics(queues: Document | None, env: Mapping[str, str]) -> list[Diagnostic]:
+def interpolated(docs: Mapping[str, Document]) -> frozenset[str]:
+    """The `${VAR}` names the loaded files read."""
+    return frozenset(
+        name for doc in docs.values() for found in doc.variables.values() for name, _ in found
+    )
+
+
+def diagnostics(docs: Mapping[str, Document], env: Mapping[str, str]) -> list[Diagnostic]:
     """A warning for each Celery variable set, at the queues.yaml key it competes with."""
     from engine.config.read.loader import Pos
     from engine.diagnostics import WARNING, Diagnostic
 
+    queues = docs.get("queues")
     out = []
-    for name, message in ignored(env):
+    for name, message in ignored(env, interpolated(docs)):
         reason = _reason(name) or ""
         key = VARIABLES.get(name, ("", ()))[1]
         pos = queues.pos(key) if queues is not None and key else Pos("queues.yaml", 1, 1)
