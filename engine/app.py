@@ -23,7 +23,7 @@ from engine.config.check.celery_env import ignored
 from engine.config.read.environment import config_dir_from_env, environment_from_env
 from engine.diagnostics import UserError
 from engine.model import Platform
-from engine.runtime.app.embedded import data_dir
+from engine.runtime.embedded import data_dir
 
 if TYPE_CHECKING:
     from celery import Celery

@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 
 from engine.model.broker import loopback_url, server_args, socket_fits, socket_url
-from engine.runtime.app.embedded import free_port, redis_binary
+from engine.runtime.embedded import free_port, redis_binary
 
 START_TIMEOUT = 10.0
 

@@ -58,7 +58,7 @@ class PoliContext:
     @property
     def data_dir(self) -> Path:
         """Where the local stack and the handlers keep their state."""
-        from engine.runtime.app.embedded import data_dir
+        from engine.runtime.embedded import data_dir
 
         return data_dir(self.config_dir)
 

@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from engine.runtime.app.embedded import free_port, redis_binary
+from engine.runtime.embedded import free_port, redis_binary
 
 
 class RedisServer:
@@ -56,7 +56,7 @@ def embedded_command(config_dir: Path) -> list[str]:
     """The embedded broker's redis-server command line for `config_dir`, prepared as
     `polictl up` prepares it (its directory; on the loopback fallback, its recorded port)."""
     from engine.model.broker import server_args
-    from engine.runtime.app import embedded
+    from engine.runtime import embedded
 
     port = embedded.prepare(config_dir)
     directory = str(embedded.redis_dir(config_dir))

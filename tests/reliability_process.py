@@ -66,7 +66,7 @@ class RestartableRedis:
     """A redis-server with an append-only file, stopped and started again on the same port."""
 
     def __init__(self, directory: Path) -> None:
-        from engine.runtime.app.embedded import free_port
+        from engine.runtime.embedded import free_port
 
         self.directory, self.port = directory, free_port()
         self.process: subprocess.Popen | None = None
@@ -78,7 +78,7 @@ class RestartableRedis:
     def start(self) -> None:
         import socket
 
-        from engine.runtime.app.embedded import redis_binary
+        from engine.runtime.embedded import redis_binary
 
         args = [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
         args += ["--dir", str(self.directory), "--appendonly", "yes", "--appendfsync", "always"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from engine.config.check.schema import defaults
+from engine.config.schemas import defaults
 from engine.model import DEFAULT_QUEUE
 
 # Where each kind of object is described in the schema files: (file, *JSON pointer).

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.config.check.schema import schema
 from engine.config.read.loader import Document, Path_
+from engine.config.schemas import schema
 from engine.secrets import mask_value
 
 SCHEMA_DEFAULT = "schema default"

@@ -18,7 +18,7 @@ from engine.model.broker import broker_kind, sentinel_addresses
 def broker_url(platform: Platform) -> str:
     """The broker's URL; the embedded broker's is known only once its stack runs."""
     if platform.broker.embedded:
-        from engine.runtime.app.embedded import broker_url as embedded_url
+        from engine.runtime.embedded import broker_url as embedded_url
 
         return embedded_url(platform.config_dir)
     return platform.broker.url

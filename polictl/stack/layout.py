@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.model.broker import socket_fits
-from engine.runtime.app import embedded
+from engine.runtime import embedded
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from engine.diagnostics import UserError
 from engine.model import Platform
-from engine.runtime.app import embedded
+from engine.runtime import embedded
 from polictl import files as atomic
 from polictl.stack.layout import Layout
 

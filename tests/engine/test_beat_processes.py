@@ -151,7 +151,7 @@ def test_an_edit_reaches_the_running_beat_within_5_seconds(config_dir, redis_url
 
 
 def test_beat_takes_its_lock_in_the_embedded_broker(config_dir, tmp_path, monkeypatch):
-    from engine.runtime.app import embedded
+    from engine.runtime import embedded
 
     monkeypatch.setenv(embedded.DATA_DIR_ENV, str(tmp_path / "data"))
     server = subprocess.Popen(embedded_command(config_dir), stdout=subprocess.DEVNULL)

@@ -16,7 +16,7 @@ from stack_helpers import Stack, small_config
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    from engine.runtime.app.embedded import free_port
+    from engine.runtime.embedded import free_port
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLI_")}
     env["POLI_DATA_DIR"] = str(tmp_path / "data")

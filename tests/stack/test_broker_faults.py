@@ -12,7 +12,7 @@ import pytest
 from celery_process import celery_env
 from reliability_process import CONFIG
 
-from engine.runtime.app.embedded import free_port
+from engine.runtime.embedded import free_port
 
 PASSWORD = "S3cretPW"
 COMMANDS = [

@@ -62,7 +62,7 @@ def test_embedded_broker_falls_back_to_loopback_when_socket_path_is_too_long(
 
     import redis
 
-    from engine.runtime.app import embedded
+    from engine.runtime import embedded
 
     deep = tmp_path / ("d" * 60) / ("e" * 60)
     monkeypatch.setenv("POLI_DATA_DIR", str(deep))

@@ -7,26 +7,18 @@ node fails, instead of the validator's generic text.
 
 from __future__ import annotations
 
-import copy
-import json
 import re
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
 from engine.config.read.loader import Document, Path_, error
+from engine.config.schemas import resolve, schema
 from engine.diagnostics import Diagnostic, did_you_mean
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
-SCHEMA_FILES = {
-    "queues": "queues.schema.json",
-    "tasks": "tasks.schema.json",
-    "schedules": "schedules.schema.json",
-}
 STRUCTURAL = {"additionalProperties", "unevaluatedProperties", "required", "propertyNames"}
 JSON_TYPES = {
     "object": "a mapping",
@@ -37,11 +29,6 @@ JSON_TYPES = {
     "boolean": "true or false",
     "null": "nothing",
 }
-
-
-@cache
-def schema(kind: str) -> dict[str, Any]:
-    return json.loads((SCHEMA_DIR / SCHEMA_FILES[kind]).read_text("utf-8"))
 
 
 def _ecma_pattern(
@@ -151,13 +138,6 @@ def _custom_message(err: ValidationError) -> str | None:
     return message.format(instance=err.instance) if message else None
 
 
-def _resolve(kind: str, ref: str) -> Any:
-    node: Any = schema(kind)
-    for part in ref.lstrip("#/").split("/"):
-        node = node[part]
-    return node
-
-
 def _unknown_keys(kind: str, doc: Document, path: Path_, err: ValidationError):
     allowed = sorted(_allowed_keys(kind, err.schema))
     for key in sorted(k for k in err.instance if k not in allowed):
@@ -170,39 +150,5 @@ def _unknown_keys(kind: str, doc: Document, path: Path_, err: ValidationError):
 def _allowed_keys(kind: str, node: dict[str, Any]) -> set[str]:
     keys = set(node.get("properties", {}))
     if "$ref" in node:
-        keys |= _allowed_keys(kind, _resolve(kind, node["$ref"]))
+        keys |= _allowed_keys(kind, resolve(kind, node["$ref"]))
     return keys
-
-
-def defaults(kind: str, *pointer: str) -> dict[str, Any]:
-    """The `default` of every property of the object schema at `pointer`."""
-    # copies: a caller may keep (and change) what it gets; the schema stays as it is. Only
-    # containers need copying (called per task and schedule: a deepcopy of all was 40%)
-    found = _defaults(kind, *pointer)
-    if not _has_containers(kind, *pointer):
-        return dict(found)
-    return {key: _fresh(value) for key, value in found.items()}
-
-
-@cache
-def _has_containers(kind: str, *pointer: str) -> bool:
-    return any(isinstance(value, dict | list) for value in _defaults(kind, *pointer).values())
-
-
-def _fresh(value: Any) -> Any:
-    if not isinstance(value, dict | list):
-        return value
-    return copy.deepcopy(value) if value else type(value)()
-
-
-@cache  # called once per task and schedule of a config: the schema does not change
-def _defaults(kind: str, *pointer: str) -> dict[str, Any]:
-    node: Any = schema(kind)
-    for step in pointer:
-        node = node[step]
-        if "$ref" in node and "properties" not in node:
-            node = {**_resolve(kind, node["$ref"]), **node}
-    props = dict(node.get("properties", {}))
-    if "$ref" in node:
-        props = {**_resolve(kind, node["$ref"]).get("properties", {}), **props}
-    return {key: spec["default"] for key, spec in props.items() if "default" in spec}

@@ -18,7 +18,7 @@ from kombu.utils.json import dumps, loads
 
 from engine.imports import ImportProblem
 from engine.model import Platform
-from engine.runtime.app.local import note_retry, time_limits, wait_for_retry
+from engine.runtime.tasks.local import note_retry, time_limits, wait_for_retry
 
 if TYPE_CHECKING:  # imported on first use: every worker, beat and inspect imports this module
     from engine.inputs import InputContract
