@@ -11,7 +11,8 @@ task arguments. Masked, whatever key the value sat under:
 - `Bearer TOKEN` / `Basic CREDENTIALS` (an Authorization header's value);
 - values under a key named like a secret, in JSON (`"password": "x"`), YAML or `k=v` text.
 
-`mask_value(key, value)` and `mask_data(obj)` apply the same rule to structured values.
+`mask_value(key, value)` and `mask_data(obj)` apply the same rule to structured values;
+`mask_keys(obj)` masks by key name only (what dead letters store, so replays still work).
 """
 
 from __future__ import annotations
@@ -76,6 +77,19 @@ def mask_value(key: str, value: Any) -> Any:
     if is_secret_key(key) and value not in (None, "", {}, []):
         return MASK
     return mask_data(value)
+
+
+def mask_keys(value: Any) -> Any:
+    """A JSON-like value with the values under secret-named keys masked, and nothing else:
+    what a dead letter stores (a URL argument stays, so a replay sends what was sent)."""
+    if isinstance(value, dict):
+        return {
+            k: MASK if is_secret_key(str(k)) and v not in (None, "") else mask_keys(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return type(value)(mask_keys(v) for v in value)
+    return value
 
 
 def mask_data(value: Any) -> Any:

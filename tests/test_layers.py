@@ -53,8 +53,16 @@ def test_the_tree_keeps_every_contract(tree: Path) -> None:
         ("engine/secrets.py", "import engine.diagnostics", "Engine's parts"),
         ("engine/config/read/loader.py", "import engine.config.check.schema", "Inside config"),
         ("engine/config/check/broker.py", "import engine.config.build.model", "Inside config"),
-        ("engine/runtime/tasks/checked.py", "import engine.runtime.delivery.bulk", "Inside runtime"),
-        ("engine/runtime/beat/store.py", "import engine.runtime.delivery.deadletter", "Inside runtime"),
+        (
+            "engine/runtime/tasks/checked.py",
+            "import engine.runtime.delivery.bulk",
+            "Inside runtime",
+        ),
+        (
+            "engine/runtime/beat/store.py",
+            "import engine.runtime.delivery.deadletter",
+            "Inside runtime",
+        ),
         ("generators/systemd.py", "import engine.config.options", "Generators read only the model"),
         ("engine/model/cron.py", "import yaml", "The model imports neither"),
     ],

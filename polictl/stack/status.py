@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from engine.config.check.celery_env import ignored
 from engine.model import Platform
 from polictl.beat_report import BeatReport, collect_beat
-from polictl.stack import broker, hosts
+from polictl.broker import session as broker
+from polictl.stack import hosts
 from polictl.stack.layout import Layout
 from polictl.stack.supervisor import Program, Supervisor
 

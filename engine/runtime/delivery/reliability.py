@@ -27,7 +27,7 @@ from celery.exceptions import Ignore
 
 from engine.model.broker import is_redis
 from engine.runtime.tasks.checked import CheckedTask
-from engine.secrets import mask_secrets
+from engine.secrets import mask_keys, mask_secrets
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -157,8 +157,10 @@ def record(
         id=request.id,
         task=task.name,
         queue=delivery.get("routing_key") or declared.get(task.name, ""),
-        args=list(args or ()),
-        kwargs=dict(kwargs or {}),
+        # values under secret-named keys are not stored (engine.secrets.mask_keys): a letter
+        # outlives its run; everything else is kept as sent, so a replay sends the same
+        args=mask_keys(list(args or ())),
+        kwargs=mask_keys(dict(kwargs or {})),
         exception=f"{type(exc).__name__}: {exc}",
         traceback=traceback,
         reason=reason or _reason(task, exc, retries),

@@ -1,4 +1,5 @@
-"""Questions for the broker and the workers behind it, through the platform's own Celery app."""
+"""The broker session: the platform's own Celery app, a broker that answers, and every broker
+error as the one user error; and the questions commands ask through it."""
 
 from __future__ import annotations
 
@@ -58,6 +59,22 @@ def broker_errors(app: Celery) -> Iterator[None]:
     except (OSError, KombuError, RedisError) as exc:
         reason = mask_secrets(str(exc) or type(exc).__name__)
         raise UserError(f"broker {masked_url(app)} failed: {reason}") from None
+
+
+@contextmanager
+def session(platform: Platform, timeout: float = 2.0, needs_results: str = "") -> Iterator[Celery]:
+    """The one way a command talks to the broker: the platform's app, once the broker
+    answers; any broker or result-backend failure inside is the one user error (masked).
+    `needs_results` names the command that cannot work without a result backend."""
+    app = celery_app(platform)
+    if needs_results and not app.conf.result_backend:
+        raise UserError(
+            f"{needs_results} needs a result backend, and broker.result_backend is `none`",
+            hint="set it to `broker` or a URL (queues.yaml reads it from POLI_RESULT_BACKEND)",
+        )
+    require_broker(app, timeout)
+    with broker_errors(app):
+        yield app
 
 
 def queue_depths(app: Celery, queues: list[str]) -> dict[str, int | None]:

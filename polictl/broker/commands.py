@@ -16,26 +16,15 @@ from engine.secrets import mask_secrets
 @click.pass_obj
 def ping(obj: Any, timeout: float) -> int:
     """Send system.ping through every queue; fail naming each queue that does not answer."""
-    from polictl.stack.broker import broker_errors, celery_app, require_broker
-    from polictl.stack.probe import ping as probe
+    from polictl.broker.probe import ping as probe
+    from polictl.broker.session import session
     from polictl.stack.tables import print_ping
 
     platform = obj.platform()
-    app = celery_app(platform)
-    require_broker(app)
-    _need_results(app, "ping")
-    with broker_errors(app):
+    with session(platform, needs_results="ping") as app:
         results = probe(app, platform, timeout)
     print_ping(results, by_host=bool(platform.hosts))
     return 0 if all(r.ok for r in results) else 1
-
-
-def _need_results(app: Any, command: str) -> None:
-    if not app.conf.result_backend:
-        raise UserError(
-            f"{command} needs a result backend, and broker.result_backend is `none`",
-            hint="set it to `broker` or a URL (queues.yaml reads it from POLI_RESULT_BACKEND)",
-        )
 
 
 @click.command()
@@ -65,15 +54,15 @@ def run(
 ) -> None:
     """Send TASK_NAME through its route; with --wait, print its result. Arguments that do not
     fit the handler's signature and type hints are refused before anything is sent."""
-    from polictl.stack.broker import broker_errors, celery_app, require_broker
-    from polictl.stack.probe import declared_task, send
+    from polictl.broker.probe import declared_task, send
+    from polictl.broker.session import celery_app, session
     from polictl.task_inputs import check_arguments, parse_arguments
 
     args, kwargs = parse_arguments(args_json, kwargs_json)
     platform = obj.platform()
     task = declared_task(platform, task_name)
     if many is not None:
-        from polictl.stack.many import run_many
+        from polictl.broker.many import run_many
 
         return run_many(celery_app, platform, task, many, wait)
     check_arguments(task, args, kwargs)
@@ -81,11 +70,7 @@ def run(
         from polictl.local_run import run_local
 
         return run_local(platform, task, args, kwargs)
-    app = celery_app(platform)
-    if wait:
-        _need_results(app, "run --wait")
-    require_broker(app)
-    with broker_errors(app):
+    with session(platform, needs_results="run --wait" if wait else "") as app:
         result = send(app, task, args, kwargs)
         click.echo(f"sent {task.name} to queue {task.queue}: id {result.id}")
         if wait:

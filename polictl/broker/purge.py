@@ -18,7 +18,7 @@ from polictl.stack.commands import unknown
 def purge(obj: Any, queue: str | None, every: bool, yes: bool) -> None:
     """Delete every message waiting in QUEUE, or in every queue with --all (tasks already
     running are not affected)."""
-    from polictl.stack import broker
+    from polictl.broker import session as broker
 
     platform = obj.platform()
     known = [q.name for q in platform.queues]
@@ -32,8 +32,6 @@ def purge(obj: Any, queue: str | None, every: bool, yes: bool) -> None:
     if not yes:
         what = f"all {len(queues)} queues ({', '.join(queues)})" if every else repr(queue)
         click.confirm(f"Delete every message waiting in {what}?", abort=True)
-    app = broker.celery_app(platform)
-    broker.require_broker(app)
-    with broker.broker_errors(app):
+    with broker.session(platform) as app:
         for name in queues:
             click.echo(f"purged {broker.purge(app, name)} message(s) from {name}")

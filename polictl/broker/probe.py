@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.diagnostics import UserError, did_you_mean
 from engine.model import Platform, Task
-from polictl.stack import broker
+from polictl.broker import session as broker
 from polictl.stack.hosts import live_hosts
 
 if TYPE_CHECKING:
