@@ -228,3 +228,10 @@ def test_the_readme_links_to_files_that_exist_and_stays_small():
     targets = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", readme.read_text())
     assert targets
     assert [t for t in targets if not (ROOT / t).exists()] == []
+
+
+def test_every_repository_file_the_docs_name_exists():
+    pattern = r"\b((?:tests|bench|engine|generators|polictl|handlers)/[\w./-]+\.(?:py|md|json|txt))"
+    named = {name for page in PAGES for name in re.findall(pattern, page.read_text())}
+    assert named
+    assert sorted(n for n in named if not (ROOT / n).exists() and "<" not in n) == []
