@@ -239,10 +239,10 @@ def test_docs_and_queues_yaml_agree_on_the_result_backend():
     )
     value = line.split("result_backend:")[1].split("#")[0].strip()
     assert value == "${POLI_RESULT_BACKEND:-broker}"
-    readme = (ROOT / "README.md").read_text()
-    assert f"result_backend: {value}" in readme
-    assert "POLI_RESULT_BACKEND:-}" not in readme
-    assert "`none`" in readme
+    reference = (ROOT / "docs" / "configuration.md").read_text()
+    assert f"result_backend: {value}" in reference
+    assert "POLI_RESULT_BACKEND:-}" not in reference
+    assert "`none`" in reference
 
 
 @pytest.fixture(autouse=True)
