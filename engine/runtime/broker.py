@@ -10,6 +10,7 @@ current master.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from engine.model import Platform
 from engine.model.broker import broker_kind, sentinel_addresses
@@ -40,14 +41,17 @@ def redis_client(platform: Platform, timeout: float = 1.0) -> Any:
     if kind == "sentinel":
         from redis.sentinel import Sentinel
 
-        password = _sentinel_password(url)
+        first = urlsplit(url.split(";", 1)[0])
+        password = unquote(first.password) if first.password else None
         sentinel = Sentinel(sentinel_addresses(url), sentinel_kwargs=options, **options)
-        return sentinel.master_for(platform.broker.master_name or "mymaster", password=password)
+        master = platform.broker.master_name or ""
+        return sentinel.master_for(master, password=password, db=_database(first.path))
     return None
 
 
-def _sentinel_password(url: str) -> str | None:
-    from urllib.parse import unquote, urlsplit
-
-    password = urlsplit(url.split(";", 1)[0]).password
-    return unquote(password) if password else None
+def _database(path: str) -> int:
+    """kombu's virtual host of a Redis URL is its database number (`/3`), 0 when none."""
+    try:
+        return int(path.strip("/") or 0)
+    except ValueError:
+        return 0

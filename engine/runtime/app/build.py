@@ -23,6 +23,13 @@ from engine.runtime.tasks.checked import PoliCelery
 REDIS_TRANSPORT = "engine.runtime.delivery.transport:Transport"  # by name: kombu imports it
 
 
+def _result_transport_options(platform: Platform) -> dict[str, Any]:
+    options = {"visibility_timeout": platform.broker_transport_options["visibility_timeout"]}
+    if platform.broker.master_name:  # a Sentinel result backend finds its master by name
+        options["master_name"] = platform.broker.master_name
+    return options
+
+
 def celery_settings(platform: Platform) -> dict[str, Any]:
     exact_routes = {t.name: {"queue": t.queue} for t in platform.tasks}
     glob_routes = [{r.match: {"queue": r.queue}} for r in platform.routes]
@@ -35,9 +42,7 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "broker_connection_retry_on_startup": True,
         # Unacked messages come back after this; live workers refresh theirs (reliability)
         "broker_transport_options": platform.broker_transport_options,
-        "result_backend_transport_options": {
-            "visibility_timeout": platform.broker_transport_options["visibility_timeout"]
-        },
+        "result_backend_transport_options": _result_transport_options(platform),
         "result_expires": platform.broker.result_expires,
         "task_queues": [
             Queue(q.name, Exchange(q.name), routing_key=q.name) for q in platform.queues
