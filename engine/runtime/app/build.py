@@ -103,10 +103,9 @@ def build_app(platform: Platform, main: str = "poli") -> PoliCelery:
     app = yaml_only(
         PoliCelery(main, loader=YamlOnlyLoader, set_as_current=True, task_cls=ReliableTask)
     )
-    app.platform = platform
+    app.use_platform(platform)
     app.conf.update(celery_settings(platform))
     heartbeat.install(app)  # `worker --heartbeat-file`, for liveness probes
-    app.poli_handlers = {task.name: task.handler for task in platform.tasks}  # input contracts
     for task in platform.tasks:
         app.task(**task_options(task))(import_handler(task.handler))
     install(app)

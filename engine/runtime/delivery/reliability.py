@@ -62,11 +62,11 @@ def uses_redis(app: Celery) -> bool:
 
 def broker_client(app: Celery) -> Any:
     """A redis-py client on the broker's database, one per process (pool children fork)."""
-    pid, client = getattr(app, "_poli_broker_client", (None, None))
+    pid, client = app.poli_broker_client
     if pid != os.getpid():
         connection = app.connection_for_write()
         client = connection.default_channel.client
-        app._poli_broker_client = (os.getpid(), client)
+        app.poli_broker_client = (os.getpid(), client)
     return client
 
 

@@ -27,7 +27,9 @@ if TYPE_CHECKING:  # imported on first use: every worker, beat and inspect impor
 def _contract(app: Celery, name: str) -> InputContract | None:
     """Task `name`'s contract (None: not declared), looked up once per app and name: this
     runs on every send and every task run."""
-    contracts = app.__dict__.setdefault("poli_contracts", {})
+    contracts = getattr(app, "poli_contracts", None)
+    if contracts is None:  # a plain Celery app (a user's own, in tests): nothing declared
+        return None
     if name not in contracts:
         handler = getattr(app, "poli_handlers", {}).get(name)
         if handler is None:
@@ -99,6 +101,18 @@ class PoliCelery(Celery):
 
     task_cls = "engine.runtime.tasks.checked:CheckedTask"
     platform: Platform  # the model it is built from (beat starts from it, then reloads)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.poli_handlers: dict[str, str] = {}  # task name -> handler spec (input contracts)
+        self.poli_contracts: dict[str, InputContract | None] = {}  # built on first use
+        self.poli_broker_client: tuple[int | None, Any] = (None, None)  # (pid, redis client)
+
+    def use_platform(self, platform: Platform) -> None:
+        """The model this app runs: its tasks' handlers are what inputs are checked against."""
+        self.platform = platform
+        self.poli_handlers = {task.name: task.handler for task in platform.tasks}
+        self.poli_contracts = {}
 
     def send_task(
         self, name: str, args: Sequence[Any] | None = None, kwargs: Any = None, **options: Any
