@@ -16,6 +16,11 @@ changes"), which tells two kinds of job apart:
 
 `every` fires on a grid aligned to the Unix epoch (every: 1h at the top of each
 UTC hour), so every beat on every host agrees on the due times.
+
+`jitter` moves every fire time of a schedule later by the same offset, a hash of
+its name in [0, jitter) (`Schedule.jitter_offset`): hundreds of `0 * * * *`
+schedules spread over the hour, and every beat and the preview still agree. The
+offset is added to the instant (DST is decided on the unshifted wall time).
 """
 
 from __future__ import annotations
@@ -169,20 +174,26 @@ def _cron_after(expression: str, zone: ZoneInfo, after: datetime) -> datetime | 
 
 
 def fire_after(schedule: Schedule, after: datetime) -> datetime | None:
-    """The first instant strictly after `after` (aware) when `schedule` fires, in UTC."""
+    """The first instant strictly after `after` (aware) when `schedule` fires, in UTC:
+    the time by its `cron` or `every`, moved later by its jitter offset."""
+    shift = timedelta(seconds=schedule.jitter_offset)
+    after = after.astimezone(UTC) - shift
     if schedule.every is not None:
         step = schedule.every
         ticks = int(after.timestamp() // step) + 1
-        return datetime.fromtimestamp(ticks * step, UTC)
+        return datetime.fromtimestamp(ticks * step, UTC) + shift
     assert schedule.cron is not None
-    return _cron_after(schedule.cron, ZoneInfo(schedule.timezone), after.astimezone(UTC))
+    found = _cron_after(schedule.cron, ZoneInfo(schedule.timezone), after)
+    return found + shift if found is not None else None
 
 
 def latest_at_or_before(schedule: Schedule, now: datetime, since: datetime) -> datetime | None:
     """The last fire time in (since, now], or None when there is none, however far
     back `since` lies (a yearly or leap-day schedule after a long outage)."""
     if schedule.every is not None:
-        latest = datetime.fromtimestamp(now.timestamp() // schedule.every * schedule.every, UTC)
+        shift = schedule.jitter_offset
+        grid = (now.timestamp() - shift) // schedule.every * schedule.every
+        latest = datetime.fromtimestamp(grid + shift, UTC)
         return latest if latest > since else None
     back = timedelta(hours=1)
     while True:  # windows back from now, each 8 times the last, until one holds a run

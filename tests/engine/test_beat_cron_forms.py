@@ -43,6 +43,7 @@ def config_dir(tmp_path: Path) -> Path:
     lines = ["timezone: Europe/Madrid", "schedules:"]
     lines.append("  tick: {task: system.echo, every: 1s, args: [tick], queue: system}")
     lines.append("  daily: {task: reports.echo, every: 1d}")
+    lines.append("  jittered: {task: system.echo, every: 3s, jitter: 3s, queue: system}")
     lines += [
         f'  {name}: {{task: reports.echo, cron: "{cron}"}}' for name, (cron, _) in FORMS.items()
     ]
@@ -81,6 +82,15 @@ def test_the_app_schedules_without_celerys_crontab_parser(config_dir):
         assert quarter.is_due(datetime(2027, 3, 1, 9, 20, tzinfo=UTC)) == (False, 15 * 60 - 1)
 
 
+def sent(client: redis.Redis, name: str) -> list[datetime]:
+    messages = [json.loads(m) for m in client.lrange("system", 0, -1)]
+    return [
+        datetime.fromisoformat(m["headers"]["poli_due"])
+        for m in messages
+        if m["headers"]["poli_schedule"] == name
+    ]
+
+
 def test_a_real_worker_and_beat_run_with_these_forms(config_dir, redis_url, tmp_path):
     client = redis.Redis.from_url(redis_url)
     beat_log = tmp_path / "beat.log"
@@ -89,13 +99,19 @@ def test_a_real_worker_and_beat_run_with_these_forms(config_dir, redis_url, tmp_
         with worker_process(app, config_dir, redis_url, ["default"], tmp_path / "worker.log"):
             with celery_beat(config_dir, redis_url, tmp_path, beat_log) as beat:
                 deadline = time.monotonic() + 30
-                while client.llen("system") < 2 and beat.poll() is None:
+                while len(sent(client, "jittered")) < 2 and beat.poll() is None:
                     assert time.monotonic() < deadline, beat_log.read_text()
                     time.sleep(0.1)
                 shown = polictl(config_dir, redis_url, "schedules", "--format", "json")
                 shown_at = datetime.now(UTC)
     assert "Traceback" not in beat_log.read_text(), beat_log.read_text()
     rows = {row["name"]: row for row in json.loads(shown.stdout)}
+    offset = rows["jittered"]["jitter_offset"]  # the preview's: from the name, in [0, 3)
+    assert offset in (0, 1, 2)
+    assert {int(due.timestamp()) % 3 for due in sent(client, "jittered")} == {offset}
+    assert {int(datetime.fromisoformat(t).timestamp()) % 3 for t in rows["jittered"]["next"]} == {
+        offset
+    }
     for name, (_, fits) in FORMS.items():  # the running beat's next due time is the preview's
         beat_next = datetime.fromisoformat(rows[name]["beat_next"])
         preview = datetime.fromisoformat(rows[name]["next"][0])

@@ -32,12 +32,20 @@ from engine.schedule_times import (
 MADRID = "Europe/Madrid"
 
 
-def cron(expression: str, zone: str = "UTC", catchup: str = "once") -> Schedule:
-    return schedule("job", "system.ping", "system", cron=expression, timezone=zone, catchup=catchup)
+def cron(expression: str, zone: str = "UTC", catchup: str = "once", jitter: int = 0) -> Schedule:
+    return schedule(
+        "job",
+        "system.ping",
+        "system",
+        cron=expression,
+        timezone=zone,
+        catchup=catchup,
+        jitter=jitter,
+    )
 
 
-def every(seconds: int, catchup: str = "once") -> Schedule:
-    return schedule("job", "system.ping", "system", every=seconds, catchup=catchup)
+def every(seconds: int, catchup: str = "once", jitter: int = 0, name: str = "job") -> Schedule:
+    return schedule(name, "system.ping", "system", every=seconds, catchup=catchup, jitter=jitter)
 
 
 def utc(*fields: int) -> datetime:
@@ -148,6 +156,29 @@ def test_a_day_of_month_that_never_occurs_still_ors_with_the_day_of_week():
     ]  # fmt: skip
 
 
+def test_jitter_moves_every_fire_time_by_one_stable_offset_from_the_name():
+    offsets = {every(3600, jitter=600, name=f"probe-{i}").jitter_offset for i in range(50)}
+    assert min(offsets) >= 0 and max(offsets) < 600 and len(offsets) > 40  # spread, in range
+    hourly = cron("0 * * * *", jitter=600)
+    shift = timedelta(seconds=hourly.jitter_offset)
+    assert shift == timedelta(seconds=cron("0 * * * *", jitter=600).jitter_offset)  # stable
+    plain = next_runs(cron("0 * * * *"), 3, utc(2027, 1, 1, 0, 30))
+    assert next_runs(hourly, 3, utc(2027, 1, 1, 0, 30) + shift) == [t + shift for t in plain]
+    ticks = next_runs(every(60, jitter=60, name="probe"), 2, utc(2027, 1, 1))
+    offset = every(60, jitter=60, name="probe").jitter_offset
+    assert [int(t.timestamp()) % 60 for t in ticks] == [offset, offset]
+
+
+def test_a_jittered_run_missed_by_an_outage_is_its_effective_time():
+    daily = cron("0 9 * * *", jitter=3600)
+    shift = timedelta(seconds=daily.jitter_offset)
+    decision = plan(daily, LAST + shift, utc(2027, 5, 5, 12))
+    assert (decision.send, decision.next) == (
+        utc(2027, 5, 5, 9) + shift,
+        utc(2027, 5, 6, 9) + shift,
+    )
+
+
 # --- missed runs -----------------------------------------------------------------------
 
 LAST = utc(2027, 5, 3, 9)  # a daily 09:00 run sent on Monday
@@ -254,9 +285,14 @@ def scheduler_fires(schedule: Schedule, start: datetime, end: datetime) -> list[
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(expression=EXPRESSIONS, zone=st.sampled_from(ZONES), day=st.integers(0, 364))
-def test_preview_and_beat_agree_over_a_year(expression, zone, day):
-    schedule = cron(expression, zone)
+@given(
+    expression=EXPRESSIONS,
+    zone=st.sampled_from(ZONES),
+    day=st.integers(0, 364),
+    jitter=st.sampled_from([0, 0, 90, 3600]),
+)
+def test_preview_and_beat_agree_over_a_year(expression, zone, day, jitter):
+    schedule = cron(expression, zone, jitter=jitter)
     start = utc(2027, 1, 1) + timedelta(days=day, minutes=7)
     end = start + timedelta(days=366)
     expected = []
