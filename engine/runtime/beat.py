@@ -64,6 +64,33 @@ class ZonedCron(_ByTheRule, BaseSchedule):
     def __repr__(self) -> str:
         return f"<cron: {self.rule.cron} ({self.zone})>"
 
+    # The value sets under crontab's attribute names, for tools that read them
+    # (0 = Sunday, as in crontab); computed by poli's parser, not Celery's.
+    @property
+    def minute(self) -> set[int]:
+        return set(self._values().minutes)
+
+    @property
+    def hour(self) -> set[int]:
+        return set(self._values().hours)
+
+    @property
+    def day_of_week(self) -> set[int]:
+        return set(self._values().weekdays)
+
+    @property
+    def day_of_month(self) -> set[int]:
+        return set(self._values().days)
+
+    @property
+    def month_of_year(self) -> set[int]:
+        return set(self._values().months)
+
+    def _values(self) -> Any:
+        from engine.schedule_times import cron_rule
+
+        return cron_rule(self.rule.cron)
+
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, ZonedCron):
             return other.rule == self.rule
