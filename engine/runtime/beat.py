@@ -54,6 +54,15 @@ class _ByTheRule:
         return _rebuild, (self.rule,)
 
 
+def _value_set(field: str) -> property:
+    def values(self: ZonedCron) -> set[int]:
+        from engine.schedule_times import cron_rule
+
+        return set(getattr(cron_rule(self.rule.cron), field))
+
+    return property(values)
+
+
 class ZonedCron(_ByTheRule, BaseSchedule):
     def __init__(self, rule: Schedule, **kwargs: Any):
         assert rule.cron is not None
@@ -66,30 +75,11 @@ class ZonedCron(_ByTheRule, BaseSchedule):
 
     # The value sets under crontab's attribute names, for tools that read them
     # (0 = Sunday, as in crontab); computed by poli's parser, not Celery's.
-    @property
-    def minute(self) -> set[int]:
-        return set(self._values().minutes)
-
-    @property
-    def hour(self) -> set[int]:
-        return set(self._values().hours)
-
-    @property
-    def day_of_week(self) -> set[int]:
-        return set(self._values().weekdays)
-
-    @property
-    def day_of_month(self) -> set[int]:
-        return set(self._values().days)
-
-    @property
-    def month_of_year(self) -> set[int]:
-        return set(self._values().months)
-
-    def _values(self) -> Any:
-        from engine.schedule_times import cron_rule
-
-        return cron_rule(self.rule.cron)
+    minute = _value_set("minutes")
+    hour = _value_set("hours")
+    day_of_week = _value_set("weekdays")
+    day_of_month = _value_set("days")
+    month_of_year = _value_set("months")
 
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, ZonedCron):
