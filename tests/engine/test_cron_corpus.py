@@ -215,3 +215,12 @@ def test_the_corpus_is_a_few_hundred_expressions_of_every_form():
     text = " ".join(EXPRESSIONS).lower()
     for form in ("monday", "sun", "jan", "fri-mon", "22-2", "5/15", "1-23/2", "@yearly", " 7"):
         assert form in text
+
+
+def test_every_expression_is_described_and_previewed():
+    """`polictl schedules` describes and previews whatever `validate` accepted
+    (`0 0 1 * 1,*/3` and `* * * * *,0` once made it fail for the whole config)."""
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    for expression in EXPRESSIONS:
+        rule = schedule("job", "system.ping", "system", cron=" ".join(normalise(expression)))
+        assert rule.describe() and len(rule.next_runs(3, start)) == 3, expression
