@@ -244,7 +244,7 @@ def _terms(low: int, high: int, sparse: bool) -> st.SearchStrategy[str]:
 
 EXPRESSIONS = (
     st.tuples(
-        _terms(0, 59, sparse=True),
+        st.one_of(_terms(0, 59, sparse=True), st.sampled_from(["*/15", "*/20", "*/30"])),
         _terms(0, 23, sparse=False),
         _terms(1, 31, sparse=False),
         _terms(1, 12, sparse=False),
