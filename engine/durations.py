@@ -29,14 +29,11 @@ def _parse_text(value: str) -> int | None:
 
 
 def format_duration(seconds: float) -> str:
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
+    """The shortest text parse_duration reads back: 90 -> 1m30s, 86400 -> 1d."""
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    parts = [
-        f"{hours}h" if hours else "",
-        f"{minutes}m" if minutes else "",
-        f"{secs}s" if secs else "",
-    ]
+    parts = [f"{value}{unit}" for value, unit in zip((days, hours, minutes, secs), "dhms") if value]
     return "".join(parts) or "0s"
 
 
