@@ -33,7 +33,11 @@ def format_duration(seconds: float) -> str:
     days, rest = divmod(int(seconds), 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    parts = [f"{value}{unit}" for value, unit in zip((days, hours, minutes, secs), "dhms") if value]
+    parts = [
+        f"{value}{unit}"
+        for value, unit in zip((days, hours, minutes, secs), "dhms", strict=True)
+        if value
+    ]
     return "".join(parts) or "0s"
 
 
