@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 from celery.schedules import crontab
-from celery_process import built_app, celery_beat, worker_process
+from celery_process import built_app, celery_beat, celery_env, stop, worker_process
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
 FORMS = {  # name: (cron, the next runs' (weekday 0=Mon, hour, minute) must satisfy this)
@@ -118,3 +118,31 @@ def test_a_real_worker_and_beat_run_with_these_forms(config_dir, redis_url, tmp_
         # (or, for `* * * * *`, one that came due while polictl was starting)
         assert beat_next == preview or started < beat_next <= shown_at, rows[name]
         assert fits(beat_next.astimezone(preview.tzinfo)), rows[name]
+
+
+def test_celerys_stock_beat_runs_poli_schedule_objects(config_dir, redis_url, tmp_path):
+    """`celery beat -S celery.beat:PersistentScheduler` (no lock, no reload) reads the same
+    objects from app.conf.beat_schedule: they are Celery schedules, due by poli's rule."""
+    client = redis.Redis.from_url(redis_url)
+    log = tmp_path / "stock-beat.log"
+    command = [sys.executable, "-m", "celery", "-A", "engine.app", "beat", "--loglevel", "info"]
+    command += ["-S", "celery.beat:PersistentScheduler", "--max-interval", "1"]
+    command += ["--schedule", str(tmp_path / "celerybeat-schedule")]
+    with open(log, "w") as out:
+        beat = subprocess.Popen(
+            command,
+            cwd=config_dir,
+            env=celery_env(config_dir, redis_url),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while client.llen("system") < 3 and beat.poll() is None:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    finally:
+        stop(beat)
+    text = log.read_text()
+    assert "Traceback" not in text and "Scheduler: Sending due task jittered" in text, text
