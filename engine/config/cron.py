@@ -119,9 +119,8 @@ def _term(term: str, field: Field) -> list[str]:
     else:  # `5/15` is `5-59/15`, as in cron
         low = _value(base, field)
         high = field.high if step_text else low
-    if field.cycle == 7 and low == 7:
-        low = 0 if high < 7 or low == high else low  # `sun-mon` written `7-1`; `7` alone
-        high = 0 if high == 7 and low == 0 else high
+    if field.cycle == 7 and low == 7:  # Sunday written 7 first: `7`, `7-1`, `7/2`
+        low, high = 0, (0 if high == 7 else high)
     if low > high:
         return _wrapped(low, high, step, field)
     return _span(low, high, step, field)
