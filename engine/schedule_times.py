@@ -151,11 +151,13 @@ def _cron_after(expression: str, zone: ZoneInfo, after: datetime) -> datetime | 
     rule = cron_rule(expression)
     local = after.astimezone(zone)
     start = local.replace(tzinfo=None, second=0, microsecond=0)
-    offsets = {(after + shift).astimezone(zone).utcoffset() for shift in (-MAX_SHIFT, MAX_SHIFT)}
-    if local.utcoffset() != (after - MAX_SHIFT).astimezone(zone).utcoffset() or (
-        rule.wildcard and len({local.utcoffset(), *offsets}) > 1
-    ):
-        start -= MAX_SHIFT  # near a fall back: earlier wall times may still be ahead
+    before, ahead = (
+        (after + shift).astimezone(zone).utcoffset() for shift in (-MAX_SHIFT, MAX_SHIFT)
+    )
+    if local.utcoffset() != before or (rule.wildcard and local.utcoffset() != ahead):
+        # Just after a fall back (or, for a wildcard job, just before one, whose
+        # repeated hour it runs twice): earlier wall times may still be ahead.
+        start -= MAX_SHIFT
     best: datetime | None = None
     until: datetime | None = None
     for wall in wall_times(rule, start):
