@@ -69,7 +69,7 @@ def run(total: int, timeout: float, work: Path) -> dict[str, object]:
     import redis
 
     from engine.config import load
-    from engine.runtime.celery_app import build_app
+    from engine.runtime.app.build import build_app
 
     server = RedisServer(work / "redis")
     server.start()

@@ -3,7 +3,7 @@
 The baseline of the benchmark: the same queues, routes, settings, per-task options
 and the very same handler functions (`testhandlers` from that config dir), written
 the way a Celery user would write them without poli. `bench/run.py` checks this
-stays in step with `engine.runtime.celery_app.build_app` before measuring anything.
+stays in step with `engine.runtime.app.build.build_app` before measuring anything.
 
     POLI_BROKER_URL=redis://127.0.0.1:PORT celery -A plain_app worker   # from bench/
 """
@@ -34,7 +34,7 @@ app.conf.update(
     result_backend=BROKER_URL,
     broker_connection_retry_on_startup=True,
     # poli's transport: kombu's Redis one with one redis-py client per channel, by name
-    broker_transport="engine.runtime.redis_transport:Transport",
+    broker_transport="engine.runtime.delivery.transport:Transport",
     # poli's reliability derives these from `redeliver_within: 2m` (and runs a thread that
     # keeps the messages a live worker holds from redelivery, which this app does not)
     broker_transport_options={

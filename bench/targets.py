@@ -5,7 +5,7 @@
    (`Celery("x", broker=URL)`, all defaults): N tasks sent with `apply_async` while a worker
    (same flags) runs them; tasks/s from the first send to the last task done. Also poli
    with worker task events on (what Flower switches on while it watches).
-2. bulk: N sends with `engine.runtime.bulk.send_many` against a loop of `apply_async`.
+2. bulk: N sends with `engine.runtime.delivery.bulk.send_many` against a loop of `apply_async`.
 3. config size: `load()` of 10 .. 10,000 tasks + as many schedules, in a fresh process:
    seconds, per-item cost, peak memory; and how fast a real alias bomb is refused.
 
@@ -151,7 +151,7 @@ def throughput_flags(config: Path) -> tuple[list[str], int]:
 
 def drain(app, counter, n: int) -> float:
     """Tasks/s for n no-op tasks queued at once (`send_many`): what the workers can do."""
-    from engine.runtime.bulk import send_many
+    from engine.runtime.delivery.bulk import send_many
 
     counter.set("done", 0)
     start = time.perf_counter()
@@ -212,7 +212,7 @@ def bench_end_to_end(tmp: Path, redis_url: str, n: int, rounds: int) -> dict:
 def bench_bulk(tmp: Path, redis_url: str, n: int, rounds: int) -> dict:
     import redis
 
-    from engine.runtime.bulk import send_many
+    from engine.runtime.delivery.bulk import send_many
 
     config = write_config(tmp / "bulk")
     broker = f"{redis_url}/4"

@@ -19,8 +19,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from engine.config.cache import cached_platform
-from engine.config.celery_env import ignored
-from engine.config.environment import config_dir_from_env, environment_from_env
+from engine.config.check.celery_env import ignored
+from engine.config.read.environment import config_dir_from_env, environment_from_env
 from engine.diagnostics import UserError
 from engine.model import Platform
 from engine.runtime.embedded import data_dir
@@ -28,7 +28,7 @@ from engine.runtime.embedded import data_dir
 if TYPE_CHECKING:
     from celery import Celery
 
-_ignored = ignored(os.environ)  # before strip_cli_options() removes some of them
+_environment = dict(os.environ)  # before strip_cli_options() removes some of them
 
 
 def _build(use_cache: bool) -> tuple[Platform, Celery]:
@@ -42,8 +42,8 @@ def _build(use_cache: bool) -> tuple[Platform, Celery]:
         found, diagnostics = result.platform, result.diagnostics
     if found is None:
         raise UserError("the config is invalid", diagnostics=diagnostics)
-    from engine.runtime.celery_app import build_app  # only once the config is valid
-    from engine.runtime.yaml_only import strip_cli_options
+    from engine.runtime.app.build import build_app  # only once the config is valid
+    from engine.runtime.app.yaml_only import strip_cli_options
 
     strip_cli_options()
     return found, build_app(found)
@@ -60,6 +60,7 @@ except UserError as problem:
     print(problem.format(), file=sys.stderr)
     raise SystemExit(problem.exit_code) from None
 celery = app
+_ignored = ignored(_environment, platform.env_reads)
 
 
 def _name_ignored_variables(logger: logging.Logger, **_: object) -> None:

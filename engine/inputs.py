@@ -37,6 +37,14 @@ class Misfit:
     on_key: bool = False  # about the keyword itself (unknown), not its value
 
 
+def check_call(spec: str, task: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    """The one input check: raise InvalidTaskInput when `args`/`kwargs` do not fit the handler
+    `spec` of `task` (ImportProblem when the handler cannot be imported). Every send path
+    ends here: the app's publish (delay, apply_async, send_task, send_many, beat, dead-letter
+    replay), `polictl run` and `run --many`, and the worker before it calls the handler."""
+    contract_for(spec).check(task, args, kwargs)
+
+
 class InputContract:
     """The contract of one handler (`module:function`)."""
 

@@ -32,7 +32,8 @@ from typing import Any
 
 import pytest
 
-from engine.runtime.embedded import MAX_SOCKET_PATH, free_port, redis_binary, server_args
+from engine.model.broker import loopback_url, server_args, socket_fits, socket_url
+from engine.runtime.embedded import free_port, redis_binary
 
 START_TIMEOUT = 10.0
 
@@ -45,11 +46,11 @@ def poli_config_dir(request: pytest.FixtureRequest) -> Path:
 
 def _start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
     socket = directory / "redis.sock"
-    if len(os.fsencode(socket)) <= MAX_SOCKET_PATH:
-        args, url = server_args(str(directory), socket=str(socket)), f"redis+socket://{socket}"
+    if socket_fits(socket):
+        args, url = server_args(str(directory), socket=str(socket)), socket_url(socket)
     else:
         port = free_port()
-        args, url = server_args(str(directory), port=port), f"redis://127.0.0.1:{port}/0"
+        args, url = server_args(str(directory), port=port), loopback_url(port)
     log = (directory / "redis.log").open("w")
     return subprocess.Popen([redis_binary(), *args], stdout=log, stderr=subprocess.STDOUT), url
 
@@ -94,7 +95,7 @@ def poli_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def poli_app(poli_config_dir: Path, poli_broker: str) -> Iterator[Any]:
     from engine.config import load
     from engine.diagnostics import format_text
-    from engine.runtime.celery_app import build_app
+    from engine.runtime.app.build import build_app
 
     _client(poli_broker).flushall()  # this session's own broker
     result = load(poli_config_dir, env={**os.environ, "POLI_BROKER_URL": poli_broker})

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config.kubernetes_target import RedisTarget, redis_target
 from engine.model import Platform
+from engine.model.kubernetes import RedisTarget, redis_target
 from generators.kubernetes_names import metadata, worker_component
 
 TRIGGER_AUTH = "poli-broker"

@@ -14,7 +14,6 @@ from typing import Any
 
 import yaml
 
-from engine.config.kubernetes_target import config_sources as source_files
 from engine.model import Platform, WorkerGroup
 from engine.model.kubernetes import Resources
 from generators.common import HEADER, beat_args, flower_args, runtime_environment, worker_args
@@ -36,10 +35,10 @@ def render_kubernetes(
 ) -> dict[str, str]:
     """`{relative path: manifest}`. `sources` are the YAML files as written (pods read
     them from the ConfigMap and interpolate `${VAR}` from the Secret); by default the
-    ones in `platform.config_dir`, which is this generator's only read. What Kubernetes
+    ones the model was loaded from (`platform.sources`): this generator reads nothing. What Kubernetes
     needs of the config (a shared broker, names, no password in the files) is checked
     before: `polictl render kubernetes` loads with `target="kubernetes"`."""
-    texts = dict(sorted((sources if sources is not None else config_sources(platform)).items()))
+    texts = dict(sorted(sources.items()) if sources is not None else platform.sources)
     digest = hashlib.sha256(yaml.safe_dump(texts).encode()).hexdigest()
     files = {"configmap.yaml": dump(_configmap(platform, texts))}
     for group in platform.workers:
@@ -52,11 +51,6 @@ def render_kubernetes(
         files["flower.yaml"] = dump(*_flower(platform, digest))
     files.update({path: dump(*docs) for path, docs in keda_objects(platform).items()})
     return dict(sorted(files.items()))
-
-
-def config_sources(platform: Platform) -> dict[str, str]:
-    """The files the pods load: the three YAML files and the overlays they run with."""
-    return source_files(platform.config_dir, platform.environment)
 
 
 def dump(*docs: dict[str, Any], note: str = "") -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config.kubernetes_target import worker_name
 from engine.model import Platform, WorkerGroup
+from engine.model.kubernetes import worker_name
 
 
 def worker_component(group: WorkerGroup) -> str:
     """`worker-<group>` as a Kubernetes name (unique and short enough: checked before
-    rendering, by engine.config.kubernetes_target)."""
+    rendering, by engine.config.check.targets)."""
     return worker_name(group.name)
 
 

@@ -50,21 +50,14 @@ class BeatReport:
         ]
 
 
-def broker_url(platform: Platform) -> str:
-    if platform.broker.embedded:
-        from engine.runtime.embedded import broker_url as embedded_url
-
-        return embedded_url(platform.config_dir)
-    return platform.broker.url
-
-
 def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
     """Never raises for a broker that is down or not Redis: the report says so."""
-    from engine.runtime.beat_store import client_for, read
+    from engine.runtime.beat.store import read
+    from engine.runtime.broker import broker_url, redis_client
 
     disk = config_hash(platform.config_dir, platform.environment)
     try:
-        client = client_for(broker_url(platform), timeout)
+        client = redis_client(platform, timeout)
     except UserError as exc:  # the embedded broker was never started
         return BeatReport(disk, problem=f"not running ({exc})")
     if client is None:

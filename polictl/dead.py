@@ -1,6 +1,6 @@
 """`polictl dead list|show|replay|purge`: the tasks that failed for good.
 
-The letters live in the broker's Redis (engine.runtime.deadletter); a replay sends the
+The letters live in the broker's Redis (engine.runtime.delivery.deadletter); a replay sends the
 task again through its declared route, with a `poli_replay_of` header naming the letter,
 and removes the letter once the broker took the new message.
 """
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +19,8 @@ import click
 
 from engine.diagnostics import UserError
 from engine.durations import parse_duration
+from engine.imports import ImportProblem
+from engine.inputs import InvalidTaskInput
 from engine.secrets import mask_secrets
 
 
@@ -34,17 +38,17 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return seconds
 
 
-def _store(obj: Any) -> tuple[Any, Any]:
-    """(app, DeadLetterStore) for the configured broker, or a one-line UserError."""
-    from engine.runtime.reliability import dead_letters, uses_redis
-    from polictl.stack.broker import celery_app, require_broker
+@contextmanager
+def _store(obj: Any) -> Iterator[tuple[Any, Any]]:
+    """(app, DeadLetterStore) in a broker session: every broker error is one user error."""
+    from engine.runtime.delivery.reliability import dead_letters
+    from polictl.broker.session import session
 
     platform = obj.platform()
-    app = celery_app(platform)
-    if not uses_redis(app):
+    if not platform.broker.is_redis:
         raise UserError("dead letters need a Redis broker", hint="broker.url in queues.yaml")
-    require_broker(app)
-    return app, dead_letters(app)
+    with session(platform) as app:
+        yield app, dead_letters(app)
 
 
 def _when(epoch: float) -> str:
@@ -63,32 +67,32 @@ def dead() -> None:
 @click.pass_obj
 def list_letters(obj: Any, task_name: str | None, since: int | None, fmt: str) -> None:
     """Dead letters, oldest first."""
-    _, store = _store(obj)
-    found = store.list(task=task_name, since=None if since is None else time.time() - since)
-    if fmt == "json":
-        echo(json.dumps([asdict(letter) for letter in found], indent=2, default=repr))
-        return
-    rows = [("ID", "FAILED AT (UTC)", "TASK", "QUEUE", "ATTEMPTS", "REASON", "EXCEPTION")]
-    rows += [
-        (
-            letter.id,
-            _when(letter.failed_at),
-            letter.task,
-            letter.queue,
-            str(letter.attempts),
-            letter.reason,
-            letter.exception.splitlines()[0][:60] if letter.exception else "",
-        )
-        for letter in found
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    echo(f"{len(found)} dead letter(s)")
+    with _store(obj) as (_, store):
+        found = store.list(task=task_name, since=None if since is None else time.time() - since)
+        if fmt == "json":
+            echo(json.dumps([asdict(letter) for letter in found], indent=2, default=repr))
+            return
+        rows = [("ID", "FAILED AT (UTC)", "TASK", "QUEUE", "ATTEMPTS", "REASON", "EXCEPTION")]
+        rows += [
+            (
+                letter.id,
+                _when(letter.failed_at),
+                letter.task,
+                letter.queue,
+                str(letter.attempts),
+                letter.reason,
+                letter.exception.splitlines()[0][:60] if letter.exception else "",
+            )
+            for letter in found
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        echo(f"{len(found)} dead letter(s)")
 
 
 def _letter(store: Any, letter_id: str) -> Any:
-    from engine.runtime.deadletter import AmbiguousId
+    from engine.runtime.delivery.deadletter import AmbiguousId
 
     try:
         letter = store.get(letter_id)
@@ -107,26 +111,26 @@ def _letter(store: Any, letter_id: str) -> Any:
 @click.pass_obj
 def show(obj: Any, letter_id: str, fmt: str) -> None:
     """Everything kept about one dead letter (ID or a unique prefix of it)."""
-    _, store = _store(obj)
-    letter = _letter(store, letter_id)
-    if fmt == "json":
-        echo(json.dumps(asdict(letter), indent=2, default=repr))
-        return
-    fields = [
-        ("id", letter.id),
-        ("task", letter.task),
-        ("queue", letter.queue),
-        ("args", json.dumps(letter.args, default=repr)),
-        ("kwargs", json.dumps(letter.kwargs, default=repr)),
-        ("reason", letter.reason),
-        ("attempts", str(letter.attempts)),
-        ("failed at", _when(letter.failed_at)),
-        ("replay of", letter.replay_of or "-"),
-        ("exception", letter.exception),
-    ]
-    for name, value in fields:
-        echo(f"{name + ':':11}{value}")
-    echo(letter.traceback.rstrip() or "(no traceback)")
+    with _store(obj) as (_, store):
+        letter = _letter(store, letter_id)
+        if fmt == "json":
+            echo(json.dumps(asdict(letter), indent=2, default=repr))
+            return
+        fields = [
+            ("id", letter.id),
+            ("task", letter.task),
+            ("queue", letter.queue),
+            ("args", json.dumps(letter.args, default=repr)),
+            ("kwargs", json.dumps(letter.kwargs, default=repr)),
+            ("reason", letter.reason),
+            ("attempts", str(letter.attempts)),
+            ("failed at", _when(letter.failed_at)),
+            ("replay of", letter.replay_of or "-"),
+            ("exception", letter.exception),
+        ]
+        for name, value in fields:
+            echo(f"{name + ':':11}{value}")
+        echo(letter.traceback.rstrip() or "(no traceback)")
 
 
 @dead.command()
@@ -140,27 +144,32 @@ def replay(obj: Any, letter_id: str | None, replay_all: bool, task_name: str | N
         raise click.UsageError("give an ID or --all")
     if task_name and not replay_all:
         raise click.UsageError("--task goes with --all")
-    app, store = _store(obj)
-    letters = store.list(task=task_name) if replay_all else [_letter(store, letter_id)]
-    declared = {t.name: t for t in app.platform.tasks}
-    skipped = 0
-    for letter in letters:
-        task = declared.get(letter.task)
-        if task is None:
-            echo(f"skipped {letter.id}: task {letter.task!r} is no longer declared", err=True)
-            skipped += 1
-            continue
-        result = app.send_task(
-            task.name,
-            args=letter.args,
-            kwargs=letter.kwargs,
-            queue=task.queue,
-            headers={"poli_replay_of": letter.id},
-        )
-        store.remove([letter.id])
-        echo(f"replayed {letter.id} ({letter.task}) to queue {task.queue} as {result.id}")
-    echo(f"{len(letters) - skipped} replayed, {skipped} skipped")
-    return 1 if skipped else 0
+    with _store(obj) as (app, store):
+        letters = store.list(task=task_name) if replay_all else [_letter(store, letter_id)]
+        declared = {t.name: t for t in app.platform.tasks}
+        skipped = 0
+        for letter in letters:
+            task = declared.get(letter.task)
+            if task is None:
+                echo(f"skipped {letter.id}: task {letter.task!r} is no longer declared", err=True)
+                skipped += 1
+                continue
+            try:
+                result = app.send_task(
+                    task.name,
+                    args=letter.args,
+                    kwargs=letter.kwargs,
+                    queue=task.queue,
+                    headers={"poli_replay_of": letter.id},
+                )
+            except (InvalidTaskInput, ImportProblem) as misfit:  # the handler changed since
+                echo(f"skipped {letter.id}: {misfit}", err=True)
+                skipped += 1
+                continue
+            store.remove([letter.id])
+            echo(f"replayed {letter.id} ({letter.task}) to queue {task.queue} as {result.id}")
+        echo(f"{len(letters) - skipped} replayed, {skipped} skipped")
+        return 1 if skipped else 0
 
 
 @dead.command()
@@ -169,8 +178,8 @@ def replay(obj: Any, letter_id: str | None, replay_all: bool, task_name: str | N
 @click.pass_obj
 def purge(obj: Any, older_than: int | None, yes: bool) -> None:
     """Delete dead letters (all of them, or those older than --older-than)."""
-    _, store = _store(obj)
-    if not yes:
-        which = "every dead letter" if older_than is None else "dead letters that old"
-        click.confirm(f"Delete {which}?", abort=True)
-    echo(f"purged {store.purge(older_than)} dead letter(s)")
+    with _store(obj) as (_, store):
+        if not yes:
+            which = "every dead letter" if older_than is None else "dead letters that old"
+            click.confirm(f"Delete {which}?", abort=True)
+        echo(f"purged {store.purge(older_than)} dead letter(s)")

@@ -1,5 +1,5 @@
 """`polictl run TASK --local`: the task in this process, through the same app, argument
-checks, time limits and retry policy as on a worker, with no broker (engine.runtime.local)."""
+checks, time limits and retry policy as on a worker, with no broker (engine.runtime.tasks.local)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ LOCAL_BROKER = "memory://"
 
 def run_local(platform: Platform, task: Task, args: list[Any], kwargs: dict[str, Any]) -> None:
     """Run `task` eagerly; print its result as JSON, or fail with its error (exit 1)."""
-    from engine.runtime.celery_app import build_app
-    from engine.runtime.local import local_run
+    from engine.runtime.app.build import build_app
+    from engine.runtime.tasks.local import local_run
 
     broker = dataclasses.replace(platform.broker, url=LOCAL_BROKER, result_backend=None)
     app = build_app(dataclasses.replace(platform, broker=broker, eager=True))

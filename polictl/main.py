@@ -33,10 +33,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "polictl.stack.commands:status",
         "Programs, broker, queues and consumers, next runs.",
     ),
-    "ping": ("polictl.stack.queue_commands:ping", "Round-trip a probe through every queue."),
+    "ping": ("polictl.broker.commands:ping", "Round-trip a probe through every queue."),
     "logs": ("polictl.stack.commands:logs", "Show (or follow) a program's log."),
-    "purge": ("polictl.stack.purge:purge", "Empty a queue, or every queue with --all."),
-    "run": ("polictl.stack.queue_commands:run", "Send a declared task through its route."),
+    "purge": ("polictl.broker.purge:purge", "Empty a queue, or every queue with --all."),
+    "run": ("polictl.broker.commands:run", "Send a declared task through its route."),
     "dead": ("polictl.dead:dead", "Tasks that failed for good: list, show, replay, purge."),
     "tasks": ("polictl.tasks:tasks", "Tasks: queue, limits, retry policy, input schema."),
 }

@@ -50,16 +50,15 @@ def parse_arguments(args_json: str, kwargs_json: str) -> tuple[list[Any], dict[s
 
 def check_arguments(task: Task, args: list[Any], kwargs: dict[str, Any]) -> None:
     """Refuse, naming the handler's signature, arguments that do not fit the task."""
-    from engine.inputs import contract_for
+    from engine.inputs import InvalidTaskInput, check_call
 
     try:
-        contract = contract_for(task.handler)
+        check_call(task.handler, task.name, args, kwargs)
     except ImportProblem as problem:
         raise UserError(f"task {task.name!r}: {problem}") from None
-    misfits = contract.misfits(args, kwargs)
-    if misfits:
+    except InvalidTaskInput as misfit:
         raise UserError(
-            contract.explain(task.name, misfits),
+            str(misfit),
             hint=f"nothing was sent; what it takes: polictl tasks {task.name}",
             exit_code=USAGE,
-        )
+        ) from None

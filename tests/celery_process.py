@@ -36,7 +36,7 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
 def built_app(config_dir: Path, broker_url: str) -> Iterator:
     """The poli app for `config_dir` on `broker_url`, as a client in the test process."""
     from engine.config import load
-    from engine.runtime.celery_app import build_app
+    from engine.runtime.app.build import build_app
 
     result = load(config_dir, env={"POLI_BROKER_URL": broker_url})
     assert result.platform is not None, result.diagnostics

@@ -55,11 +55,12 @@ class RedisServer:
 def embedded_command(config_dir: Path) -> list[str]:
     """The embedded broker's redis-server command line for `config_dir`, prepared as
     `polictl up` prepares it (its directory; on the loopback fallback, its recorded port)."""
+    from engine.model.broker import server_args
     from engine.runtime import embedded
 
     port = embedded.prepare(config_dir)
     directory = str(embedded.redis_dir(config_dir))
     if port is None:
         socket_path = str(embedded.socket_path(config_dir))
-        return [redis_binary(), *embedded.server_args(directory, socket=socket_path)]
-    return [redis_binary(), *embedded.server_args(directory, port=port)]
+        return [redis_binary(), *server_args(directory, socket=socket_path)]
+    return [redis_binary(), *server_args(directory, port=port)]

@@ -49,7 +49,7 @@ def wait_for(path: Path, event: str, count: int, timeout: float) -> list[tuple]:
 
 def letters(app) -> dict[str, object]:
     """The dead letters in the app's broker, by id."""
-    from engine.runtime.reliability import dead_letters
+    from engine.runtime.delivery.reliability import dead_letters
 
     return {letter.id: letter for letter in dead_letters(app).list()}
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from celery_process import celery_worker
 
 from engine.config import load
-from engine.runtime.celery_app import build_app
+from engine.runtime.app.build import build_app
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUES = ["default", "alerts", "reports", "system"]

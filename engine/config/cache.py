@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.model import Platform
+from engine.model.files import config_files
 
 try:  # CPython's built-in SHA-256: `hashlib` loads OpenSSL first, ~2 ms of every start
     from _sha256 import sha256  # Python 3.11
@@ -34,9 +35,8 @@ except ImportError:  # pragma: no cover - 3.12 renamed it; other Pythons: hashli
     except ImportError:
         from hashlib import sha256
 
-KINDS = ("queues", "tasks", "schedules")
 ENGINE = Path(__file__).resolve().parent.parent
-CODE = ("config/*.py", "schemas/*.json", "model/*.py", "*.py")  # what loading and checking run
+CODE = ("config/**/*.py", "schemas/*.json", "model/*.py", "*.py")  # what loading and checking run
 ENV_NAMES = re.compile(rb"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 FORMAT = b"poli-model-cache-1"
 KEEP = 8  # cache entries kept per data dir
@@ -70,11 +70,10 @@ def cache_key(config_dir: Path, environment: str | None, env: Mapping[str, str])
             info = file.stat()
             digest.update(f"{file.name}:{info.st_size}:{info.st_mtime_ns}\0".encode())
     names: set[bytes] = set()
-    for kind in KINDS:
-        for name in (f"{kind}.yaml", f"{kind}.{environment}.yaml" if environment else None):
-            text = _bytes(config_dir / name) if name else b""
-            names.update(ENV_NAMES.findall(text))
-            digest.update(sha256(text).digest())
+    for path in config_files(config_dir, environment):
+        text = _bytes(path)
+        names.update(ENV_NAMES.findall(text))
+        digest.update(sha256(text).digest())
     for name in sorted(names):
         value = env.get(name.decode())
         digest.update(name + b"=" + (b"\1" if value is None else value.encode() + b"\0"))

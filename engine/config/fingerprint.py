@@ -6,15 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from engine.config.pipeline import KINDS
-
-
-def config_files(config_dir: Path, environment: str | None) -> list[Path]:
-    """The files `load` reads: each kind's file and, for an environment, its overlay."""
-    names = [f"{kind}.yaml" for kind in KINDS]
-    if environment:
-        names += [f"{kind}.{environment}.yaml" for kind in KINDS]
-    return [Path(config_dir) / name for name in names]
+from engine.model.files import config_files
 
 
 def config_hash(config_dir: Path, environment: str | None = None) -> str:

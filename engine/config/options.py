@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from engine.config.schema import defaults
+from engine.config.schemas import defaults
 from engine.model import DEFAULT_QUEUE
 
 # Where each kind of object is described in the schema files: (file, *JSON pointer).
@@ -60,3 +60,8 @@ def route_queue(task_name: str, routes: list[Any]) -> str:
             if fnmatch.fnmatchcase(task_name, pattern):
                 return queue
     return DEFAULT_QUEUE
+
+
+def effective_autoscaling(common: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """The group's keys over `kubernetes.autoscaling` over the schema's defaults."""
+    return {**effective("k8s_autoscaling", common), **own}

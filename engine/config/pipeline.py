@@ -7,16 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.config import celery_env, kubernetes_target, schema, semantic, transport
-from engine.config.environment import config_dir_from_env, environment_from_env
-from engine.config.loader import Document, Pos, error, gc_paused, read_file
-from engine.config.model_builder import build
-from engine.config.overlay import overlay
+from engine.config.build.model import build
+from engine.config.check import celery_env, schema, semantic, transport
+from engine.config.check import targets as kubernetes_target
+from engine.config.read.environment import config_dir_from_env, environment_from_env
+from engine.config.read.loader import Document, Pos, error, gc_paused, read_file
+from engine.config.read.overlay import overlay
 from engine.diagnostics import Diagnostic, has_errors
 from engine.imports import ensure_on_path
 from engine.model import Platform
+from engine.model.files import CONFIG_KINDS, base_name, overlay_name
 
-KINDS = ("queues", "tasks", "schedules")
 __all__ = ["LoadResult", "config_dir_from_env", "environment_from_env", "load"]
 # Render formats with needs of their own, checked when a command names the format
 # (`render FORMAT`, `validate --for FORMAT`), so the renderer takes them as given.
@@ -34,22 +35,30 @@ class LoadResult:
         return self.platform is not None
 
 
-def _read(config_dir: Path, kind: str, environment: str | None, env: Mapping[str, str]):
-    """One file with its overlay applied; (Document | None, diagnostics, overlay found)."""
-    doc, diags = read_file(config_dir / f"{kind}.yaml", f"{kind}.yaml", env)
-    if not (config_dir / f"{kind}.yaml").exists():
-        diags = [
-            error(
-                Pos(f"{kind}.yaml", 1, 1), "missing-file", f"{kind}.yaml not found in {config_dir}"
-            )
-        ]
+def _read(
+    config_dir: Path,
+    kind: str,
+    environment: str | None,
+    env: Mapping[str, str],
+    sources: dict[str, str],
+):
+    """One file with its overlay applied; (Document | None, diagnostics, overlay found).
+    Each file read is kept as written in `sources` (the model's `sources`)."""
+    name = base_name(kind)
+    doc, diags = read_file(config_dir / name, name, env)
+    if not (config_dir / name).exists():
+        diags = [error(Pos(name, 1, 1), "missing-file", f"{name} not found in {config_dir}")]
+    if doc is not None:
+        sources[name] = doc.text
     found = False
     if environment:
-        name = f"{kind}.{environment}.yaml"
+        name = overlay_name(kind, environment)
         if (config_dir / name).exists():
             found = True
             top, more = read_file(config_dir / name, name, env)
             diags += more
+            if top is not None:
+                sources[name] = top.text
             doc = overlay(doc, top) if doc and top else None
     return doc, diags, found
 
@@ -73,15 +82,16 @@ def _load(
     docs: dict[str, Document] = {}
     diagnostics: list[Diagnostic] = []
     overlays = 0
-    for kind in KINDS:
-        doc, diags, found = _read(config_dir, kind, environment, env)
+    sources: dict[str, str] = {}
+    for kind in CONFIG_KINDS:
+        doc, diags, found = _read(config_dir, kind, environment, env, sources)
         diagnostics += diags
         overlays += found
         if doc is not None:
             docs[kind] = doc
             diagnostics += schema.validate(kind, doc)
     if environment and not overlays:
-        names = ", ".join(f"{k}.{environment}.yaml" for k in KINDS)
+        names = ", ".join(overlay_name(k, environment) for k in CONFIG_KINDS)
         diagnostics.append(
             error(
                 Pos("queues.yaml", 1, 1),
@@ -90,14 +100,14 @@ def _load(
                 f"write at least one of: {names}",
             )
         )
-    if len(docs) == len(KINDS):
+    if len(docs) == len(CONFIG_KINDS):
         ensure_on_path(config_dir)
         diagnostics += semantic.check(docs)
         if target in TARGET_CHECKS:
-            diagnostics += TARGET_CHECKS[target](docs["queues"], config_dir, environment)
-    diagnostics += celery_env.diagnostics(docs.get("queues"), env)
-    if has_errors(diagnostics) or len(docs) != len(KINDS):
+            diagnostics += TARGET_CHECKS[target](docs["queues"], sources)
+    diagnostics += celery_env.diagnostics(docs, env)
+    if has_errors(diagnostics) or len(docs) != len(CONFIG_KINDS):
         return LoadResult(None, sorted(set(diagnostics)), docs)
-    platform = build(docs, config_dir, environment)
+    platform = build(docs, config_dir, environment, sources, celery_env.interpolated(docs))
     diagnostics += transport.visibility_timeout(platform, docs["queues"])
     return LoadResult(platform, sorted(set(diagnostics)), docs)

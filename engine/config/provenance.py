@@ -3,22 +3,20 @@
 Walks the loaded documents (overlays applied, `${VAR}` interpolated) beside their JSON
 Schemas: a value written in a file comes from FILE:LINE (the base or the overlay file) and
 names the variables that fed it; a value nobody wrote is the schema's default; a task
-option a task leaves out comes from tasks.yaml `defaults:` if set there. Secrets are masked.
+option a task leaves out comes from tasks.yaml `defaults:` if set there. Secrets are masked
+(engine.secrets, the one rule).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from engine.config.loader import Document, Path_
-from engine.config.schema import schema
+from engine.config.read.loader import Document, Path_
+from engine.config.schemas import schema
+from engine.secrets import mask_value
 
 SCHEMA_DEFAULT = "schema default"
-MASK = "****"
-_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)([^@\s]+)@")
-_SECRET_KEYS = ("password", "passwd", "token", "secret_key", "api_key")
 
 
 @dataclass(frozen=True)
@@ -29,15 +27,6 @@ class Setting:
     source: str  # FILE:LINE (base or overlay file), or "schema default"
     env: tuple[str, ...] = ()  # variables whose values it holds
     unset: tuple[str, ...] = ()  # ${VAR:-default} variables that were unset: the default holds
-
-
-def masked(key: str, value: Any) -> Any:
-    """A URL's password, or the whole value of a password or token key, as ****."""
-    if any(word in key.rsplit(".", 1)[-1].lower() for word in _SECRET_KEYS) and value:
-        return MASK
-    if isinstance(value, str):
-        return _URL_PASSWORD.sub(rf"\g<1>{MASK}@", value)
-    return value
 
 
 def effective(documents: dict[str, Document]) -> list[Setting]:
@@ -112,7 +101,7 @@ class _Walk:
             Setting(
                 file=self.file,
                 key=key,
-                value=masked(key, value),
+                value=mask_value(key, value),
                 source=source or self.where(path),
                 env=tuple(name for name, supplied in variables if supplied),
                 unset=tuple(name for name, supplied in variables if not supplied),

@@ -5,7 +5,7 @@ model only. Derived values (the queue a task lands on, stop timeouts, the
 visibility timeout, where results go) are computed here, once.
 
 No field has a default: the defaults live in the JSON Schema files only, and the
-model builder (engine.config.model_builder) fills every field from them.
+model builder (engine.config.build.model) fills every field from them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from engine.durations import parse_duration
+from engine.model import schedule_times
+from engine.model.broker import EMBEDDED_BROKER, REDIS_KINDS, BrokerKind, broker_kind
 from engine.model.deploy import Beat, Deploy, Flower, Host
 from engine.model.kubernetes import Kubernetes
 from engine.model.reliability import Reliability
@@ -23,14 +26,23 @@ from engine.model.reliability import Reliability
 # Seconds added to the longest hard time limit so that a warm shutdown lets the
 # running task finish and the worker still has time to ack and exit.
 STOP_MARGIN_SECONDS = 30
-EMBEDDED_BROKER = "embedded"
 # `catchup: skip` still sends a run at most this late (a restart, a handover), like
 # sidekiq-cron's grace; older misses are skipped.
 CATCHUP_GRACE_SECONDS = 60
+# Pools in which Celery enforces neither soft nor hard time limits.
+NO_TIME_LIMITS = ("solo", "threads", "gevent", "eventlet")
 # Where a task no route matches lands (and where Celery sends an unrouted task).
 DEFAULT_QUEUE = "default"
 
-__all__ = ["Beat", "Deploy", "Flower", "Host", "Kubernetes", "Reliability"]  # engine.model.*
+__all__ = [
+    "EMBEDDED_BROKER",
+    "Beat",
+    "Deploy",
+    "Flower",
+    "Host",
+    "Kubernetes",
+    "Reliability",
+]  # engine.model.*
 
 
 @dataclass(frozen=True)
@@ -44,12 +56,28 @@ class Broker:
     def embedded(self) -> bool:
         return self.url == EMBEDDED_BROKER
 
+    @property
+    def kind(self) -> BrokerKind:
+        """The one answer to "which broker is this?" (engine.model.broker.broker_kind)."""
+        return broker_kind(self.url)
+
+    @property
+    def is_redis(self) -> bool:
+        """Whether the broker is a Redis poli can keep its own state in (embedded, redis,
+        rediss, a unix socket, Sentinel)."""
+        return self.kind in REDIS_KINDS
+
+    @property
+    def master_name(self) -> str | None:
+        """The Sentinel master (`transport_options.master_name`), for a sentinel:// broker."""
+        return dict(self.transport_options).get("master_name")
+
     def result_backend_for(self, broker_url: str) -> str | None:
         """Where results go, given the URL the broker is reached at (the embedded broker's
         is known only at run time): `broker` means the broker's own Redis (none when it is
         not Redis); None (`none` in the YAML) means none, whatever the broker."""
         if self.result_backend == "broker":
-            return broker_url if broker_url.startswith(("redis", "rediss")) else None
+            return broker_url if broker_kind(broker_url) in REDIS_KINDS else None
         return self.result_backend
 
 
@@ -154,19 +182,13 @@ class Schedule:
             return None
         if self.catchup == "skip":
             return CATCHUP_GRACE_SECONDS
-        from engine.durations import parse_duration
-
         return parse_duration(self.catchup)
 
     def next_runs(self, count: int, now: datetime | None = None) -> list[datetime]:
-        from engine.schedule_times import next_runs
-
-        return next_runs(self, count, now)
+        return schedule_times.next_runs(self, count, now)
 
     def describe(self) -> str:
-        from engine.schedule_times import describe
-
-        return describe(self)
+        return schedule_times.describe(self)
 
 
 @dataclass(frozen=True)
@@ -186,6 +208,10 @@ class Platform:
     eager: bool  # tasks.yaml `eager`: Celery's task_always_eager (development only)
     hosts: tuple[Host, ...]  # empty: everything on one host
     reliability: Reliability
+    # The config files as written ({name: text}, overlays included): what pods load from
+    # the Kubernetes ConfigMap (engine.model.files names them)
+    sources: tuple[tuple[str, str], ...]
+    env_reads: tuple[str, ...]  # the ${VAR} names the files read (not "ignored" when set)
 
     def host(self, name: str) -> Host:
         return next(h for h in self.hosts if h.name == name)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -44,3 +46,46 @@ class Kubernetes:
 
     def group(self, name: str) -> KubernetesGroup:
         return dict(self.workers)[name]
+
+
+REDIS_PORT = 6379
+
+
+@dataclass(frozen=True)
+class RedisTarget:
+    """The broker as KEDA's redis scaler takes it: host:port, database, TLS, and whether
+    the Secret must give it a username and a password."""
+
+    address: str
+    database: int
+    tls: bool
+    username: bool
+    password: bool
+
+
+def redis_target(url: str) -> RedisTarget:
+    """The broker's address for KEDA's redis scaler; ValueError (in the user's words) when
+    KEDA cannot read this URL (`check` reports that before anything renders)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss"):
+        raise ValueError(
+            "KEDA's redis scaler reads queue lengths from a redis:// or rediss:// broker;"
+            f" this broker is {parts.scheme}://"
+        )
+    try:
+        host, port = parts.hostname, parts.port or REDIS_PORT
+        database = int(parts.path.strip("/") or 0)
+    except ValueError:
+        host = None
+    if not host:
+        raise ValueError(
+            f"the broker URL has no usable host, port and database for KEDA ({parts.scheme}://...)"
+        )
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    tls, username, password = parts.scheme == "rediss", bool(parts.username), bool(parts.password)
+    return RedisTarget(address, database, tls, username, password)
+
+
+def worker_name(group: str) -> str:
+    """`worker-<group>` as a Kubernetes name (a DNS label: no `_` or `.`)."""
+    return "worker-" + re.sub(r"[_.]", "-", group).strip("-")

@@ -12,9 +12,8 @@ import shutil
 import socket
 from pathlib import Path
 
-DATA_DIR_ENV = "POLI_DATA_DIR"
-# sockaddr_un.sun_path is 108 bytes on Linux, including the terminating NUL.
-MAX_SOCKET_PATH = 107
+from engine.model.broker import SOCKET_NAME, loopback_url, socket_fits, socket_url
+from engine.model.files import DATA_DIR_ENV
 
 
 def data_dir(config_dir: Path) -> Path:
@@ -29,7 +28,7 @@ def redis_dir(config_dir: Path) -> Path:
 
 
 def socket_path(config_dir: Path) -> Path:
-    return redis_dir(config_dir) / "redis.sock"
+    return redis_dir(config_dir) / SOCKET_NAME
 
 
 def port_file(config_dir: Path) -> Path:
@@ -37,7 +36,7 @@ def port_file(config_dir: Path) -> Path:
 
 
 def uses_socket(config_dir: Path) -> bool:
-    return len(os.fsencode(socket_path(config_dir))) <= MAX_SOCKET_PATH
+    return socket_fits(socket_path(config_dir))
 
 
 def redis_binary() -> str:
@@ -72,28 +71,8 @@ def loopback_port(config_dir: Path) -> int:
 def broker_url(config_dir: Path) -> str:
     """The URL Celery, kombu and Flower use for the embedded broker (and result backend)."""
     if uses_socket(config_dir):
-        return f"redis+socket://{socket_path(config_dir)}"
-    return f"redis://127.0.0.1:{loopback_port(config_dir)}/0"
-
-
-def server_args(directory: str, socket: str | None = None, port: int = 0) -> list[str]:
-    """redis-server arguments (foreground, AOF) serving `directory` on a unix socket, or
-    on a loopback port when there is no socket: the one definition of the embedded broker,
-    for the local stack and for every rendered deployment."""
-    args = ["--dir", directory, "--daemonize", "no"]
-    args += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
-    if socket is not None:
-        return [*args, "--port", "0", "--unixsocket", socket, "--unixsocketperm", "700"]
-    return [*args, "--port", str(port), "--bind", "127.0.0.1"]
-
-
-def deployed_redis_dir(state_dir: str) -> str:
-    """The embedded broker's directory under a deployment's state dir (as text)."""
-    return f"{state_dir.rstrip('/')}/redis"
-
-
-def deployed_socket_path(state_dir: str) -> str:
-    return f"{deployed_redis_dir(state_dir)}/redis.sock"
+        return socket_url(socket_path(config_dir))
+    return loopback_url(loopback_port(config_dir))
 
 
 def prepare(config_dir: Path) -> int | None:

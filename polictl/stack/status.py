@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from engine.config.celery_env import ignored
+from engine.config.check.celery_env import ignored
 from engine.model import Platform
 from polictl.beat_report import BeatReport, collect_beat
-from polictl.stack import broker, hosts
+from polictl.broker import session as broker
+from polictl.stack import hosts
 from polictl.stack.layout import Layout
 from polictl.stack.supervisor import Program, Supervisor
 
@@ -106,13 +107,13 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
         queues,
         schedules(platform, beat),
         beat,
-        tuple(message for _, message in ignored(os.environ)),
+        tuple(message for _, message in ignored(os.environ, platform.env_reads)),
         dead_letters=letters,
     )
 
 
 def dead_letter_counts(app: Celery) -> tuple[tuple[str, int], ...]:
-    from engine.runtime.reliability import dead_letters, uses_redis
+    from engine.runtime.delivery.reliability import dead_letters, uses_redis
 
     return tuple(sorted(dead_letters(app).counts().items())) if uses_redis(app) else ()
 

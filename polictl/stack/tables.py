@@ -8,7 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from polictl.stack.probe import ProbeResult
+from polictl.broker.probe import ProbeResult
 from polictl.stack.status import QueueRow, StatusReport
 
 STATE_STYLES = {"RUNNING": "green", "STARTING": "yellow", "BACKOFF": "red", "FATAL": "red"}

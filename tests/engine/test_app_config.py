@@ -8,7 +8,7 @@ import pytest
 from celery.schedules import schedule as interval
 
 from engine.config import load
-from engine.runtime.celery_app import build_app
+from engine.runtime.app.build import build_app
 from handlers.errors import TransientError
 
 ROOT = Path(__file__).resolve().parent.parent.parent

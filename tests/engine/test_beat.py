@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from celery import Celery
 from model_values import schedule as make_schedule
 
-from engine.runtime.beat import ZonedCron, celery_schedule
+from engine.runtime.beat.schedule import ZonedCron, celery_schedule
 
 
 def crontab(catchup: str, zone: str = "UTC", now: datetime | None = None) -> ZonedCron:

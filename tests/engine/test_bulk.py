@@ -1,4 +1,4 @@
-"""Bulk fan-out (`engine.runtime.bulk.send_many`, `polictl run --many`): the messages a loop
+"""Bulk fan-out (`engine.runtime.delivery.bulk.send_many`, `polictl run --many`): the messages a loop
 of `apply_async` sends, every one run once by a real worker, and bad input refused whole."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.runtime.bulk import header_repr, send_many
+from engine.inputs import InvalidTaskInput
+from engine.runtime.delivery.bulk import header_repr, send_many
 from polictl.main import cli
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
@@ -60,6 +61,14 @@ def test_send_many_publishes_what_apply_async_publishes(app, redis_url):
 def test_send_many_checks_every_call_before_sending_any(app, redis_url):
     with pytest.raises(TypeError, match="unexpected keyword argument 'extra'"):
         send_many(app, "system.echo", [["fine"], {"kwargs": {"extra": 1}}])
+    assert queued(redis_url, "system") == []
+
+
+def test_send_many_type_checks_every_call_not_only_the_first(app, redis_url):
+    """Only the first call goes through apply_async (a template publishes the rest): each
+    call still goes through the one input check, so `"x"` for a `float` is refused."""
+    with pytest.raises(InvalidTaskInput, match=r"seconds: input should be a valid number"):
+        send_many(app, "system.sleep", [[0.1], ["x"]])
     assert queued(redis_url, "system") == []
 
 

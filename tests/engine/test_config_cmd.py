@@ -40,7 +40,7 @@ def test_json_gives_each_value_its_source():
     assert rows["queues.yaml", "broker.url"] == {
         "file": "queues.yaml",
         "key": "broker.url",
-        "value": "redis://poli:****@broker.example:6379/0",
+        "value": "redis://poli:***@broker.example:6379/0",
         "source": "queues.yaml:2",
         "env": ["POLI_BROKER_URL"],
         "unset": [],
@@ -67,7 +67,7 @@ def test_without_the_overlay_the_base_file_speaks_and_a_set_variable_is_named():
     rows = {(r["file"], r["key"]): r for r in json.loads(result.output)}
     assert rows["queues.yaml", "workers.default.concurrency"]["source"] == "queues.yaml:8"
     assert rows["queues.yaml", "broker.result_backend"]["value"] == (
-        "redis://:****@results.example:6379/1"
+        "redis://:***@results.example:6379/1"
     )
     assert rows["queues.yaml", "broker.result_backend"]["env"] == ["POLI_RESULT_BACKEND"]
     assert rows["queues.yaml", "broker.result_expires"]["source"] == "schema default"
@@ -94,5 +94,5 @@ def test_config_does_not_import_celery():
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
     )
-    assert "broker.url = redis://poli:****@broker.example" in out.stdout, out.stderr
+    assert "broker.url = redis://poli:***@broker.example" in out.stdout, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr

@@ -24,8 +24,8 @@ from croniter import croniter
 from cronsim import CronSim
 from model_values import schedule
 
-from engine.config.cron import FIELDS, normalise
-from engine.schedule_times import next_runs
+from engine.model.cron import FIELDS, normalise
+from engine.model.schedule_times import next_runs
 
 COUNT = 5  # fire times compared per case
 ZONES = ["UTC", "Europe/Madrid", "America/New_York", "Australia/Lord_Howe"]
@@ -143,7 +143,7 @@ KNOWN: dict[str, list[tuple[str, Callable[[Case], bool]]]] = {
         ("cronsim-half-hour-dst", lambda c: c.spans_a_change(whole_hours=False, before=3)),
     ],
 }
-# Forms an oracle cannot read: it is given poli's normal form (engine.config.cron) instead
+# Forms an oracle cannot read: it is given poli's normal form (engine.model.cron) instead
 _FULL_NAME = re.compile(r"[a-z]{4,}")
 SYNTAX_GAPS: dict[str, Callable[[str], bool]] = {
     "croniter": lambda e: not e.startswith("@") and bool(_FULL_NAME.search(e.lower())),

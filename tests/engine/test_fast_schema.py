@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.config import schema
+from engine.config.check import schema
 
 BASE = Path(__file__).resolve().parent.parent / "configs" / "base"
 NAMES = st.sampled_from(["a", "ok.name", "Bad", "x\n", "a" * 64, "", "1x", "é"])

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.config import load
-from engine.config.loader import parse_text
+from engine.config.read.loader import parse_text
 from engine.diagnostics import Diagnostic
 
 BASE = Path(__file__).resolve().parent.parent / "configs" / "base"

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from engine.config import load
-from engine.runtime.celery_app import build_app
+from engine.runtime.app.build import build_app
 
 BASE = Path(__file__).resolve().parent.parent / "configs" / "base"
 ENV = {"POLI_BROKER_URL": "redis://127.0.0.1:1/0"}

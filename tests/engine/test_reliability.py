@@ -26,7 +26,7 @@ from reliability_process import (
 )
 
 from engine.config import load
-from engine.runtime.celery_app import build_app
+from engine.runtime.app.build import build_app
 
 SECRET_REASON = "cannot reach redis://:S3cretPW@db.example:6379/0"
 BOUND = 8  # redeliver_within in tests/configs/reliability/queues.yaml
@@ -121,12 +121,13 @@ def test_failures_for_good_are_dead_letters(app, redis_url, tmp_path):
     with worker(app, redis_url, tmp_path / "w.log"):
         failed = app.send_task("default.fail", args=[str(book)], kwargs={"reason": "no such user"})
         leaky = app.send_task("default.fail", args=[str(book)], kwargs={"reason": SECRET_REASON})
+        keyed = app.send_task("default.refuse", args=[str(book)], kwargs={"api_token": "S3cretPW"})
         flaky = app.send_task("default.flaky", args=[str(book)])
         slow = app.send_task("default.stubborn", args=[str(book)])
-        for result in (failed, flaky, slow, leaky):
+        for result in (failed, flaky, slow, leaky, keyed):
             wait_for_letter(app, result.id)
     found = letters(app)
-    assert set(found) == {failed.id, flaky.id, slow.id, leaky.id}
+    assert set(found) == {failed.id, flaky.id, slow.id, leaky.id, keyed.id}
     assert (found[failed.id].reason, found[failed.id].attempts) == ("not retried", 1)
     assert found[failed.id].kwargs == {"reason": "no such user"}
     assert found[failed.id].exception == "ValueError: no such user"
@@ -134,6 +135,7 @@ def test_failures_for_good_are_dead_letters(app, redis_url, tmp_path):
     assert (found[flaky.id].reason, found[flaky.id].attempts) == ("retries exhausted", 3)
     assert found[slow.id].reason == "time limit"
     assert found[leaky.id].kwargs == {"reason": SECRET_REASON}  # kept as sent, for a replay
+    assert found[keyed.id].kwargs == {"api_token": "***"}  # a secret-named key: never stored
     log = (tmp_path / "w.log").read_text()
     assert "S3cretPW" not in log and SECRET_REASON.replace("S3cretPW", "***") in log
 

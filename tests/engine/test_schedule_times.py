@@ -20,14 +20,14 @@ from hypothesis import strategies as st
 from model_values import schedule
 
 from engine.model import Schedule
-from engine.runtime.beat import celery_schedule
-from engine.schedule_times import (
+from engine.model.schedule_times import (
     cron_rule,
     fire_after,
     never_fires,
     next_runs,
     plan,
 )
+from engine.runtime.beat.schedule import celery_schedule
 
 MADRID = "Europe/Madrid"
 
@@ -275,7 +275,7 @@ def beat_fires(schedule: Schedule, start: datetime, end: datetime) -> list[datet
 
 
 def scheduler_fires(schedule: Schedule, start: datetime, end: datetime) -> list[datetime]:
-    """engine.runtime.scheduler's loop: plan at each due time."""
+    """engine.runtime.beat.scheduler's loop: plan at each due time."""
     fires, last, due = [], start, fire_after(schedule, start)
     while due is not None and due < end and len(fires) < MAX_FIRES:
         decision = plan(schedule, last, due)

@@ -12,10 +12,10 @@ import pytest
 import redis
 
 from engine.config import load
-from engine.runtime import scheduler as scheduler_module
-from engine.runtime.beat_store import LOCK
-from engine.runtime.celery_app import build_app
-from engine.runtime.scheduler import PoliScheduler
+from engine.runtime.app.build import build_app
+from engine.runtime.beat import scheduler as scheduler_module
+from engine.runtime.beat.scheduler import PoliScheduler
+from engine.runtime.beat.store import LOCK
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
 DAILY = "  daily: {{task: system.echo, cron: '{cron}', args: [daily], catchup: {catchup}}}\n"

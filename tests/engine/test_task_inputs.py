@@ -11,7 +11,7 @@ import pytest
 
 from engine.config import load
 from engine.inputs import InvalidTaskInput, contract_for
-from engine.runtime.celery_app import build_app
+from engine.runtime.app.build import build_app
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = ROOT / "tests" / "configs" / "minimal"

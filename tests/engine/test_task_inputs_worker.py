@@ -13,7 +13,7 @@ from celery_process import celery_worker
 
 from engine.config import load
 from engine.inputs import InvalidTaskInput
-from engine.runtime.celery_app import build_app
+from engine.runtime.app.build import build_app
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
 # Retries on any exception: a TypeError from inside the handler would be retried.

@@ -18,7 +18,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery_process import celery_beat, celery_env, celery_worker
 
 from engine.config import load
-from engine.runtime.celery_app import build_app
+from engine.runtime.app.build import build_app
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
 QUEUES = ["default", "alerts", "reports", "system"]

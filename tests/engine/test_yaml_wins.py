@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from engine.config import load
 from engine.diagnostics import format_text
-from engine.runtime.celery_app import build_app
+from engine.runtime.app.build import build_app
 from polictl.main import cli
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
@@ -157,6 +157,29 @@ def test_validate_names_each_variable_where_it_competes(monkeypatch):
     )
 
 
+def test_a_variable_the_yaml_reads_is_not_called_ignored(tmp_path, redis_url):
+    """`url: ${CELERY_BROKER_URL}` in queues.yaml: the variable is the config, not ignored,
+    for validate and for a real worker's start-up log alike."""
+    reads = config(tmp_path, "broker:\n  url: ${CELERY_BROKER_URL}\n  result_backend: broker\n")
+    env = {"CELERY_BROKER_URL": redis_url, "CELERY_RESULT_BACKEND": "redis://h:1/0"}
+    result = CliRunner().invoke(cli, ["-C", str(reads), "validate"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "CELERY_BROKER_URL" not in result.output
+    assert "CELERY_RESULT_BACKEND is set and ignored" in result.output
+    environment = celery_env(reads, "unused", CELERY_BROKER_URL=redis_url)
+    del environment["POLI_BROKER_URL"]
+    code = "import engine.app as a; print(a._ignored, a.app.conf.broker_url)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == f"[] {redis_url}\n"
+
+
 def test_status_names_an_ignored_variable(tmp_path, redis_url):
     env = celery_env(MINIMAL, redis_url, CELERY_BROKER_URL=dead_url())
     env["POLI_DATA_DIR"] = str(tmp_path)
@@ -216,10 +239,10 @@ def test_docs_and_queues_yaml_agree_on_the_result_backend():
     )
     value = line.split("result_backend:")[1].split("#")[0].strip()
     assert value == "${POLI_RESULT_BACKEND:-broker}"
-    readme = (ROOT / "README.md").read_text()
-    assert f"result_backend: {value}" in readme
-    assert "POLI_RESULT_BACKEND:-}" not in readme
-    assert "`none`" in readme
+    reference = (ROOT / "docs" / "configuration.md").read_text()
+    assert f"result_backend: {value}" in reference
+    assert "POLI_RESULT_BACKEND:-}" not in reference
+    assert "`none`" in reference
 
 
 @pytest.fixture(autouse=True)

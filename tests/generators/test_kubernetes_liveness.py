@@ -16,8 +16,8 @@ from celery_process import celery_worker
 from render_cases import load_case
 
 from engine.config import load
-from engine.runtime.celery_app import build_app
-from engine.runtime.heartbeat import HEARTBEAT_SECONDS
+from engine.runtime.app.build import build_app
+from engine.runtime.app.heartbeat import HEARTBEAT_SECONDS
 from generators.kubernetes import HEARTBEAT_FILE, STALE_SECONDS, fresh_file_test, render_kubernetes
 
 MINIMAL = Path(__file__).resolve().parents[1] / "configs" / "minimal"

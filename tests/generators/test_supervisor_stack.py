@@ -81,7 +81,7 @@ def stack(redis_url: str, tmp_path: Path) -> Iterator[tuple]:
 
 
 def test_tasks_run_on_every_queue_and_stop_lets_a_running_task_finish(stack) -> None:
-    from engine.runtime.celery_app import build_app
+    from engine.runtime.app.build import build_app
 
     platform, ctl, tmp = stack
     app = build_app(platform)

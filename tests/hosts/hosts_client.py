@@ -14,7 +14,7 @@ import sys
 from celery.result import AsyncResult
 
 from engine.config import config_dir_from_env, environment_from_env, load
-from engine.runtime.celery_app import build_app
+from engine.runtime.app.build import build_app
 
 
 def main(command: str, *args: str) -> object:

@@ -8,8 +8,8 @@ import io
 import pytest
 from rich.console import Console
 
+from polictl.broker.probe import ProbeResult
 from polictl.stack.hosts import missing, node_host, same_host
-from polictl.stack.probe import ProbeResult
 from polictl.stack.status import QueueRow, StatusReport
 from polictl.stack.tables import print_ping, print_status
 

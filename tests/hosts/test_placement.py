@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.config import load
-from engine.config.placement import local_only
+from engine.config.check.hosts import local_only
 
 HOSTS = Path(__file__).resolve().parents[1] / "generators" / "configs" / "hosts"
 

@@ -94,3 +94,32 @@ def test_dead_letter_mistakes_are_one_line_errors(app, redis_url):
     assert usage.returncode == 2 and "give an ID or --all" in usage.stderr
     since = polictl(redis_url, "dead", "list", "--since", "yesterday")
     assert since.returncode == 2 and "'yesterday' is not a duration" in since.stderr
+
+
+def test_replay_of_a_letter_that_no_longer_fits_is_skipped_with_a_message(app, redis_url):
+    """The handler changed since the letter was written: no traceback, the letter is kept."""
+    from engine.runtime.delivery.deadletter import DeadLetter
+    from engine.runtime.delivery.reliability import dead_letters
+
+    letter = DeadLetter(
+        id="0123abcd-old",
+        task="default.fail",
+        queue="default",
+        args=[],
+        kwargs={"renamed_since": 1},
+        exception="ValueError: x",
+        traceback="",
+        reason="not retried",
+        attempts=1,
+        failed_at=1.0,
+    )
+    dead_letters(app).add(letter)
+    replayed = polictl(redis_url, "dead", "replay", letter.id)
+    assert replayed.returncode == 1
+    assert "Traceback" not in replayed.stderr
+    assert replayed.stderr.startswith(
+        "skipped 0123abcd-old: default.fail: arguments do not fit "
+    ), replayed.stderr
+    assert "got an unexpected keyword argument 'renamed_since'" in replayed.stderr
+    assert replayed.stdout == "0 replayed, 1 skipped\n"
+    assert letter.id in letters(app)

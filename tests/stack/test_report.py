@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from rich.console import Console
 
 from polictl.beat_report import BeatReport
-from polictl.stack.probe import ProbeResult
+from polictl.broker.probe import ProbeResult
 from polictl.stack.status import QueueRow, ScheduleRow, StatusReport
 from polictl.stack.supervisor import Program
 from polictl.stack.tables import print_ping, print_status
@@ -98,6 +98,6 @@ def test_ping_report_lists_failed_queues() -> None:
 
 
 def test_broker_password_is_masked(platform_with_password) -> None:
-    from polictl.stack.broker import celery_app, masked_url
+    from polictl.broker.session import celery_app, masked_url
 
     assert masked_url(celery_app(platform_with_password)) == "redis://:***@127.0.0.1:1/0"

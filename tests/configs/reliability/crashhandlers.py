@@ -28,6 +28,12 @@ def fail(journal: str, reason: str = "bad input") -> None:
     raise ValueError(reason)
 
 
+def refuse(journal: str, **options: object) -> None:
+    """Fails for good, whatever it is given (a call with credentials in its options)."""
+    _note(journal, "start")
+    raise ValueError("refused")
+
+
 def flaky(journal: str) -> None:
     _note(journal, "start")
     raise Flaky("still failing")

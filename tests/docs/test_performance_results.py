@@ -1,0 +1,43 @@
+"""docs/performance-results.md is what bench/report.py makes of the committed results."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import report  # noqa: E402 - bench/ is on the path just above
+
+
+def test_the_committed_page_is_what_the_committed_results_give():
+    assert (ROOT / "docs" / "performance-results.md").read_text() == report.render()
+
+
+def test_the_check_fails_when_a_result_changes(tmp_path: Path):
+    bench = tmp_path / "bench"
+    shutil.copytree(ROOT / "bench" / "results", bench / "results")
+    for name in ("RESULTS.md", "LOAD.md"):
+        shutil.copy(ROOT / "bench" / name, bench / name)
+    newest = report.newest_targets(bench / "results")
+    results = json.loads(newest.read_text())
+    results["bulk"]["seconds"]["send_many"]["median"] *= 2
+    later = bench / "results" / "targets-29991231T000000Z.json"
+    later.write_text(json.dumps(results))
+    page = report.render(bench)
+    assert page != report.render()
+    assert "3.5× faster" in page  # the loop's 2.84 s over twice send_many's 0.41 s
+    assert "targets-29991231T000000Z.json" in page
+
+
+def test_make_docs_runs_the_check():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "report.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout
