@@ -18,7 +18,7 @@ def schedule_rows(platform, count: int, beat: BeatReport | None = None) -> list[
             "name": s.name,
             "task": s.task,
             "queue": s.queue,
-            "expression": s.cron if s.cron else f"every {int(s.every)}s",
+            "expression": s.cron if s.cron else f"every {format_duration(s.every)}",
             "description": s.describe(),
             "timezone": s.timezone,
             "enabled": s.enabled,
