@@ -9,7 +9,6 @@ from engine.model.broker import socket_fits
 from engine.model.files import process_environment
 from engine.runtime import embedded
 
-
 PID_MAX = 4194304  # Linux's pid_max limit (/proc/sys/kernel/pid_max cannot exceed it)
 
 
