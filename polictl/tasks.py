@@ -20,7 +20,7 @@ def task_row(task: Task) -> dict[str, Any]:
     from engine.inputs import contract_for
 
     try:
-        contract = contract_for(task.handler)
+        contract = contract_for(task.handler, task.bind)
         signature, schema = str(contract.signature), contract.json_schema(task.name)
     except ImportProblem as problem:
         raise UserError(f"task {task.name!r}: {problem}") from None

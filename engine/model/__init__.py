@@ -127,6 +127,7 @@ class RetryPolicy:
     max: float
     jitter: bool
     retry_on: tuple[str, ...]
+    dont_retry_on: tuple[str, ...]  # never retried, even where retry_on matches
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,9 @@ class Task:
     ignore_result: bool
     description: str
     track_started: bool
+    expires: float | None  # seconds after sending; a message not started by then is revoked
+    bind: bool  # the handler takes the task as its first argument (a task object's own bind)
+    base: str | None  # "module:Class": the user's Task subclass, beneath poli's
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,7 @@ class Schedule:
     kwargs: tuple[tuple[str, Any], ...]
     timezone: str
     catchup: str  # once | skip | a duration (90s, 10m)
+    expires: float | None  # seconds: the schedule's own, else its task's (None: never)
     enabled: bool
     description: str
 
@@ -235,6 +240,13 @@ class Platform:
 
     def tasks_for_group(self, group: WorkerGroup) -> tuple[Task, ...]:
         return tuple(t for t in self.tasks if t.queue in group.queues)
+
+    def reached_by(self, queue: str) -> tuple[str, ...]:
+        """What lands on `queue`: its tasks' names, and `schedule NAME` for a schedule's own
+        queue. None: only code that names the queue (`apply_async(queue=...)`) reaches it."""
+        tasks = [t.name for t in self.tasks if t.queue == queue]
+        own = [f"schedule {s.name}" for s in self.schedules if s.queue == queue]
+        return (*tasks, *own)
 
     def consumers_of(self, queue: str) -> tuple[WorkerGroup, ...]:
         return tuple(w for w in self.workers if queue in w.queues)

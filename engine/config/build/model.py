@@ -136,6 +136,7 @@ def _policy(name: str, values: dict[str, Any]) -> RetryPolicy:
         max=parse_duration(values["max"]),
         jitter=values["jitter"],
         retry_on=tuple(values["retry_on"]),
+        dont_retry_on=tuple(values["dont_retry_on"]),
     )
 
 
@@ -169,6 +170,9 @@ def _task(
         ignore_result=options["ignore_result"],
         description=options["description"],
         track_started=options["track_started"],
+        expires=_seconds(options["expires"]),
+        bind=options["bind"],
+        base=options["base"],
     )
 
 
@@ -187,6 +191,7 @@ def _schedule(name: str, values: dict[str, Any], tasks: dict[str, Task], tz: str
         catchup=f"{values['catchup']}s"
         if isinstance(values["catchup"], int)
         else values["catchup"],
+        expires=_seconds(values["expires"]) if values["expires"] is not None else task.expires,
         enabled=values["enabled"],
         description=values["description"],
     )
