@@ -109,6 +109,7 @@ class WorkerGroup:
     memory_limit: int | None  # KiB, for the whole worker (main process + pool)
     loglevel: str
     profile: str | None  # engine/config/profiles.py: already applied to the above
+    options: tuple[tuple[str, Any], ...]  # more `celery worker` flags: (long name, value)
 
     @property
     def child_memory_limit(self) -> int | None:
@@ -205,6 +206,7 @@ class Platform:
     # the Kubernetes ConfigMap (engine.model.files names them)
     sources: tuple[tuple[str, str], ...]
     env_reads: tuple[str, ...]  # the ${VAR} names the files read (not "ignored" when set)
+    celery: tuple[tuple[str, Any], ...]  # queues.yaml `celery:`: settings poli does not model
 
     def host(self, name: str) -> Host:
         return next(h for h in self.hosts if h.name == name)

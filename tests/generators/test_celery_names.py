@@ -48,9 +48,7 @@ def test_celery_names_validate(platform) -> None:
 
 
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
-def test_a_task_or_schedule_name_reaches_no_file_name_and_only_comment_lines(
-    platform, fmt
-) -> None:
+def test_a_task_or_schedule_name_reaches_no_file_name_and_only_comment_lines(platform, fmt) -> None:
     files = RENDERERS[fmt](platform)
     for path, text in files.items():
         assert LONG not in path and ODD not in path and "probe" not in path

@@ -66,6 +66,7 @@ def build(
         reliability=_reliability(effective("reliability", q["reliability"])),
         sources=tuple(sorted((sources or {}).items())),
         env_reads=tuple(sorted(env_reads)),
+        celery=tuple(sorted(q["celery"].items())),
     )
 
 
@@ -120,6 +121,7 @@ def _worker(name: str, spec: dict[str, Any], tasks: tuple[Task, ...]) -> WorkerG
         memory_limit=parse_size(values["memory_limit"]),
         loglevel=values["loglevel"],
         profile=values["profile"],
+        options=tuple(sorted(values["options"].items())),
     )
 
 

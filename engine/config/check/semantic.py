@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config.check import broker, deploy
+from engine.config.check import broker, celery_passthrough, deploy
 from engine.config.check import hosts as placement
 from engine.config.check.handlers import check_base, check_handler
 from engine.config.check.kubernetes import check_kubernetes
@@ -204,4 +204,5 @@ def check(docs: dict[str, Document]) -> list[Diagnostic]:
         + check_kubernetes(docs["queues"])
         + hosts
         + check_reliability(docs["queues"])
+        + celery_passthrough.check(docs["queues"])
     )

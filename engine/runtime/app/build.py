@@ -36,6 +36,7 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
     glob_routes = [{r.match: {"queue": r.queue}} for r in platform.routes]
     url = broker_url(platform)
     return {
+        **dict(platform.celery),  # queues.yaml `celery:`: none of the keys below (validate)
         "broker_url": url,
         # kombu's Redis transport without a new redis-py client per command: redis_transport.py
         "broker_transport": REDIS_TRANSPORT if broker_kind(url) in TCP_REDIS_KINDS else None,
