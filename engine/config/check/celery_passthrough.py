@@ -120,24 +120,35 @@ def check(queues: Document) -> list[Diagnostic]:
     return out
 
 
+def _known(
+    doc: Document, path: tuple[str, ...], table: dict[str, str], owned: dict[str, str], what: str
+) -> Diagnostic | str:
+    """The key's kind in Celery's `table`, or why it cannot be used: poli sets it (`owned`,
+    with a pointer), or Celery has no such key (with did-you-mean)."""
+    key, where = path[-1], ".".join(path)
+    if key in owned:
+        message = f"{where}: poli owns this {what}"
+        return error(doc.key_pos(path), "owned-key", message, _pointer(owned[key]))
+    if key not in table:
+        hint = did_you_mean(key, table) or _SPELLING[what]
+        return error(doc.key_pos(path), "unknown-key", f"{where}: not a {what}", hint)
+    return table[key]
+
+
+_SPELLING = {
+    "Celery setting": "use Celery's lowercase setting names (docs.celeryq.dev: Configuration)",
+    "`celery worker` option": "write a `celery worker --help` option without its dashes",
+}
+
+
 def _setting(doc: Document, key: str, value: Any) -> list[Diagnostic]:
     path = ("celery", key)
-    settings, _ = tables()
-    if key in OWNED_SETTINGS:
-        message = f"celery.{key}: poli sets this Celery setting itself"
-        return [error(doc.key_pos(path), "owned-setting", message, _pointer(OWNED_SETTINGS[key]))]
-    kind = settings.get(key)
-    if kind is None:
-        hint = did_you_mean(key, settings) or (
-            "use Celery's lowercase setting names (docs.celeryq.dev: Configuration)"
-        )
-        return [
-            error(doc.key_pos(path), "unknown-setting", f"celery.{key}: not a Celery setting", hint)
-        ]
+    kind = _known(doc, path, tables()[0], OWNED_SETTINGS, "Celery setting")
+    if isinstance(kind, Diagnostic):
+        return [kind]
     expected = _JSON_KINDS.get(kind)
-    if expected and (
-        not isinstance(value, expected) or (kind != "bool" and isinstance(value, bool))
-    ):
+    wrong_bool = kind != "bool" and isinstance(value, bool)
+    if expected and (not isinstance(value, expected) or wrong_bool):
         message = f"celery.{key}: expected {_KIND_WORDS[kind]} (Celery's type), got {value!r}"
         return [error(doc.pos(path), "schema", message)]
     return []
@@ -145,34 +156,17 @@ def _setting(doc: Document, key: str, value: Any) -> list[Diagnostic]:
 
 def _flag(doc: Document, group: str, flag: str, value: Any) -> list[Diagnostic]:
     path = ("workers", group, "options", flag)
-    where = f"workers.{group}.options.{flag}"
-    _, worker = tables()
-    if flag in OWNED_FLAGS:
-        message = f"{where}: poli sets or forbids this `celery worker` option"
-        return [error(doc.key_pos(path), "owned-option", message, _pointer(OWNED_FLAGS[flag]))]
-    kind = worker.get(flag)
-    if kind is None:
-        hint = (
-            did_you_mean(flag, worker) or "write a `celery worker --help` option without its dashes"
-        )
-        return [
-            error(
-                doc.key_pos(path), "unknown-option", f"{where}: not a `celery worker` option", hint
-            )
-        ]
+    kind = _known(doc, path, tables()[1], OWNED_FLAGS, "`celery worker` option")
+    if isinstance(kind, Diagnostic):
+        return [kind]
     if kind == "flag" and not isinstance(value, bool):
-        return [
-            error(doc.pos(path), "schema", f"{where}: a flag takes true or false, got {value!r}")
-        ]
-    if kind == "value" and (isinstance(value, bool) or not str(value).isprintable()):
-        return [
-            error(
-                doc.pos(path),
-                "schema",
-                f"{where}: expected a value (`--{flag}=VALUE`), got {value!r}",
-            )
-        ]
-    return []
+        expected = "true or false (a flag)"
+    elif kind == "value" and (isinstance(value, bool) or not str(value).isprintable()):
+        expected = f"a value (`--{flag}=VALUE`)"
+    else:
+        return []
+    message = f"{'.'.join(path)}: expected {expected}, got {value!r}"
+    return [error(doc.pos(path), "schema", message)]
 
 
 def _pointer(where: str) -> str:
