@@ -9,25 +9,43 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.config.check.schedules import mapping
+from engine.config.options import effective
 from engine.config.read.loader import Document, error
 from engine.diagnostics import WARNING, Diagnostic
+from engine.durations import parse_duration
 from engine.imports import ImportProblem, import_handler, import_object, task_parts
 from engine.inputs import contract_for
 
 
-def check_handler(doc: Document, name: str, spec: str, bind: bool) -> list[Diagnostic]:
+def declared_values(options: dict[str, Any], queue: Any, policies: Any) -> dict[str, Any]:
+    """A task's tasks.yaml values under the names of Celery's decorator options (what a task
+    object's decorator is compared with); `bind` rides along for the input contract."""
+    retry = options.get("retry")
+    policy = effective("retry_policy", mapping(policies).get(retry)) if retry != "none" else {}
+    values = {key: options.get(key) for key in ("rate_limit", "acks_late", "ignore_result")}
+    values |= {key: options.get(key) for key in ("track_started", "bind")}
+    for key in ("time_limit", "soft_time_limit", "expires"):
+        values[key] = parse_duration(options.get(key)) if options.get(key) is not None else None
+    return {**values, "queue": queue, "max_retries": policy.get("max_retries", 0)}
+
+
+def check_handler(
+    doc: Document, name: str, spec: str, declared: dict[str, Any]
+) -> list[Diagnostic]:
     """The handler imports, its type hints resolve, and a task object's own options are named
-    where tasks.yaml overrides them."""
+    where tasks.yaml gives another value (tasks.yaml's applies)."""
     pos = doc.pos(("tasks", name, "handler"))
     try:
-        contract_for(spec, bind)  # imports it, and resolves its type hints
+        contract_for(spec, declared.get("bind") is True)  # imports it, resolves its hints
         parts = task_parts(import_handler(spec))
     except ImportProblem as problem:
         return [error(pos, "bad-handler", f"task {name!r}: {problem}")]
-    overridden = sorted(parts.options) if parts else []
+    own = parts.options if parts else {}
+    overridden = sorted(key for key in own if key not in declared or declared[key] != own[key])
     if not overridden:
         return []
-    listed = ", ".join(f"{key}={parts.options[key]!r}" for key in overridden)  # type: ignore[union-attr]
+    listed = ", ".join(f"{key}={own[key]!r}" for key in overridden)  # type: ignore[union-attr]
     return [
         Diagnostic(
             pos.file,

@@ -10,7 +10,7 @@ from typing import Any
 
 from engine.config.check import broker, celery_passthrough, deploy
 from engine.config.check import hosts as placement
-from engine.config.check.handlers import check_base, check_handler
+from engine.config.check.handlers import check_base, check_handler, declared_values
 from engine.config.check.kubernetes import check_kubernetes
 from engine.config.check.pools import check_pools
 from engine.config.check.reliability import check_reliability
@@ -132,8 +132,9 @@ class Checker(ScheduleChecks):
                     )
                 )
             if isinstance(spec.get("handler"), str) and ":" in spec["handler"]:
-                bind = options.get("bind") is True
-                self.out += check_handler(self.t, name, spec["handler"], bind)
+                queue = spec.get("queue") or route_queue(name, self.routes)
+                declared = declared_values(options, queue, self.t.data.get("retry_policies"))
+                self.out += check_handler(self.t, name, spec["handler"], declared)
             self.out += check_base(self.t, name, options.get("base"), "base" in spec)
 
     def time_limits(self, name: str, spec: dict, options: dict) -> None:
