@@ -25,9 +25,9 @@ class QueueRow:
     depth: int | None
     consumers: tuple[str, ...]
     groups: tuple[str, ...]  # worker groups declared to consume it
-    routed: bool = True  # a task or schedule lands on it (else: reached from code only)
     hosts: tuple[str, ...] = ()  # hosts of the live consumers (their node names' @HOST)
     declared_hosts: tuple[str, ...] = ()  # hosts of `hosts:` placed to consume it
+    routed: bool = True  # a task or schedule lands on it (else: reached from code only)
 
     @property
     def missing_hosts(self) -> tuple[str, ...]:
@@ -94,9 +94,9 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
             depths.get(name),
             tuple(live.get(name, ())),
             tuple(g.name for g in platform.consumers_of(name)),
-            bool(platform.reached_by(name)),
             hosts.live_hosts(live.get(name, ())),
             platform.hosts_consuming(name),
+            routed=bool(platform.reached_by(name)),
         )
         for name in names
     )
