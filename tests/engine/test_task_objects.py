@@ -84,3 +84,19 @@ def test_bound_plain_functions_own_app_tasks_and_base_classes_run(
         assert own.get(timeout=30) == "jobs.own_bound:3"
         assert audited.get(timeout=30) == 42
     assert audit.read_text() == "jobs.audited 42"  # the project's on_success ran too
+
+
+def test_dont_retry_on_fails_at_once_where_retry_on_would_retry(
+    app, config, redis_url, tmp_path
+) -> None:
+    """`retry_on: [Exception]` with `dont_retry_on: [ValueError]`."""
+    never, again = tmp_path / "never", tmp_path / "again"
+    refused = app.tasks["jobs.picky"].delay(str(never), "ValueError")
+    retried = app.tasks["jobs.picky"].delay(str(again), "RuntimeError")
+    with celery_worker(app, config, redis_url, ["jobs"], tmp_path / "worker.log"):
+        refused.get(timeout=30, propagate=False)
+        retried.get(timeout=30, propagate=False)
+    assert (refused.state, type(refused.result).__name__) == ("FAILURE", "ValueError")
+    assert never.read_text().count("attempt") == 1
+    assert (retried.state, type(retried.result).__name__) == ("FAILURE", "RuntimeError")
+    assert again.read_text().count("attempt") == 4  # the first run and max_retries: 3

@@ -51,3 +51,10 @@ def audited(n: int, audit: str) -> int:
 
 class NotATask:
     pass
+
+
+def picky(marker: str, error: str) -> None:
+    """Counts its attempts in `marker`, then raises the builtin exception named `error`."""
+    with Path(marker).open("a") as out:
+        out.write("attempt\n")
+    raise {"ValueError": ValueError, "RuntimeError": RuntimeError}[error](error)
