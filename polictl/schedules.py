@@ -22,6 +22,7 @@ def schedule_rows(platform, count: int, beat: BeatReport | None = None) -> list[
             "timezone": s.timezone,
             "enabled": s.enabled,
             "catchup": s.catchup,
+            "expires": s.expires,  # seconds; None: its messages never expire
             "next": [t.isoformat() for t in s.next_runs(count)],
         }
         for s in platform.schedules
@@ -29,6 +30,7 @@ def schedule_rows(platform, count: int, beat: BeatReport | None = None) -> list[
     for row in rows if beat else []:
         row["last_run"] = beat.last_run(row["name"])
         row["beat_next"] = beat.next_run(row["name"])
+        row["expired"] = beat.expired.get(row["name"], 0)  # runs a worker dropped unstarted
     return rows
 
 
