@@ -29,7 +29,7 @@ def queue_of(app, task: str) -> str:
     return app.amqp.router.route({}, task)["queue"].name
 
 
-@pytest.mark.parametrize("shape", ["error-tracker", "product-analytics"])
+@pytest.mark.parametrize("shape", ["error-tracker", "product-analytics", "e-commerce"])
 def test_the_shape_validates_as_written(shape: str) -> None:
     result = CliRunner().invoke(cli, ["-C", str(PROJECTS / shape), "validate"])
     assert (result.exit_code, result.output) == (0, "config is valid\n")
@@ -90,3 +90,22 @@ def test_product_analytics_names_probes_and_queues_reached_from_code() -> None:
     assert platform.reached_by("analytics_queries") == ()  # consumed, reached from code only
     assert [w.name for w in platform.consumers_of("analytics_queries")] == ["queries"]
     app.close()
+
+
+def test_e_commerce_default_queue_expiring_tasks_and_webhook_retries() -> None:
+    platform, app = platform_and_app("e-commerce")
+    assert queue_of(app, "shop.order.tasks.expire_orders_task") == "celery"  # Celery's default
+    reporter = "shop.plugins.webhook.tasks.observability_reporter_task"
+    assert queue_of(app, reporter) == "observability"
+    assert app.tasks["shop.order.tasks.expire_orders_task"].expires == 300
+    search = next(s for s in platform.schedules if s.name == "update-products-search-vectors")
+    assert (search.every, search.expires) == (20, 20)  # the task's expires, on beat's runs too
+    webhook = app.tasks["shop.plugins.webhook.tasks.send_webhook_request_async"]
+    import shoptasks
+
+    assert webhook.autoretry_for == (shoptasks.WebhookError,)
+    assert webhook.dont_autoretry_for == (shoptasks.WebhookGone,)
+    assert (webhook.max_retries, webhook.retry_backoff, webhook.retry_backoff_max) == (5, 10, 600)
+    app.close()
+    development = load(PROJECTS / "e-commerce", "development", env={})
+    assert development.platform is not None and development.platform.eager

@@ -14,7 +14,13 @@ from engine.config.options import effective
 from engine.config.read.loader import Document, error
 from engine.diagnostics import WARNING, Diagnostic
 from engine.durations import parse_duration
-from engine.imports import ImportProblem, import_handler, import_object, task_parts
+from engine.imports import (
+    ImportProblem,
+    import_handler,
+    import_object,
+    resolve_exception,
+    task_parts,
+)
 from engine.inputs import contract_for
 
 
@@ -27,7 +33,24 @@ def declared_values(options: dict[str, Any], queue: Any, policies: Any) -> dict[
     values |= {key: options.get(key) for key in ("track_started", "bind")}
     for key in ("time_limit", "soft_time_limit", "expires"):
         values[key] = parse_duration(options.get(key)) if options.get(key) is not None else None
+    values["autoretry_for"] = _exceptions(policy.get("retry_on", ()))
+    values["dont_autoretry_for"] = _exceptions(policy.get("dont_retry_on", ()))
     return {**values, "queue": queue, "max_retries": policy.get("max_retries", 0)}
+
+
+def _exceptions(names: Any) -> frozenset[type] | None:
+    """The exception classes a policy names (None where one does not resolve: reported on
+    the policy itself)."""
+    try:
+        return frozenset(resolve_exception(name) for name in names if isinstance(name, str))
+    except ImportProblem:
+        return None
+
+
+def _same(declared: Any, own: Any) -> bool:
+    if isinstance(declared, frozenset) and isinstance(own, list | tuple | set):
+        return declared == frozenset(own)
+    return declared == own
 
 
 def check_handler(
@@ -42,7 +65,9 @@ def check_handler(
     except ImportProblem as problem:
         return [error(pos, "bad-handler", f"task {name!r}: {problem}")]
     own = parts.options if parts else {}
-    overridden = sorted(key for key in own if key not in declared or declared[key] != own[key])
+    overridden = sorted(
+        key for key in own if key not in declared or not _same(declared[key], own[key])
+    )
     if not overridden:
         return []
     listed = ", ".join(f"{key}={own[key]!r}" for key in overridden)  # type: ignore[union-attr]
