@@ -101,11 +101,24 @@ def task_parts(handler: Any) -> TaskParts | None:
     if not any(c.__module__ == "celery.app.task" and c.__name__ == "Task" for c in kind.__mro__):
         return None
     run = inspect.getattr_static(handler, "__wrapped__", None) or kind.__dict__.get("run")
+    options = _own_options(_decorated(kind))
     if run is None:  # a Task subclass written by hand: its `run` method is the handler
-        return TaskParts(handler.run, False, _own_options(vars(kind)))
+        return TaskParts(handler.run, False, options)
     if isinstance(run, staticmethod):
-        return TaskParts(run.__func__, False, _own_options(vars(kind)))
-    return TaskParts(run, True, _own_options(vars(kind)))
+        return TaskParts(run.__func__, False, options)
+    return TaskParts(run, True, options)
+
+
+def _decorated(kind: type) -> dict[str, Any]:
+    """A bound task class's own attributes, less those Celery copied from its app's settings
+    when it bound the class (`Task.from_config`: acks_late, track_started, ...)."""
+    conf = getattr(vars(kind).get("_app"), "conf", None)
+    copied = dict(getattr(kind, "from_config", ()))
+    return {
+        key: value
+        for key, value in vars(kind).items()
+        if not (key in copied and conf is not None and conf.get(copied[key]) == value)
+    }
 
 
 def _proxy_parts(proxy: Any) -> TaskParts | None:

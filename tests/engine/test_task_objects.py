@@ -100,3 +100,31 @@ def test_dont_retry_on_fails_at_once_where_retry_on_would_retry(
     assert never.read_text().count("attempt") == 1
     assert (retried.state, type(retried.result).__name__) == ("FAILURE", "RuntimeError")
     assert again.read_text().count("attempt") == 4  # the first run and max_retries: 3
+
+
+def test_task_parts_reads_every_kind_of_task_object_without_evaluating_it() -> None:
+    from celery import Celery, shared_task
+
+    from engine.imports import task_parts
+
+    finalized = Celery("finalized", set_as_current=False)
+    finalized.finalize()
+
+    def double(self, n: int) -> int:
+        return 2 * n
+
+    def triple(n: int) -> int:
+        return 3 * n
+
+    instance = finalized.task(bind=True, rate_limit="1/s")(double)  # a Task, not a proxy
+    lazy = Celery("lazy", set_as_current=False).task(queue="q")(triple)  # PromiseProxy
+    shared = shared_task(bind=True, max_retries=7)(double)  # Proxy
+    assert type(lazy).__name__ == "PromiseProxy" and type(shared).__name__ == "Proxy"
+    parts = [task_parts(obj) for obj in (instance, lazy, shared)]
+    assert [(p.fun, p.bind, p.options) for p in parts] == [
+        (double, True, {"rate_limit": "1/s"}),
+        (triple, False, {"queue": "q"}),
+        (double, True, {"max_retries": 7}),
+    ]
+    assert task_parts(triple) is None
+    assert not lazy.__evaluated__()  # its app was not finalized to read it
