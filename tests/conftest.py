@@ -11,9 +11,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import skip_policy  # noqa: E402
 from redis_server import RedisServer  # noqa: E402
 
 _db_numbers = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    skip_policy.register(config)  # POLI_STRICT_SKIPS=1: an unlisted skip fails the session
 
 
 @pytest.fixture(scope="session")
