@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,13 @@ _db_numbers = itertools.count(1)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get(
+        "POLI_UPDATE_GOLDEN"
+    ):  # a test that writes its golden compares it with itself
+        raise pytest.UsageError(
+            "POLI_UPDATE_GOLDEN is set: the tests never write golden files. "
+            "Unset it; `make golden` regenerates them and prints the diff to review"
+        )
     skip_policy.register(config)  # POLI_STRICT_SKIPS=1: an unlisted skip fails the session
 
 
