@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test lint format validate run bench golden clean
+.PHONY: install test lint format validate run bench golden mutation clean
 
 install: $(VENV)/.installed
 
@@ -42,5 +42,12 @@ bench: install
 golden: install
 	$(BIN)/python tests/update_golden.py
 
+# Mutation testing of the core (minutes; not part of `make test`): the modules are listed once,
+# under [tool.mutmut] in pyproject.toml; prints the score per module.
+mutation: install
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/python tests/mutation_report.py
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var mutants .pytest_cache .ruff_cache .hypothesis
