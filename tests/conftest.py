@@ -29,6 +29,20 @@ def pytest_configure(config: pytest.Config) -> None:
     skip_policy.register(config)  # POLI_STRICT_SKIPS=1: an unlisted skip fails the session
 
 
+@pytest.fixture(autouse=True)
+def _fresh_engine_caches() -> None:
+    """Under `make mutation` only: mutmut forks each mutant from a process that ran the
+    tests unmutated, so a memoised engine function (functools caches) would answer with
+    the unmutated result and hide the mutant. Every such cache starts empty instead."""
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return
+    for name, module in list(sys.modules.items()):
+        if name == "engine" or name.startswith("engine."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory):
     """A redis-server of this test session's own (never the machine's 6379)."""
