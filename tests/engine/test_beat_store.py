@@ -73,6 +73,20 @@ def test_the_last_run_sent_and_the_status_are_read_back(client) -> None:
     }
 
 
+def test_a_holder_recorded_without_a_token_still_shows(client) -> None:
+    client.set(LOCK, json.dumps({"host": "h1", "pid": 7, "since": "2027-05-03T09:00:00+00:00"}))
+    assert beat_store.read(client)["holder"] == {
+        "host": "h1",
+        "pid": 7,
+        "since": "2027-05-03T09:00:00+00:00",
+    }
+
+
+def test_the_default_timeout_is_one_second() -> None:
+    kwargs = beat_store.client_for("redis://h:6379/0").connection_pool.connection_kwargs
+    assert (kwargs["socket_connect_timeout"], kwargs["socket_timeout"]) == (1.0, 1.0)
+
+
 def test_nothing_recorded_reads_as_nothing(client) -> None:
     assert beat_store.read(client) == {"holder": None, "status": None, "last": {}}
     assert BeatStore(client).handled() == {}

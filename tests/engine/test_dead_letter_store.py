@@ -4,6 +4,9 @@ than `keep` or beyond the newest `max_entries` are dropped on each write")."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+
 import pytest
 import redis
 
@@ -114,3 +117,51 @@ def test_purge_everything_or_only_older_letters(client) -> None:
     assert ids(store.list()) == ["b", "c"]
     assert store.purge() == 2 and store.list() == [] and store.counts() == {}
     assert store.remove([]) == 0
+
+
+def test_an_empty_store_lists_nothing_for_any_filter(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=3600, max_entries=10)
+    assert store.list(task="alerts.process") == [] and store.list(since=NOW) == []
+    assert store.get("a") is None and store.counts() == {} and store.trim() == 0
+
+
+def test_a_whole_id_that_prefixes_another_is_that_letter(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=3600, max_entries=10)
+    store.add(letter("abc", NOW))
+    store.add(letter("abc-1", NOW))
+    assert store.get("abc").id == "abc"
+    with pytest.raises(AmbiguousId) as ambiguous:
+        store.get("ab")
+    assert str(ambiguous.value) == "ab"
+
+
+def test_retention_and_purge_count_from_the_clock_when_no_time_is_given(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=3600, max_entries=10)
+    now = time.time()
+    store.add(letter("fresh", now - 10))
+    store.add(letter("older", now - 600))
+    client.zadd(INDEX, {"stale": now - 7200})  # written long ago by another process
+    client.hset(RECORDS, "stale", letter("stale", now - 7200).to_json())
+    assert store.trim() == 1 and ids(store.list()) == ["older", "fresh"]
+    assert store.purge(older_than=300) == 1 and ids(store.list()) == ["fresh"]
+
+
+def test_a_client_that_decodes_replies_reads_the_same_letters(redis_url: str) -> None:
+    text_client = redis.Redis.from_url(redis_url, decode_responses=True)
+    store = DeadLetterStore(text_client, keep_seconds=3600, max_entries=1)
+    store.add(letter("a", NOW - 1))
+    store.add(letter("b", NOW, task="reports.export"))
+    assert ids(store.list(task="reports.export")) == ["b"]
+    assert store.counts() == {"reports.export": 1} and store.get("b").task == "reports.export"
+    text_client.close()
+
+
+def test_a_letter_is_stored_as_sorted_json_with_reprs_for_what_json_lacks(client) -> None:
+    odd = letter("x", NOW, kwargs={"when": datetime(2027, 5, 3, tzinfo=UTC)})
+    assert odd.to_json() == (
+        '{"args": [1], "attempts": 1, "exception": "ValueError: bad", "extra": {}, '
+        '"failed_at": 1800000000.0, "id": "x", "kwargs": {"when": '
+        '"datetime.datetime(2027, 5, 3, 0, 0, tzinfo=datetime.timezone.utc)"}, '
+        '"queue": "alerts", "reason": "not retried", "replay_of": null, '
+        '"task": "alerts.process", "traceback": "Traceback ..."}'
+    )
