@@ -146,10 +146,13 @@ class InputContract:
 
 
 def _annotated(handler: Callable[..., Any]) -> Any:
-    """Where a callable's parameter hints live: a class's __init__, an object's __call__."""
+    """Where a callable's parameter hints live: a class's __init__, an object's __call__,
+    a partial's function (typing.get_type_hints refuses the partial object itself)."""
     if inspect.isclass(handler):
         return handler.__init__
-    if inspect.isroutine(handler) or isinstance(handler, functools.partial):
+    if isinstance(handler, functools.partial):
+        return _annotated(handler.func)
+    if inspect.isroutine(handler):
         return handler
     return type(handler).__call__
 
