@@ -8,6 +8,7 @@ import argparse
 import re
 import subprocess
 import sys
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -18,6 +19,12 @@ KILLED = {"killed", "timeout"}
 def module_of(mutant: str) -> str:
     """`engine.runtime.beat_store.xǁBeatStoreǁrenew__mutmut_8` -> `engine.runtime.beat_store`."""
     return re.split(r"\.x(?:_|ǁ)", mutant, maxsplit=1)[0]
+
+
+def listed_modules() -> list[str]:
+    """The modules `only_mutate` names, as dotted names (`engine.runtime.beat_store`)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    return [path.removesuffix(".py").replace("/", ".") for path in config["only_mutate"]]
 
 
 def tally(lines: list[str]) -> dict[str, Counter]:
@@ -54,8 +61,13 @@ def main() -> int:
     done = subprocess.run(
         [mutmut, "results", "--all", "true"], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    text, lowest = report(tally(done.stdout.splitlines()))
+    by_module = tally(done.stdout.splitlines())
+    text, lowest = report(by_module)
     print(text)
+    missing = [name for name in listed_modules() if name not in by_module]
+    if missing:  # a module moved or renamed would otherwise pass with nothing mutated
+        print(f"no mutants for {', '.join(missing)}: update only_mutate", file=sys.stderr)
+        return 1
     if lowest < options.fail_under:
         print(f"a module scores {lowest:.1f}%, under {options.fail_under:g}%", file=sys.stderr)
         return 1
