@@ -41,7 +41,7 @@ def skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:
     return str(longrepr)
 
 
-@dataclass
+@dataclass(eq=False)  # a pytest plugin object: hashable, by identity
 class SkipPolicy:
     entries: list[Entry]
     unlisted: list[tuple[str, str]] = field(default_factory=list)

@@ -32,13 +32,15 @@ def test_needs_a_service():
 
 def run(tmp_path: Path, allowed: str, strict: str | None = "1") -> subprocess.CompletedProcess:
     (tmp_path / "conftest.py").write_text(CONFTEST)
-    (tmp_path / "test_inner.py").write_text(TESTS)
+    (tmp_path / "inner").mkdir()
+    (tmp_path / "inner" / "conftest.py").write_text("")  # as tests/app: hooks per directory
+    (tmp_path / "inner" / "test_inner.py").write_text(TESTS)
     (tmp_path / "allowed.txt").write_text(allowed)
     env = {k: v for k, v in os.environ.items() if k != "POLI_STRICT_SKIPS"}
     env["PYTHONPATH"] = str(HERE)
     if strict is not None:
         env["POLI_STRICT_SKIPS"] = strict
-    command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider"]
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]  # with randomly, as CI
     return subprocess.run(
         [*command, "-q", "-rs", str(tmp_path)],
         cwd=tmp_path,
@@ -53,7 +55,7 @@ def test_an_unlisted_skip_fails_the_session_and_is_named(tmp_path: Path) -> None
     done = run(tmp_path, "# nothing allowed\n")
     assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.stdout
     assert "skipped, not on skips_allowed.txt (POLI_STRICT_SKIPS=1)" in done.stdout
-    assert "test_inner.py::test_needs_a_service: the service is not running" in done.stdout
+    assert "inner/test_inner.py::test_needs_a_service: the service is not running" in done.stdout
 
 
 @pytest.mark.parametrize(
