@@ -45,10 +45,18 @@ golden: install
 # Mutation testing of the core (minutes; not part of `make test`): the modules are listed once,
 # under [tool.mutmut] in pyproject.toml; prints the score per module, fails under MUTATION_FLOOR.
 MUTATION_FLOOR ?= 0
-mutation: install
+MVENV := .venv-mutation
+
+$(MVENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(MVENV)
+	$(MVENV)/bin/pip install --quiet --upgrade pip
+	$(MVENV)/bin/pip install --quiet -e '.[dev,mutation]'
+	touch $@
+
+mutation: $(MVENV)/.installed
 	rm -rf mutants
-	$(BIN)/mutmut run --max-children 2
-	$(BIN)/python tests/mutation_report.py --fail-under $(MUTATION_FLOOR)
+	$(MVENV)/bin/mutmut run --max-children 2
+	$(MVENV)/bin/python tests/mutation_report.py --fail-under $(MUTATION_FLOOR)
 
 clean:
-	rm -rf $(VENV) var mutants .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(MVENV) var mutants .pytest_cache .ruff_cache .hypothesis
