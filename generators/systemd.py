@@ -3,6 +3,8 @@ Flower, the embedded Redis when there is one, and `poli.target` pulling them all
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from engine.model import Platform, WorkerGroup
 from generators.common import (
     Verbatim,
@@ -14,10 +16,24 @@ from generators.common import (
     systemdquote,
     worker_args,
 )
-from generators.redis import embedded_redis_args
+from generators.redis import embedded_redis_args, redis_dir
 
 REDIS_SERVER = "/usr/bin/redis-server"
 TARGET = "poli.target"
+INTERNET = "AF_UNIX AF_INET AF_INET6"
+# gevent's libuv loop and eventlet's hubs call back through cffi/libffi closures, which
+# may map writable, executable memory: only these pools run under MemoryDenyWriteExecute=.
+WRITE_EXECUTE_FREE_POOLS = frozenset({"prefork", "threads", "solo"})
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """What one unit may do beyond the hardening every unit gets."""
+
+    read_write: str  # ReadWritePaths=: the only paths it writes
+    address_families: str = INTERNET
+    private_network: bool = False
+    deny_write_execute: bool = True
 
 
 def render_systemd(platform: Platform) -> dict[str, str]:
@@ -29,6 +45,7 @@ def render_systemd(platform: Platform) -> dict[str, str]:
             "beat",
             "poli beat (the one scheduler)",
             _exec(platform, beat_args(platform.deploy.state_dir)),
+            sandbox=_writes(platform.deploy.state_dir),
         )
     if platform.deploy.flower.enabled:
         flower = platform.deploy.flower
@@ -37,13 +54,16 @@ def render_systemd(platform: Platform) -> dict[str, str]:
             "flower",
             "poli Flower",
             _exec(platform, flower_args(flower.address, flower.port)),
+            sandbox=_writes(platform.deploy.state_dir),
         )
     if platform.broker.embedded:
         command = " ".join(
             systemdquote(w) for w in [REDIS_SERVER, *embedded_redis_args(platform.deploy)]
         )
+        # Its append-only file and socket only; the socket is all it serves (no TCP).
+        sandbox = Sandbox(_writes(redis_dir(platform.deploy)).read_write, "AF_UNIX", True)
         files["poli-redis.service"] = _unit(
-            platform, "redis", "poli embedded Redis broker", command
+            platform, "redis", "poli embedded Redis broker", command, sandbox=sandbox
         )
     files[TARGET] = render_template("systemd/poli.target", wants=_target_wants(platform))
     files["tmpfiles.d/poli.conf"] = render_template(
@@ -67,6 +87,11 @@ def _worker(platform: Platform, group: WorkerGroup) -> str:
         group=group,
         stop_timeout=platform.stop_timeout(group),
         stop_note=platform.stop_timeout_note(group),
+        # Handlers write their logs and data (POLI_LOG_DIR, POLI_DATA_DIR).
+        sandbox=Sandbox(
+            _writes(platform.deploy.log_dir, platform.deploy.state_dir).read_write,
+            deny_write_execute=group.pool in WRITE_EXECUTE_FREE_POOLS,
+        ),
     )
 
 
@@ -83,9 +108,14 @@ def _unit(platform: Platform, kind: str, description: str, exec_start: str, **ex
         # The broker URL lives in the environment file; only the embedded broker may do without.
         environment_file=("-" if platform.broker.embedded else "") + deploy.environment_file,
         embedded=platform.broker.embedded,
-        read_write=" ".join(systemdquote(p) for p in (deploy.log_dir, deploy.state_dir)),
         **extra,
     )
+
+
+def _writes(*paths: str) -> Sandbox:
+    """The sandbox of a Celery process that writes `paths` (and its model cache under the
+    state dir, best effort)."""
+    return Sandbox(" ".join(systemdquote(p) for p in paths))
 
 
 def _target_wants(platform: Platform) -> list[str]:
