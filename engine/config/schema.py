@@ -151,6 +151,15 @@ def _custom_message(err: ValidationError) -> str | None:
     return message.format(instance=err.instance) if message else None
 
 
+def name_problem(value: str) -> str | None:
+    """Why `value` is not a name (queues.schema.json `$defs/name`), or None: for the names
+    that reach files without passing through a YAML file, such as the environment's."""
+    rule = _resolve("queues", "#/$defs/name")
+    if _ecma(rule["pattern"]).search(value):
+        return None
+    return str(rule["x-message"].format(instance=value))
+
+
 def _resolve(kind: str, ref: str) -> Any:
     node: Any = schema(kind)
     for part in ref.lstrip("#/").split("/"):
