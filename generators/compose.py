@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from engine.model import Platform, WorkerGroup
 from generators.common import (
+    SERVICE_GID,
+    SERVICE_UID,
     beat_args,
     flower_args,
     render_template,
@@ -43,7 +45,12 @@ def render_compose(
         flower_port=FLOWER_PORT,
     )
     dockerfile_text = render_template(
-        "compose/Dockerfile", deploy=deploy, app_dir=APP_DIR, user=deploy.user or IMAGE_USER
+        "compose/Dockerfile",
+        deploy=deploy,
+        app_dir=APP_DIR,
+        user=deploy.user or IMAGE_USER,
+        uid=SERVICE_UID,
+        gid=SERVICE_GID,
     )
     return {"Dockerfile": dockerfile_text, "compose.yaml": compose}
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.model.deploy import Beat, Deploy, Flower, Host
+from engine.model.deploy import BEAT_HEARTBEAT_ENV, Beat, Deploy, Flower, Host
 from engine.model.kubernetes import Kubernetes
 from engine.model.reliability import Reliability
 
@@ -30,7 +30,15 @@ CATCHUP_GRACE_SECONDS = 60
 # Where a task no route matches lands (and where Celery sends an unrouted task).
 DEFAULT_QUEUE = "default"
 
-__all__ = ["Beat", "Deploy", "Flower", "Host", "Kubernetes", "Reliability"]  # engine.model.*
+__all__ = [
+    "BEAT_HEARTBEAT_ENV",
+    "Beat",
+    "Deploy",
+    "Flower",
+    "Host",
+    "Kubernetes",
+    "Reliability",
+]  # engine.model.*
 
 
 @dataclass(frozen=True)

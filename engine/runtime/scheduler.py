@@ -21,6 +21,7 @@ from engine.config import load
 from engine.config.fingerprint import config_hash
 from engine.diagnostics import format_text
 from engine.model import Platform, Schedule
+from engine.runtime import heartbeat
 from engine.runtime.beat_store import BeatStore
 from engine.schedule_times import fire_after, plan
 
@@ -66,6 +67,7 @@ class PoliScheduler(Scheduler):
         )
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
+        heartbeat.beat_alive()
         if self.active:  # sends first: they are what is due at this instant
             self._send_due()
         if time.monotonic() >= self._check_at:
