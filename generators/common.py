@@ -22,6 +22,7 @@ CELERY_APP = "engine.app"
 FLOWER_APP = "polictl.flower_app"
 # The operator login for the web UIs, from the environment file or Secret (never a file).
 WEB_USER, WEB_PASSWORD = "POLI_WEB_USER", "POLI_WEB_PASSWORD"
+WEB_DEFAULT_USER = "admin"
 # The numeric user and group the images and pods run as (a name cannot prove non-root).
 SERVICE_UID = SERVICE_GID = 10001
 HEADER = (

@@ -137,7 +137,7 @@ def _redis(platform: Platform, redis: EmbeddedRedis) -> Program:
     directory = shellquote(percent_escape(redis_dir(platform.deploy)))
     words = [redis.binary, *embedded_redis_args(platform.deploy, redis.port)]
     server = " ".join(shellquote(percent_escape(w)) for w in words)
-    script = f"mkdir -p {directory} && exec {server}"
+    script = f"mkdir -p -m 0700 {directory} && exec {server}"
     # Outside [group:poli]: supervisord stops a group's members all at once, and a worker
     # finishing its task in a warm shutdown still needs the broker to ack it and store its result.
     log = _log(platform, "redis.log")

@@ -12,15 +12,13 @@ from __future__ import annotations
 import os
 import sys
 
-from generators.common import WEB_PASSWORD, WEB_USER
-
-DEFAULT_USER = "admin"
+from generators.common import WEB_DEFAULT_USER, WEB_PASSWORD, WEB_USER
 
 
 def web_login(environ: dict[str, str] | os._Environ[str]) -> str:
     """`user:password` for Flower's basic_auth; SystemExit with one clear message when no
     password is set (or the user name cannot be one: Flower splits on `,`)."""
-    user = environ.get(WEB_USER) or DEFAULT_USER
+    user = environ.get(WEB_USER) or WEB_DEFAULT_USER
     password = environ.get(WEB_PASSWORD)
     if not password:
         raise SystemExit(

@@ -26,6 +26,7 @@ from engine.model import Platform
 from engine.runtime import embedded
 from polictl import files as atomic
 from polictl.stack.layout import Layout
+from polictl.stack.login import web_login
 
 # Set only in supervisord's environment (and so its children's): finds this stack's
 # processes, and nothing else, when `down` sweeps up leftovers.
@@ -108,6 +109,7 @@ childlogdir={_ini(str(layout.logs))}
 directory={_ini(str(layout.config_dir))}
 identifier=poli
 silent=true
+umask=027
 {_run_as()}
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
@@ -121,9 +123,18 @@ def write_config(platform: Platform, layout: Layout, beat: bool = True) -> Path:
     """Render the programs for `platform` (already local) and write supervisord.conf."""
     from generators.supervisor import EmbeddedRedis, render_supervisor
 
-    for directory in (layout.logs, layout.supervisor_dir):
-        directory.mkdir(parents=True, exist_ok=True)
-    env = "".join(f"{key}={shlex.quote(value)}\n" for key, value in layout.environment().items())
+    # Every file under the data dir (messages, results, logs, the database) is this
+    # user's alone: the dir 0700, and supervisord's programs create files 0640 (umask).
+    layout.data.mkdir(mode=0o700, parents=True, exist_ok=True)
+    layout.data.chmod(0o700)
+    for directory in (layout.logs, layout.supervisor_dir, layout.programs_dir):
+        directory.mkdir(mode=0o750, parents=True, exist_ok=True)
+    layout.supervisord_log.touch(mode=0o640)  # supervisord opens it before its umask applies
+    layout.supervisord_log.chmod(0o640)
+    environment = layout.environment()
+    if platform.deploy.flower.enabled:
+        environment |= web_login(layout).environment()  # the file is 0600
+    env = "".join(f"{key}={shlex.quote(value)}\n" for key, value in environment.items())
     atomic.write_text(layout.environment_file, env, mode=0o600)
     redis = None
     if platform.broker.embedded:
@@ -131,7 +142,7 @@ def write_config(platform: Platform, layout: Layout, beat: bool = True) -> Path:
     for old in layout.programs_dir.glob("*.conf"):
         old.unlink()
     programs = render_supervisor(platform, redis, beat=beat)
-    written = atomic.write_tree(layout.programs_dir, programs)
+    written = atomic.write_tree(layout.programs_dir, programs, mode=0o640)
     atomic.write_text(layout.supervisord_conf, supervisord_conf(layout, written), mode=0o600)
     return layout.supervisord_conf
 
