@@ -1,4 +1,4 @@
-"""The rendered worker unit's own command line, environment and ReadWritePaths= run a task
+"""The rendered units' own command lines, environments and ReadWritePaths= run (a worker runs a task)
 under the unit's restrictions, as far as this machine can apply them without systemd as
 PID 1 (tests/sandbox.py says which: read-only file tree but for ReadWritePaths=, no
 capabilities, no new privileges, MemoryDenyWriteExecute, UMask=0027, the unit's system call
@@ -6,12 +6,17 @@ filter). The first test shows the restrictions really hold inside the sandbox.""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import os
 import shlex
 import shutil
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,6 +24,7 @@ import sandbox
 from celery_process import built_app, stop
 from render_cases import CONFIGS, load_case, local_deploy
 
+from engine.runtime.embedded import free_port
 from generators.systemd import render_systemd
 
 pytestmark = pytest.mark.skipif(
@@ -76,15 +82,21 @@ def start(unit: str, log: Path, **env: str) -> subprocess.Popen:
         )  # fmt: skip
 
 
-def test_the_rendered_units_run_a_task_in_the_sandbox(
+def test_the_rendered_units_run_in_the_sandbox(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The embedded Redis and a worker, each from its rendered unit, each in its sandbox."""
-    units = render_systemd(local_deploy(load_case("full"), tmp_path))
+    """The embedded Redis, a worker, beat and Flower, each from its rendered unit, each in
+    its own sandbox: the worker runs a task, beat takes its lock and stops cleanly, Flower
+    answers the operator only."""
+    platform = local_deploy(load_case("full"), tmp_path)
+    flower = dataclasses.replace(platform.deploy.flower, port=free_port())
+    units = render_systemd(
+        dataclasses.replace(platform, deploy=dataclasses.replace(platform.deploy, flower=flower))
+    )
     worker = units["poli-worker-default@.service"]
     assert "MemoryDenyWriteExecute=yes" in worker.splitlines()
-    redis = start(units["poli-redis.service"], tmp_path / "redis.log")
-    process = start(worker, tmp_path / "worker.log")
+    processes = [start(units["poli-redis.service"], tmp_path / "redis.log")]
+    processes.append(start(worker, tmp_path / "worker.log"))
     monkeypatch.setenv("POLI_DATA_DIR", str(tmp_path / "state"))  # where the client finds it
     try:
         with built_app(CONFIGS / "full", "embedded") as app:
@@ -92,7 +104,7 @@ def test_the_rendered_units_run_a_task_in_the_sandbox(
             for _ in range(60):
                 if app.control.ping(destination=[node], timeout=0.5):
                     break
-                assert process.poll() is None, (tmp_path / "worker.log").read_text()
+                assert processes[-1].poll() is None, (tmp_path / "worker.log").read_text()
             app.send_task("default.echo", args=["sandboxed"])
             # The full case keeps no results: the worker's own count of tasks it ran.
             for _ in range(60):
@@ -102,6 +114,42 @@ def test_the_rendered_units_run_a_task_in_the_sandbox(
             else:
                 pytest.fail((tmp_path / "worker.log").read_text())
             assert "succeeded in" in (tmp_path / "worker.log").read_text()
+        processes.append(start(units["poli-beat.service"], tmp_path / "beat.log"))
+        login = {"POLI_WEB_PASSWORD": "sandboxed"}
+        processes.append(start(units["poli-flower.service"], tmp_path / "flower.log", **login))
+        url = f"http://127.0.0.1:{flower.port}"
+        assert wait_for(lambda: http_status(f"{url}/healthcheck") == 200, 60, 0.5), (
+            tmp_path / "flower.log"
+        ).read_text()
+        assert http_status(f"{url}/metrics") == 401
+        assert http_status(f"{url}/metrics", ("admin", "sandboxed")) == 200
+        beat_log = (tmp_path / "beat.log").read_text()
+        assert "beat: active" in beat_log and processes[2].poll() is None, beat_log
+        stop(processes[2])  # a clean stop releases the lock in Redis
+        assert processes[2].returncode == 0, (tmp_path / "beat.log").read_text()
     finally:
-        stop(process)
-        stop(redis)
+        for process in reversed(processes):
+            stop(process)
+
+
+def http_status(url: str, login: tuple[str, str] | None = None) -> int:
+    request = urllib.request.Request(url)
+    if login:
+        token = base64.b64encode(":".join(login).encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0  # not listening yet
+
+
+def wait_for(check, timeout: float, interval: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(interval)
+    return check()
