@@ -5,27 +5,12 @@ dir is readable by other users."""
 
 from __future__ import annotations
 
-import base64
 import stat
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from stack_helpers import Stack, wait_for
-
-
-def status(url: str, login: tuple[str, str] | None = None) -> int:
-    request = urllib.request.Request(url)
-    if login:
-        token = base64.b64encode(":".join(login).encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return 0  # not listening yet
+from stack_helpers import Stack
+from waiting import http_status as status
+from waiting import wait_for
 
 
 def flower_url(stack: Stack) -> str:
