@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.model import Platform, WorkerGroup
+from engine.model import Deploy, Platform, WorkerGroup
 from generators.common import (
     Verbatim,
     beat_args,
@@ -107,9 +107,20 @@ def _unit(platform: Platform, kind: str, description: str, exec_start: str, **ex
         environment=environment,
         # The broker URL lives in the environment file; only the embedded broker may do without.
         environment_file=("-" if platform.broker.embedded else "") + deploy.environment_file,
+        protect_home=_protect_home(deploy),
         embedded=platform.broker.embedded,
         **extra,
     )
+
+
+def _protect_home(deploy: Deploy) -> str:
+    """ProtectHome=yes hides /home, /root and /run/user: read-only instead when the
+    deployment lives there (its paths must stay reachable; ReadWritePaths= still apply)."""
+    paths = (deploy.working_directory, deploy.virtualenv, deploy.environment_file)
+    paths += (deploy.log_dir, deploy.state_dir)
+    homes = ("/home/", "/root/", "/run/user/")
+    inside = any((path.rstrip("/") + "/").startswith(homes) for path in paths)
+    return "read-only" if inside else "yes"
 
 
 def _writes(*paths: str) -> Sandbox:

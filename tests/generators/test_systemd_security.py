@@ -81,3 +81,14 @@ def test_the_check_catches_an_unsandboxed_unit(tmp_path: Path) -> None:
     start, end = text.index("# Sandbox:"), text.index("\nReadWritePaths=")
     (unit_dir / KINDS["beat"]).write_text(text[:start] + "NoNewPrivileges=yes" + text[end:])
     assert exposure(unit_dir, KINDS["beat"]) > LIMIT
+
+
+@pytest.mark.parametrize(("home", "protect"), [("/opt/poli", "yes"), ("/home/poli", "read-only")])
+def test_a_deployment_under_home_keeps_its_paths(home: str, protect: str, tmp_path: Path) -> None:
+    platform = load_case("full", broker_url="embedded")
+    deploy = dataclasses.replace(
+        platform.deploy, working_directory=home, virtualenv=f"{home}/.venv"
+    )
+    unit_dir, files = rendered(dataclasses.replace(platform, deploy=deploy), tmp_path)
+    assert f"\nProtectHome={protect}\n" in files[KINDS["worker"]]
+    assert exposure(unit_dir, KINDS["worker"]) <= LIMIT
