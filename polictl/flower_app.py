@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 
+from engine.diagnostics import UserError
 from generators.common import WEB_DEFAULT_USER, WEB_PASSWORD, WEB_USER
 
 
-def web_login(environ: dict[str, str] | os._Environ[str]) -> str:
-    """`user:password` for Flower's basic_auth; SystemExit with one clear message when no
-    password is set (or the user name cannot be one: Flower splits on `,`)."""
+def web_login(environ: Mapping[str, str]) -> str:
+    """`user:password` for Flower's basic_auth; a UserError when no password is set (or
+    the login cannot be one: Flower splits its list on `,`)."""
     user = environ.get(WEB_USER) or WEB_DEFAULT_USER
     password = environ.get(WEB_PASSWORD)
     if not password:
-        raise SystemExit(
-            f"poli: {WEB_PASSWORD} is not set: Flower does not run without a login"
-            " (set it in the environment file or the Secret; `polictl up` generates one)"
+        raise UserError(
+            f"{WEB_PASSWORD} is not set: Flower does not run without a login",
+            hint="set it in the environment file or the Secret (`polictl up` generates one)",
         )
     if any(c in user + password for c in ",\n"):
-        raise SystemExit(f"poli: {WEB_USER} and {WEB_PASSWORD} cannot hold `,` or a newline")
+        raise UserError(f"{WEB_USER} and {WEB_PASSWORD} cannot hold `,` or a newline")
     return f"{user}:{password}"
 
 
@@ -49,9 +51,10 @@ def _protect_metrics() -> None:
 
 try:
     os.environ["FLOWER_BASIC_AUTH"] = web_login(os.environ)
-except SystemExit as problem:
-    print(problem, file=sys.stderr)
-    raise SystemExit(1) from None
+except UserError as problem:
+    # Where the Flower process starts, as engine.app is for the others: the one message.
+    print(problem.format(), file=sys.stderr)
+    sys.exit(problem.exit_code)
 _protect_metrics()
 
 from engine.app import app, celery  # noqa: E402 - after the login: a config error still wins

@@ -66,6 +66,6 @@ def test_flower_does_not_start_without_a_password(tmp_path: Path) -> None:
     result = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == (
-        "poli: POLI_WEB_PASSWORD is not set: Flower does not run without a login"
-        " (set it in the environment file or the Secret; `polictl up` generates one)\n"
+        "error: POLI_WEB_PASSWORD is not set: Flower does not run without a login\n"
+        "  hint: set it in the environment file or the Secret (`polictl up` generates one)\n"
     )
