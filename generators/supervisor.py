@@ -163,6 +163,9 @@ def _log(platform: Platform, name: str) -> str:
 
 
 def _quote_value(value: str) -> str:
-    """A value for supervisor's `environment=KEY="value",...` (its own shlex parsing)."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return percent_escape(f'"{escaped}"')
+    """A value for supervisor's `environment=KEY="value",...`: supervisor splits it with
+    shlex in non-POSIX mode, where nothing inside quotes is an escape, so the value goes
+    in a quote it does not hold (the values here are checked paths and names; the local
+    stack refuses paths with quotes)."""
+    quote = "'" if '"' in value else '"'
+    return percent_escape(f"{quote}{value}{quote}")

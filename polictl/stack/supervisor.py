@@ -39,12 +39,13 @@ def local_platform(
 ) -> Platform:
     """The platform as the local stack runs it: this user, this venv, paths under the data dir.
 
-    These paths never went through `validate`; the renderer quotes spaces and `%`, but a
-    control character would end a line of supervisord's config."""
+    These paths never went through `validate`: refused when supervisord's config cannot
+    carry them (see `_unfit`) rather than cut short or read as something else."""
     for path in (layout.config_dir, layout.data, Path(sys.prefix)):
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in str(path)):
+        problem = _unfit(str(path), in_include=path == layout.data)
+        if problem:
             raise UserError(
-                f"the local stack cannot run from a path with control characters: {str(path)!r}",
+                f"the local stack cannot run from a path with {problem}: {str(path)!r}",
                 hint="move the project (or POLI_DATA_DIR) to a plain directory name",
             )
     deploy = dataclasses.replace(
@@ -60,6 +61,20 @@ def local_platform(
     )
     workers = tuple(w for w in platform.workers if groups is None or w.name in groups)
     return dataclasses.replace(platform, deploy=deploy, workers=workers)
+
+
+def _unfit(path: str, in_include: bool) -> str | None:
+    """A control character ends a line of supervisord's config, `;` starts a comment, `%`
+    is its expansion (expanded twice in some values), `environment=` cannot escape a quote,
+    and whitespace separates the files of `[include]` (the programs live under the data
+    dir)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path):
+        return "control characters"
+    if any(ch in path for ch in ";%'\""):
+        return "`;`, `%` or quotes"
+    if in_include and any(ch.isspace() for ch in path):
+        return "spaces (as the data dir)"
+    return None
 
 
 def _ini(value: str) -> str:
