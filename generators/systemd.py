@@ -30,7 +30,9 @@ WRITE_EXECUTE_FREE_POOLS = frozenset({"prefork", "threads", "solo"})
 class Sandbox:
     """What one unit may do beyond the hardening every unit gets."""
 
-    read_write: str  # ReadWritePaths=: the only paths it writes
+    # ReadWritePaths=: the only paths it writes. Every Celery process keeps its model
+    # cache in the state dir (beat and Flower nothing else); Redis its AOF and socket.
+    read_write: str
     address_families: str = INTERNET
     private_network: bool = False
     deny_write_execute: bool = True
@@ -45,7 +47,7 @@ def render_systemd(platform: Platform) -> dict[str, str]:
             "beat",
             "poli beat (the one scheduler)",
             _exec(platform, beat_args(platform.deploy.state_dir)),
-            sandbox=_writes(platform.deploy.state_dir),
+            sandbox=Sandbox(_paths(platform.deploy.state_dir)),
         )
     if platform.deploy.flower.enabled:
         flower = platform.deploy.flower
@@ -54,14 +56,14 @@ def render_systemd(platform: Platform) -> dict[str, str]:
             "flower",
             "poli Flower",
             _exec(platform, flower_args(flower.address, flower.port)),
-            sandbox=_writes(platform.deploy.state_dir),
+            sandbox=Sandbox(_paths(platform.deploy.state_dir)),
         )
     if platform.broker.embedded:
         command = " ".join(
             systemdquote(w) for w in [REDIS_SERVER, *embedded_redis_args(platform.deploy)]
         )
         # Its append-only file and socket only; the socket is all it serves (no TCP).
-        sandbox = Sandbox(_writes(redis_dir(platform.deploy)).read_write, "AF_UNIX", True)
+        sandbox = Sandbox(_paths(redis_dir(platform.deploy)), "AF_UNIX", private_network=True)
         files["poli-redis.service"] = _unit(
             platform, "redis", "poli embedded Redis broker", command, sandbox=sandbox
         )
@@ -89,7 +91,7 @@ def _worker(platform: Platform, group: WorkerGroup) -> str:
         stop_note=platform.stop_timeout_note(group),
         # Handlers write their logs and data (POLI_LOG_DIR, POLI_DATA_DIR).
         sandbox=Sandbox(
-            _writes(platform.deploy.log_dir, platform.deploy.state_dir).read_write,
+            _paths(platform.deploy.log_dir, platform.deploy.state_dir),
             deny_write_execute=group.pool in WRITE_EXECUTE_FREE_POOLS,
         ),
     )
@@ -123,10 +125,8 @@ def _protect_home(deploy: Deploy) -> str:
     return "read-only" if inside else "yes"
 
 
-def _writes(*paths: str) -> Sandbox:
-    """The sandbox of a Celery process that writes `paths` (and its model cache under the
-    state dir, best effort)."""
-    return Sandbox(" ".join(systemdquote(p) for p in paths))
+def _paths(*paths: str) -> str:
+    return " ".join(systemdquote(p) for p in paths)
 
 
 def _target_wants(platform: Platform) -> list[str]:
