@@ -39,6 +39,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("polictl.broker.commands:run", "Send a declared task through its route."),
     "dead": ("polictl.dead:dead", "Tasks that failed for good: list, show, replay, purge."),
     "tasks": ("polictl.tasks:tasks", "Tasks: queue, limits, retry policy, input schema."),
+    "import": (
+        "polictl.importer.command:import_app",
+        "Write the three files from an existing Celery app; --check proves them.",
+    ),
 }
 
 

@@ -1,0 +1,91 @@
+"""Worker groups: one per queue, or the `-Q` lists of an existing manager script, Procfile,
+supervisor config or systemd unit (`--workers FILE`)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from polictl.importer.model import Translation
+from polictl.importer.values import NAME, slug
+
+_QUEUES = re.compile(r"(?:^|\s)(?:-Q\s*|--queues[=\s]+)(?P<q>[^\s\"']+)")
+_CONCURRENCY = re.compile(r"(?:^|\s)(?:-c\s*|--concurrency[=\s]+)(?P<c>\d+)")
+_NODE = re.compile(r"(?:^|\s)(?:-n\s*|--hostname[=\s]+)(?P<n>[^\s@\"']+)")
+_LOOSE = ("prefetch_multiplier", "pool", "concurrency", "max_tasks_per_child",
+          "max_memory_per_child")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """One `celery worker` command line found in a file."""
+
+    source: str  # FILE:LINE
+    queues: tuple[str, ...]
+    concurrency: int | None
+    name: str | None
+
+
+def read_worker_specs(path: Path) -> list[WorkerSpec]:
+    """Every line that starts a worker with `-Q`; a shell line continued with `\\` counts
+    as one line."""
+    text = path.read_text(encoding="utf-8", errors="replace").replace("\\\n", " ")
+    specs = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if "worker" not in line or not (found := _QUEUES.search(line)):
+            continue
+        queues = tuple(q for q in found["q"].split(",") if q and "$" not in q)
+        concurrency = _CONCURRENCY.search(line)
+        node = _NODE.search(line)
+        specs.append(
+            WorkerSpec(
+                f"{path.name}:{number}",
+                queues,
+                int(concurrency["c"]) if concurrency else None,
+                node["n"] if node and "%" not in node["n"] and "$" not in node["n"] else None,
+            )
+        )
+    return specs
+
+
+def _group_name(spec: WorkerSpec, taken: dict[str, Any]) -> str:
+    name = slug(spec.name) if spec.name else "-".join(spec.queues)[:63]
+    candidate, n = name, 2
+    while candidate in taken or not NAME.match(candidate):
+        candidate, n = f"{slug(name)[:58]}-{n}", n + 1
+    return candidate
+
+
+def propose_workers(
+    queues: list[str], specs: list[WorkerSpec], settings: dict[str, Any], out: Translation
+) -> dict[str, dict[str, Any]]:
+    """Groups from `specs` first, then one per queue no group consumes; Celery's worker_*
+    settings on each."""
+    shared = {k: settings[k] for k in _LOOSE if settings.get(k) is not None}
+    if shared.get("prefetch_multiplier") == 4:
+        shared.pop("prefetch_multiplier")
+    groups: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        known = [q for q in spec.queues if q in queues]
+        for queue in spec.queues:
+            if queue not in queues:
+                out.leave(f"{spec.source}: queue {queue!r}", "no task, route or queue of the app uses it",
+                          "declare it in the app (or drop it from the command line)")  # fmt: skip
+        if not known:
+            continue
+        name = _group_name(spec, groups)
+        groups[name] = {"queues": known, **shared}
+        if spec.concurrency:
+            groups[name]["concurrency"] = spec.concurrency
+        out.comment(("queues", "workers", name), f"from {shlex.quote(spec.source)}")
+    consumed = {q for group in groups.values() for q in group["queues"]}
+    for queue in queues:
+        if queue not in consumed:
+            groups[_group_name(WorkerSpec("", (queue,), None, None), groups)] = {
+                "queues": [queue],
+                **shared,
+            }
+    return groups
