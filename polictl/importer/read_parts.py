@@ -42,7 +42,7 @@ def dotted(obj: Any) -> str:
 
 def _route_value(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
-        return {"queue": value}
+        return {"queue": value, "extra": []}
     if isinstance(value, Mapping):
         queue = value.get("queue")
         extra = sorted(k for k in value if k != "queue")
@@ -83,10 +83,14 @@ def _handler(task: Any) -> tuple[str | None, str]:
     return f"{module}:{qualname}", ""
 
 
-def _shared(handler: str) -> bool:
-    """Made by @shared_task: Celery registers it in every app, poli's included."""
-    module, _, name = handler.partition(":")
-    return type(getattr(sys.modules.get(module), name, None)).__name__ == "Proxy"
+def shared_names() -> set[str]:
+    """Tasks Celery registers in every app it finalizes (@shared_task, and @app.task unless
+    `shared=False`): in poli's app too, where they would win over poli's own."""
+    from celery import Celery
+
+    probe = Celery("poli-import-probe", set_as_current=False)
+    probe.finalize(auto=True)
+    return set(probe.tasks)
 
 
 def _base(task: Any, app: Any) -> str | None:
@@ -110,7 +114,7 @@ def _queue(app: Any, name: str) -> tuple[str | None, str]:
 
 
 def read_tasks(app: Any) -> dict[str, dict[str, Any]]:
-    tasks = {}
+    tasks, shared = {}, shared_names()
     for name, task in sorted(app.tasks.items()):
         if name.startswith("celery."):
             continue
@@ -128,7 +132,7 @@ def read_tasks(app: Any) -> dict[str, dict[str, Any]]:
         ]
         tasks[name] = {
             "handler": handler,
-            "shared": handler is not None and _shared(handler),
+            "task_object": handler is not None and name in shared,
             "no_handler": why,
             "bind": run is not None and not isinstance(run, staticmethod),
             "base": _base(task, app),

@@ -119,6 +119,9 @@ TASK_OPTIONS: dict[str, Carry | Same | Leave | Elsewhere] = {
     "typing": Same(True, UNMODELLED),
     "dont_autoretry_for": Same([], Leave("a retry policy has no `dont_retry_on` yet", ISSUE_23)),
     "base": Same(None, Leave("tasks.yaml has no `base:` task class yet", ISSUE_23)),
+    "bind": Same(
+        False, Leave("tasks.yaml has no `bind:` yet: poli would not pass `self`", ISSUE_23)
+    ),
     "max_retries": Elsewhere("retry policy"),
     "default_retry_delay": Elsewhere("retry policy"),
     "autoretry_for": Elsewhere("retry policy"),
@@ -128,13 +131,15 @@ TASK_OPTIONS: dict[str, Carry | Same | Leave | Elsewhere] = {
     "reject_on_worker_lost": Elsewhere("poli's reliability settings decide redelivery"),
 }
 
-# A handler made by @shared_task: Celery registers the decorator's task in poli's app too,
-# before poli's own (Celery keeps the first), so tasks.yaml's options do not reach it yet.
-SHARED_TASK: Leave | None = Leave(
-    "made by @shared_task: Celery registers the decorator's own task in poli's app first, "
-    "so tasks.yaml's time limits, retries and acks_late do not apply to it yet",
-    "use @app.task on your app (poli then wraps it), or keep the decorator's options equal to "
-    f"tasks.yaml (`--check` compares); {ISSUE_23.replace('adds it to the YAML', 'takes task objects as handlers')}",
+# A handler that is a Celery task object (@app.task, @shared_task: both register themselves
+# in every app, poli's included, before poli's own, and Celery keeps the first), so
+# tasks.yaml's options do not reach it on main. Issue 23 takes task objects as handlers:
+# then this is None.
+TASK_OBJECT: Leave | None = Leave(
+    "Celery task objects (@app.task, @shared_task) register themselves in poli's app too, "
+    "before poli's own task, so tasks.yaml's limits, retries and acks_late do not reach them yet",
+    "until poli takes task objects as handlers (issue 23), point tasks.yaml at plain functions, "
+    "or keep the decorators' options equal to tasks.yaml (`polictl import --check` compares)",
 )
 
 # Beat entry options -> schedules.yaml keys.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from polictl.importer.model import Translation
-from polictl.importer.table import ISSUE_23, SHARED_TASK, TASK_OPTIONS, Carry, Leave, Same
+from polictl.importer.table import ISSUE_23, TASK_OBJECT, TASK_OPTIONS, Carry, Leave, Same
 from polictl.importer.values import NAME, NotCarried, duration
 
 # What poli gives a task that says nothing (the JSON Schema's defaults): written into
@@ -50,8 +50,12 @@ def _policy_name(policy: dict[str, Any], known: dict[str, dict[str, Any]]) -> st
 def _options(out: Translation, name: str, task: dict[str, Any], entry: dict[str, Any]) -> None:
     defaults = out.files["tasks"].get("defaults", {})
     options = {**task["options"], "base": task["base"]}
+    if not task["task_object"]:  # a task object passes `self` itself
+        options["bind"] = task["bind"]
     for option, rule in TASK_OPTIONS.items():
-        value = options.get(option)
+        if option not in options:
+            continue
+        value = options[option]
         if isinstance(rule, Same) and value != rule.value:
             rule = rule.leave
             out.leave(f"task {name}: {option}={value!r}", rule.why, rule.todo)
@@ -91,9 +95,9 @@ def translate_tasks(snapshot: dict[str, Any], out: Translation) -> None:
         tasks_section[name] = entry
     if not policies:
         del out.files["tasks"]["retry_policies"]
-    shared = [n for n in tasks_section if snapshot["tasks"][n]["shared"]]
-    if shared and SHARED_TASK is not None:
-        out.leave(f"tasks {', '.join(shared)}", SHARED_TASK.why, SHARED_TASK.todo)
+    objects = [n for n in tasks_section if snapshot["tasks"][n]["task_object"]]
+    if objects and TASK_OBJECT is not None:
+        out.leave(f"tasks {', '.join(objects)}", TASK_OBJECT.why, TASK_OBJECT.todo)
 
 
 LEFT_UNREGISTERED = Leave(
