@@ -32,9 +32,8 @@ class WorkerSpec:
 def read_worker_specs(path: Path) -> list[WorkerSpec]:
     """Every line that starts a worker with `-Q`; a shell line continued with `\\` counts
     as one line."""
-    text = path.read_text(encoding="utf-8", errors="replace").replace("\\\n", " ")
     specs = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in _logical_lines(path.read_text(encoding="utf-8", errors="replace")):
         if "worker" not in line or not (found := _QUEUES.search(line)):
             continue
         queues = tuple(q for q in found["q"].split(",") if q and "$" not in q)
@@ -49,6 +48,20 @@ def read_worker_specs(path: Path) -> list[WorkerSpec]:
             )
         )
     return specs
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """(first line's number, the line with its `\\` continuations joined)."""
+    joined: list[tuple[int, str]] = []
+    pending: tuple[int, str] | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        start, head = pending if pending else (number, "")
+        if line.endswith("\\"):
+            pending = (start, head + line[:-1] + " ")
+            continue
+        joined.append((start, head + line))
+        pending = None
+    return joined
 
 
 def _group_name(spec: WorkerSpec, taken: dict[str, Any]) -> str:

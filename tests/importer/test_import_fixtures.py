@@ -1,0 +1,126 @@
+"""`polictl import` on projects in the shapes real ones have: each imports, validates, and
+`--check` is clean, or the report names exactly what was left."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers import PROJECTS, polictl, validate
+
+SEED = PROJECTS / "seed"
+SHOP = PROJECTS / "shop"
+NEWSROOM = PROJECTS / "newsroom"
+FILES = ("queues.yaml", "tasks.yaml", "schedules.yaml")
+
+
+def imported(project: Path, spec: str, out: Path, *args: str) -> dict:
+    done = polictl(project, "import", spec, "-o", str(out), "--format", "json", *args)
+    assert done.returncode in (0, 1), done.stderr
+    report = json.loads(done.stdout)
+    assert report["complete"] == (done.returncode == 0)
+    assert validate(project, out).returncode == 0, validate(project, out).stdout
+    return report
+
+
+def test_a_project_of_plain_functions_imports_complete_and_checks_clean(tmp_path: Path):
+    report = imported(SHOP, "shop.app:app", tmp_path)
+    assert report["left"] == []
+    schedules = (tmp_path / "schedules.yaml").read_text()
+    assert (
+        'rebuild-search-index: {task: shop.rebuild_index, cron: "*/15 8-20 * * mon-fri"}'
+        in schedules
+    )
+    assert "# was 'Rebuild search index' in beat_schedule" in schedules
+    assert (
+        '- {match: "*", queue: celery}  # task_default_queue'
+        in (tmp_path / "queues.yaml").read_text()
+    )
+    check = polictl(SHOP, "import", "shop.app:app", "-o", str(tmp_path), "--check")
+    assert (check.returncode, check.stdout.strip()) == (
+        0,
+        "check: the Celery app and poli's app agree (tasks, routes, limits, retries, schedules)",
+    )
+
+
+def test_check_names_a_schedule_and_a_limit_that_differ(tmp_path: Path):
+    imported(SHOP, "shop.app:app", tmp_path)
+    for name, old, new in [
+        ("schedules.yaml", "*/15 8-20", "*/20 8-20"),
+        ("tasks.yaml", "time_limit: 5m,", "time_limit: 6m,"),
+    ]:
+        path = tmp_path / name
+        path.write_text(path.read_text().replace(old, new))
+    check = polictl(SHOP, "import", "shop.app:app", "-o", str(tmp_path), "--check")
+    lines = check.stdout.splitlines()
+    assert check.returncode == 1
+    assert "task shop.rebuild_index: time_limit: Celery 300, poli 360" in lines
+    assert any(line.startswith("schedule Rebuild search index: fire time ") for line in lines)
+    assert lines[-1] == "2 difference(s)"
+
+
+def test_the_seed_imports_and_its_report_names_the_task_objects(tmp_path: Path):
+    report = imported(SEED, "sistema_polinizacion", tmp_path)
+    [left] = report["left"]
+    assert left["where"].startswith("tasks alerts.tasks.cleanup_old_alerts, ")
+    assert left["why"].startswith("Celery task objects (@app.task, @shared_task) register")
+    assert report["environment"] == ["POLI_BROKER_URL"]
+    texts = {name: (tmp_path / name).read_text() for name in FILES}
+    assert not any("s3cret" in text for text in texts.values())  # the password stays out
+    assert 'url: "${POLI_BROKER_URL:-redis://localhost:6379/0}"' in texts["queues.yaml"]
+    assert "cleanup-old-alerts: {task: alerts.tasks.cleanup_old_alerts, " \
+           'cron: "0 2 * * sun", kwargs: {days: 90}}' in texts["schedules.yaml"]  # fmt: skip
+    assert (
+        "health-check: {task: system.tasks.health_check" in texts["schedules.yaml"]
+    )  # on_after_configure
+    check = polictl(SEED, "import", "sistema_polinizacion", "-o", str(tmp_path), "--check")
+    differences = check.stdout.splitlines()[:-1]
+    assert check.returncode == 1 and differences
+    named = left["where"].removeprefix("tasks ").split(", ")
+    assert all(line.split(":")[0].removeprefix("task ") in named for line in differences)
+
+
+def test_a_django_shaped_project_reports_exactly_what_was_left(tmp_path: Path):
+    report = imported(NEWSROOM, "newsroom", tmp_path)
+    assert [item["where"] for item in report["left"]] == [
+        "setting accept_content=['json', 'pickle']",
+        "setting beat_scheduler='django_celery_beat.schedulers:DatabaseScheduler'",
+        "setting worker_hijack_root_logger=False",
+        "task newsroom.feeds.tasks.archive: serializer='pickle'",
+        "task newsroom.feeds.tasks.fetch_feeds: expires=600",
+        "task newsroom.feeds.tasks.reindex",
+        "tasks newsroom.feeds.tasks.archive",
+        "beat entry 'fetch-feeds': option expires=240",
+        "beat entry 'morning-edition'",
+        "beat entry 'first-monday'",
+        "task_routes 'newsroom\\\\.feeds\\\\.tasks\\\\.(fetch|parse)_.*'",
+        "task_routes 'newsroom.routing.route_by_priority'",
+    ]
+    assert "hunter2" not in "".join((tmp_path / name).read_text() for name in FILES)
+    tasks = (tmp_path / "tasks.yaml").read_text()
+    assert 'parse_entry: {handler: "newsroom.feeds.tasks:parse_entry", queue: feeds}' in tasks
+    assert 'alert_urgent: {handler: "newsroom.feeds.tasks:alert_urgent", queue: urgent}' in tasks
+    check = polictl(NEWSROOM, "import", "newsroom", "-o", str(tmp_path), "--check")
+    assert check.stdout.splitlines() == [
+        "task newsroom.feeds.tasks.fetch_feeds: expires: Celery 600, poli None",
+        "task newsroom.feeds.tasks.reindex: not in poli's app",
+        "schedule morning-edition: not in poli's schedule",
+        "schedule first-monday: not in poli's schedule",
+        "4 difference(s)",
+    ]
+
+
+def test_worker_groups_come_from_a_manager_script(tmp_path: Path):
+    script = tmp_path / "celery_manager.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        "celery -A shop.app worker -n mail@%h -Q mail,search \\\n  --concurrency=6 --loglevel=info\n"
+        "celery -A shop.app worker -Q celery -c 2\n"
+    )
+    out = tmp_path / "out"
+    imported(SHOP, "shop.app:app", out, "--workers", str(script))
+    queues = (out / "queues.yaml").read_text()
+    assert "  mail: {queues: [mail, search], prefetch_multiplier: 1, concurrency: 6}  " \
+           "# from celery_manager.sh:2" in queues  # fmt: skip
+    assert "  celery: {queues: [celery], prefetch_multiplier: 1, concurrency: 2}  " \
+           "# from celery_manager.sh:4" in queues  # fmt: skip
