@@ -51,9 +51,9 @@ def _compared(task: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _differences(kind: str, name: str, ours: dict[str, Any], theirs: dict[str, Any]) -> list[str]:
+def _differences(where: str, ours: dict[str, Any], theirs: dict[str, Any]) -> list[str]:
     return [
-        f"{kind} {name}: {key}: Celery {ours.get(key)!r}, poli {theirs.get(key)!r}"
+        f"{where}{key}: Celery {ours.get(key)!r}, poli {theirs.get(key)!r}"
         for key in ours
         if ours.get(key) != theirs.get(key)
     ]
@@ -65,7 +65,7 @@ def compare_tasks(original: dict[str, Any], poli: dict[str, Any]) -> list[str]:
         if name not in poli["tasks"]:
             lines.append(f"task {name}: not in poli's app")
             continue
-        lines += _differences("task", name, _compared(task), _compared(poli["tasks"][name]))
+        lines += _differences(f"task {name}: ", _compared(task), _compared(poli["tasks"][name]))
     lines += [
         f"task {name}: only in poli's app"
         for name in poli["tasks"]
@@ -128,11 +128,10 @@ def _first_fire_difference(name: str, ours: list[str], theirs: list[str]) -> str
 def compare_settings(original: dict[str, Any], poli: dict[str, Any]) -> list[str]:
     ours = {k: original["conf"].get(k) for k in SETTINGS}
     theirs = {k: poli["conf"].get(k) for k in SETTINGS}
-    if ours["result_expires"] is None:
-        ours["result_expires"] = 86400.0
-    if theirs["result_expires"] is None:
-        theirs["result_expires"] = 86400.0
-    return _differences("setting", "", ours, theirs)
+    for values in (ours, theirs):  # Celery's defaults, said out loud
+        values["result_expires"] = values["result_expires"] or 86400.0
+        values["timezone"] = values["timezone"] or "UTC"
+    return _differences("setting ", ours, theirs)
 
 
 def compare(original: dict[str, Any], poli: dict[str, Any], names: dict[str, str]) -> list[str]:

@@ -58,6 +58,8 @@ def translate_settings(conf: dict[str, Any], out: Translation, workers: dict[str
             workers[rule.key.rsplit(".", 1)[1]] = value
         elif isinstance(rule, Carry) and rule.key in URL_VARIABLES:
             _set(out, rule, _url(out, rule.key, value))
+        elif isinstance(rule, Carry) and value is None:
+            continue  # Celery's default: the schema's own (timezone None is UTC)
         elif isinstance(rule, Carry):
             try:
                 _set(out, rule, rule.convert(value) if rule.convert else value)
