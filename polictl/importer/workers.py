@@ -12,6 +12,7 @@ from typing import Any
 from polictl.importer.model import Translation
 from polictl.importer.values import NAME, slug
 
+_WORKER = re.compile(r"\bcelery\b.*\sworker(\s|$)")
 _QUEUES = re.compile(r"(?:^|\s)(?:-Q\s*|--queues[=\s]+)(?P<q>[^\s\"']+)")
 _CONCURRENCY = re.compile(r"(?:^|\s)(?:-c\s*|--concurrency[=\s]+)(?P<c>\d+)")
 _NODE = re.compile(r"(?:^|\s)(?:-n\s*|--hostname[=\s]+)(?P<n>[^\s@\"']+)")
@@ -30,13 +31,14 @@ class WorkerSpec:
 
 
 def read_worker_specs(path: Path) -> list[WorkerSpec]:
-    """Every line that starts a worker with `-Q`; a shell line continued with `\\` counts
-    as one line."""
+    """Every line that starts a `celery ... worker` (its `-Q` queues; without one, all of
+    them); a shell line continued with `\\` counts as one line."""
     specs = []
     for number, line in _logical_lines(path.read_text(encoding="utf-8", errors="replace")):
-        if "worker" not in line or not (found := _QUEUES.search(line)):
+        if not _WORKER.search(line):
             continue
-        queues = tuple(q for q in found["q"].split(",") if q and "$" not in q)
+        found = _QUEUES.search(line)  # none: the worker consumes every queue of the app
+        queues = tuple(q for q in found["q"].split(",") if q and "$" not in q) if found else ()
         concurrency = _CONCURRENCY.search(line)
         node = _NODE.search(line)
         specs.append(
@@ -65,7 +67,7 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 
 def _group_name(spec: WorkerSpec, taken: dict[str, Any]) -> str:
-    name = slug(spec.name) if spec.name else "-".join(spec.queues)[:63]
+    name = slug(spec.name) if spec.name else "-".join(spec.queues or ("all",))[:63]
     candidate, n = name, 2
     while candidate in taken or not NAME.match(candidate):
         candidate, n = f"{slug(name)[:58]}-{n}", n + 1
@@ -82,7 +84,7 @@ def propose_workers(
         shared.pop("prefetch_multiplier")
     groups: dict[str, dict[str, Any]] = {}
     for spec in specs:
-        known = [q for q in spec.queues if q in queues]
+        known = [q for q in spec.queues if q in queues] if spec.queues else list(queues)
         for queue in spec.queues:
             if queue not in queues:
                 out.leave(f"{spec.source}: queue {queue!r}", "no task, route or queue of the app uses it",
