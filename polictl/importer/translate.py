@@ -10,11 +10,14 @@ from polictl.importer.model import Translation
 from polictl.importer.table import SETTINGS, UNMODELLED, Carry, Leave, Same
 from polictl.importer.translate_schedules import translate_schedules
 from polictl.importer.translate_tasks import POLI_DEFAULTS, translate_tasks
-from polictl.importer.values import NAME, NotCarried, without_password
+from polictl.importer.values import NAME, NotCarried, secret_keys, without_keys, without_password
 from polictl.importer.workers import WorkerSpec, propose_workers
 
 DEFAULT_QUEUE = "default"  # engine.model.DEFAULT_QUEUE, where an unrouted task lands
 URL_VARIABLES = {"broker.url": "POLI_BROKER_URL", "broker.result_backend": "POLI_RESULT_BACKEND"}
+SECRET_OPTION = ("a secret: poli writes no secret into the files",
+                 "add `{path}: ${{VARIABLE}}` under broker.transport_options and set VARIABLE "
+                 "in the environment file")  # fmt: skip
 REGEX = ("poli's routes are globs on task names; a regex cannot be written as one",
          "each registered task it matched got `queue:` in tasks.yaml; for names sent by other "
          "code, write a glob route")  # fmt: skip
@@ -58,6 +61,12 @@ def translate_settings(conf: dict[str, Any], out: Translation, workers: dict[str
             workers[rule.key.rsplit(".", 1)[1]] = value
         elif isinstance(rule, Carry) and rule.key in URL_VARIABLES:
             _set(out, rule, _url(out, rule.key, value))
+        elif key == "broker_transport_options" and secret_keys(value):
+            for path in secret_keys(value):
+                out.leave(
+                    f"setting {key}: {path}", SECRET_OPTION[0], SECRET_OPTION[1].format(path=path)
+                )
+            _set(out, rule, without_keys(value, secret_keys(value)))
         elif isinstance(rule, Carry) and value is None:
             continue  # Celery's default: the schema's own (timezone None is UTC)
         elif isinstance(rule, Carry):

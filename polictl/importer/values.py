@@ -38,6 +38,29 @@ def rate_limit(value: object) -> str | None:
     raise NotCarried(f"rate limit {value!r} is not N/s, N/m or N/h")
 
 
+def secret_keys(options: dict) -> list[str]:
+    """The keys of `options` (nested too) whose values are secrets, as dotted paths."""
+    from engine.secrets import SECRET_KEY
+
+    found = []
+    for key, value in options.items():
+        if isinstance(value, dict):
+            found += [f"{key}.{inner}" for inner in secret_keys(value)]
+        elif SECRET_KEY.search(str(key)) and value:
+            found.append(str(key))
+    return found
+
+
+def without_keys(options: dict, paths: list[str]) -> dict:
+    kept = {}
+    for key, value in options.items():
+        inner = [p.split(".", 1)[1] for p in paths if p.startswith(f"{key}.")]
+        if str(key) in paths:
+            continue
+        kept[key] = without_keys(value, inner) if isinstance(value, dict) else value
+    return kept
+
+
 def slug(name: str) -> str:
     """A schedule's name as the YAML allows it: "Process Alerts" -> process-alerts."""
     text = re.sub(r"[^a-z0-9_.-]+", "-", name.lower()).strip("-.")
@@ -47,8 +70,16 @@ def slug(name: str) -> str:
 
 
 def without_password(url: str) -> tuple[str, bool]:
-    """The URL with its password taken out, and whether there was one."""
+    """The URL with its password taken out (and a query holding a secret), and whether
+    there was one."""
+    from engine.secrets import mask_secrets
+
     parts = urlsplit(url)
+    if mask_secrets(parts.query) != parts.query:
+        parts = parts._replace(query="")
+        url = urlunsplit(parts)
+        if parts.password is None:
+            return url, True
     if parts.password is None and not (parts.username and "@" in parts.netloc):
         return url, False
     host = parts.hostname or ""
