@@ -14,6 +14,7 @@ import click
 
 from engine.diagnostics import UserError
 from polictl.files import write_tree
+from polictl.importer.deployment import deployment_notes
 from polictl.importer.emit import emit
 from polictl.importer.model import Translation
 from polictl.importer.report import report_check, report_import
@@ -33,6 +34,7 @@ def _translation(
     specs = [s for path in workers for s in read_worker_specs(path)]
     snapshot = read_app(spec, project, now)
     translation = translate(snapshot, spec, specs)
+    translation.notes += [note for path in workers for note in deployment_notes(path)]
     if not translation.files["tasks"].get("tasks"):
         raise UserError(
             f"{spec}: no task could be carried ({len(snapshot['tasks'])} registered)",

@@ -17,6 +17,7 @@ def report_import(translation: Translation, written: list[Path], fmt: str) -> st
             "written": [str(p) for p in written],
             "left": [item.as_dict() for item in translation.left],
             "environment": environment,
+            "notes": translation.notes,
             "schedule_names": translation.schedule_names,
             "complete": not translation.left,
         }, indent=2))  # fmt: skip
@@ -25,6 +26,7 @@ def report_import(translation: Translation, written: list[Path], fmt: str) -> st
         lines.append(
             f"note: set {variable} in the environment file: the URL's password is not in the files"
         )
+    lines += [f"note: {note}" for note in translation.notes]
     if translation.left:
         lines.append(f"left behind ({len(translation.left)}):")
         for item in translation.left:

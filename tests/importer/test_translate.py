@@ -133,3 +133,24 @@ def test_worker_lines_of_a_procfile_a_unit_and_a_supervisor_config(tmp_path: Pat
         ("celery.service:2", ("reports",), 2, "reports"),
         ("celery.conf:2", (), None, None),
     ]
+
+
+def test_deployment_settings_poli_renders_its_own_way_are_named(tmp_path: Path):
+    from polictl.importer.deployment import deployment_notes
+
+    unit = tmp_path / "celery-worker.service"
+    unit.write_text(
+        "[Service]\nType=forking\nExecStart=/venv/bin/celery -A proj worker --detach "
+        "--logfile=/var/log/celery/worker.log\nTimeoutStopSec=300\n"
+    )
+    assert [note.split(": ")[1] for note in deployment_notes(unit)] == [
+        "Type=forking",
+        "--detach",
+        "--logfile=/var/log/celery/worker.log",
+        "TimeoutStopSec=300",
+    ]
+    assert deployment_notes(unit)[-1] == (
+        "celery-worker.service:4: TimeoutStopSec=300: poli derives each worker group's stop "
+        "timeout from the longest hard time limit of the tasks routed to it, plus a margin "
+        "(see `polictl render`)"
+    )
