@@ -33,6 +33,26 @@ def _fail(kind: str, message: str) -> None:
     raise SystemExit(FAILED)
 
 
+_env_reads: set[str] = set()
+_STDLIB_MAPPING = ("os.py", "_collections_abc.py", "<frozen os>", "<frozen _collections_abc>")
+
+
+def _track_environment(project: str) -> None:
+    """Record the variables the project's own code reads while it loads: what it configured
+    from them was read with this environment's values (an environment-dependent branch)."""
+    original = os._Environ.__getitem__  # type: ignore[attr-defined]
+
+    def getitem(self: Any, key: str) -> Any:
+        frame = sys._getframe(1)
+        while frame and frame.f_code.co_filename.endswith(_STDLIB_MAPPING):
+            frame = frame.f_back
+        if frame and frame.f_code.co_filename.startswith(project):
+            _env_reads.add(key)
+        return original(self, key)
+
+    os._Environ.__getitem__ = getitem  # type: ignore[attr-defined]
+
+
 def load_app(spec: str) -> Any:
     """The app as `celery -A SPEC` finds it: `module:attr`, `module.attr`, or a module
     (its `app` or `celery`, its `celery` submodule, or the one Celery app it holds)."""
@@ -41,6 +61,7 @@ def load_app(spec: str) -> Any:
 
     module_name = spec.partition(":")[0]
     sys.path.insert(0, os.getcwd())
+    _track_environment(os.getcwd() + os.sep)
     try:
         importlib.import_module(module_name)
     except BaseException as exc:  # the user's import-time failure, whatever it is
@@ -92,6 +113,7 @@ def snapshot(app: Any, now: datetime) -> dict[str, Any]:
         "routes": read_routes(conf.task_routes),
         "tasks": read_tasks(app),
         "schedules": read_schedules(app, now),
+        "environment_reads": sorted(_env_reads),
     }
 
 

@@ -116,6 +116,11 @@ def _routed(routes: list[dict[str, str]], name: str) -> str:
 def translate_queues(snapshot: dict[str, Any], out: Translation) -> None:
     routes = _routes(snapshot, out)
     queues = [q["name"] for q in snapshot["queues"]]
+    for queue in snapshot["queues"]:
+        if (queue["exchange"], queue["routing_key"]) != (queue["name"], queue["name"]):
+            out.leave(f"queue {queue['name']!r}: exchange {queue['exchange']!r}, routing key "
+                      f"{queue['routing_key']!r}", "poli names a queue's exchange and routing key "
+                      "after the queue", "publish by queue name (routes), not by exchange")  # fmt: skip
     for name, entry in out.files["tasks"].get("tasks", {}).items():
         task = snapshot["tasks"][name]
         if task["queue"] is None:
@@ -148,6 +153,13 @@ def translate(snapshot: dict[str, Any], spec: str, worker_specs: list[WorkerSpec
     out.files["schedules"]["schedules"] = {}
     translate_schedules(snapshot, out)
     translate_queues(snapshot, out)
+    reads = [k for k in snapshot.get("environment_reads", []) if not k.startswith("POLI_")]
+    if reads:
+        out.notes.append(
+            f"the app read {', '.join(reads)} from the environment while loading: what depends "
+            "on them was imported with this environment's values; import again under each "
+            "environment and keep the differences in an overlay (queues.production.yaml, ...)"
+        )
     out.files["queues"]["workers"] = propose_workers(
         list(out.files["queues"]["queues"]), worker_specs, worker_settings, out
     )

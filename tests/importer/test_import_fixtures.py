@@ -65,6 +65,11 @@ def test_the_seed_imports_and_its_report_names_the_task_objects(tmp_path: Path):
     assert left["where"].startswith("tasks alerts.tasks.cleanup_old_alerts, ")
     assert left["why"].startswith("Celery task objects (@app.task, @shared_task) register")
     assert report["environment"] == ["POLI_BROKER_URL"]
+    assert report["notes"] == [
+        "the app read CELERY_BROKER_URL, CELERY_RESULT_BACKEND from the environment while loading: "
+        "what depends on them was imported with this environment's values; import again under "
+        "each environment and keep the differences in an overlay (queues.production.yaml, ...)"
+    ]
     texts = {name: (tmp_path / name).read_text() for name in FILES}
     assert not any("s3cret" in text for text in texts.values())  # the password stays out
     assert 'url: "${POLI_BROKER_URL:-redis://localhost:6379/0}"' in texts["queues.yaml"]
