@@ -17,6 +17,12 @@ RENDERED_DIFFERENTLY = (
      "poli's units and programs run each process in the foreground, supervised"),
     (re.compile(r"(--pidfile\S*|--logfile\S*)"),
      "poli's units log to the journal (supervisor: deploy.log_dir) and keep no pid files"),
+    (re.compile(r"\sworker\b.*?\s(--beat|-B)\b"),
+     "poli runs beat as a process of its own, one active beat however many run"),
+    (re.compile(r"\s(-E|--task-events)\b"),
+     "poli turns task events on while Flower watches (deploy.flower.sent_events for more)"),
+    (re.compile(r"\s((?:-s|--schedule)[=\s]\S+)"),
+     "poli keeps beat's state in Redis, not in a schedule file"),
     (re.compile(r"\b(celery\s+(?:-A\s+\S+\s+)?(?:multi|flower)\b)"),
      "poli renders Flower and every worker group itself (deploy.flower, workers:)"),
 )  # fmt: skip

@@ -43,6 +43,13 @@ class Leave:
 
 
 @dataclass(frozen=True)
+class Note:
+    """Nothing to write: poli's own way gives the same behaviour; said once in the report."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Elsewhere:
     """Read by another part of import (queues, routes, beat), or implied by poli."""
 
@@ -60,7 +67,7 @@ UNMODELLED = Leave(
 )
 
 # Celery setting -> where it goes. Settings at Celery's default are not looked at.
-SETTINGS: dict[str, Carry | Same | Leave | Elsewhere] = {
+SETTINGS: dict[str, Carry | Same | Leave | Note | Elsewhere] = {
     "broker_url": Carry("queues", "broker.url"),
     "result_backend": Carry("queues", "broker.result_backend"),
     "result_expires": Carry("queues", "broker.result_expires", duration),
@@ -79,7 +86,10 @@ SETTINGS: dict[str, Carry | Same | Leave | Elsewhere] = {
     "worker_max_tasks_per_child": Carry("queues", "workers.*.max_tasks_per_child"),
     "worker_max_memory_per_child": Carry("queues", "workers.*.max_memory_per_child"),
     "task_default_queue": Elsewhere("routes: a last `*` route when it is not `default`"),
-    "enable_utc": Same(True, Leave("poli keeps UTC internally", "set `timezone:` instead")),
+    "enable_utc": Note(
+        "poli keeps times in UTC and runs each schedule in its `timezone:` (the fire times "
+        "are the same: `--check` compares them)"
+    ),
     "task_serializer": Same("json", PICKLE),
     "result_serializer": Same("json", PICKLE),
     "accept_content": Same(["json"], PICKLE),

@@ -7,13 +7,14 @@ import re
 from typing import Any
 
 from polictl.importer.model import Translation
-from polictl.importer.table import SETTINGS, UNMODELLED, Carry, Leave, Same
+from polictl.importer.table import SETTINGS, UNMODELLED, Carry, Leave, Note, Same
 from polictl.importer.translate_schedules import translate_schedules
 from polictl.importer.translate_tasks import POLI_DEFAULTS, translate_tasks
 from polictl.importer.values import NAME, NotCarried, secret_keys, without_keys, without_password
 from polictl.importer.workers import WorkerSpec, propose_workers
 
 DEFAULT_QUEUE = "default"  # engine.model.DEFAULT_QUEUE, where an unrouted task lands
+DEFAULTS = {"enable_utc": True}  # Celery's, for the Note rows
 URL_VARIABLES = {"broker.url": "POLI_BROKER_URL", "broker.result_backend": "POLI_RESULT_BACKEND"}
 SECRET_OPTION = ("a secret: poli writes no secret into the files",
                  "add `{path}: ${{VARIABLE}}` under broker.transport_options and set VARIABLE "
@@ -57,6 +58,8 @@ def translate_settings(conf: dict[str, Any], out: Translation, workers: dict[str
             rule = rule.leave
         if isinstance(rule, Leave):
             out.leave(f"setting {key}={value!r}", rule.why, rule.todo)
+        elif isinstance(rule, Note) and value != DEFAULTS.get(key):
+            out.notes.append(f"setting {key}={value!r}: {rule.text}")
         elif isinstance(rule, Carry) and rule.key.startswith("workers.*."):
             workers[rule.key.rsplit(".", 1)[1]] = value
         elif isinstance(rule, Carry) and rule.key in URL_VARIABLES:

@@ -15,6 +15,7 @@ from polictl.importer.values import NAME, slug
 _WORKER = re.compile(r"\bcelery\b.*\sworker(\s|$)")
 _QUEUES = re.compile(r"(?:^|\s)(?:-Q\s*|--queues[=\s]+)(?P<q>[^\s\"']+)")
 _CONCURRENCY = re.compile(r"(?:^|\s)(?:-c\s*|--concurrency[=\s]+)(?P<c>\d+)")
+_POOL = re.compile(r"(?:^|\s)(?:-P\s*|--pool[=\s]+)(?P<p>prefork|threads|solo|gevent|eventlet)\b")
 _NODE = re.compile(r"(?:^|\s)(?:-n\s*|--hostname[=\s]+)(?P<n>[^\s@\"']+)")
 _LOOSE = ("prefetch_multiplier", "pool", "concurrency", "max_tasks_per_child",
           "max_memory_per_child")  # fmt: skip
@@ -28,6 +29,7 @@ class WorkerSpec:
     queues: tuple[str, ...]
     concurrency: int | None
     name: str | None
+    pool: str | None = None
 
 
 def read_worker_specs(path: Path) -> list[WorkerSpec]:
@@ -41,12 +43,14 @@ def read_worker_specs(path: Path) -> list[WorkerSpec]:
         queues = tuple(q for q in found["q"].split(",") if q and "$" not in q) if found else ()
         concurrency = _CONCURRENCY.search(line)
         node = _NODE.search(line)
+        pool = _POOL.search(line)
         specs.append(
             WorkerSpec(
                 f"{path.name}:{number}",
                 queues,
                 int(concurrency["c"]) if concurrency else None,
                 node["n"] if node and "%" not in node["n"] and "$" not in node["n"] else None,
+                pool["p"] if pool else None,
             )
         )
     return specs
@@ -95,6 +99,8 @@ def propose_workers(
         groups[name] = {"queues": known, **shared}
         if spec.concurrency:
             groups[name]["concurrency"] = spec.concurrency
+        if spec.pool:
+            groups[name]["pool"] = spec.pool
         out.comment(("queues", "workers", name), f"from {shlex.quote(spec.source)}")
     consumed = {q for group in groups.values() for q in group["queues"]}
     for queue in queues:

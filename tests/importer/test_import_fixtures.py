@@ -129,3 +129,30 @@ def test_worker_groups_come_from_a_manager_script(tmp_path: Path):
            "# from celery_manager.sh:2" in queues  # fmt: skip
     assert "  celery: {queues: [celery], prefetch_multiplier: 1, concurrency: 2}  " \
            "# from celery_manager.sh:4" in queues  # fmt: skip
+
+
+def test_an_older_spelled_rabbitmq_project_with_a_compose_file(tmp_path: Path):
+    """The shape of a public Django project: CELERY_QUEUES/CELERY_DEFAULT_QUEUE, a RabbitMQ
+    URL built from the environment, named tasks, one Compose service running worker and beat."""
+    market = PROJECTS / "market"
+    compose = str(market / "docker-compose.yaml")
+    report = imported(market, "market", tmp_path, "--workers", compose)
+    assert [(item["where"], item["todo"]) for item in report["left"]] == [
+        ("queue 'feeds': exchange 'projects', routing key 'feeds'",
+         "publish by queue name (routes), not by exchange"),
+    ]  # fmt: skip
+    assert [note.split(": ")[0] for note in report["notes"]] == [
+        "setting enable_utc=False",
+        "the app read RABBITMQ_PASSWORD from the environment while loading",
+        "docker-compose.yaml:3",
+        "docker-compose.yaml:3",
+        "docker-compose.yaml:3",
+        "docker-compose.yaml:4",
+    ]
+    queues = (tmp_path / "queues.yaml").read_text()
+    assert 'url: "${POLI_BROKER_URL:-amqp://market@rabbit:5672/}"' in queues
+    assert "guest-secret" not in queues
+    assert "  worker.main: {queues: [celery], concurrency: 10, pool: threads}  " \
+           "# from docker-compose.yaml:3" in queues  # fmt: skip
+    check = polictl(market, "import", "market", "-o", str(tmp_path), "--check")
+    assert check.returncode == 0, check.stdout
