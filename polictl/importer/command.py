@@ -5,8 +5,6 @@ something left behind (or `--check` found differences), 2 bad input."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from polictl.importer.deployment import deployment_notes
 from polictl.importer.emit import emit
 from polictl.importer.model import Translation
 from polictl.importer.report import report_check, report_import
-from polictl.importer.run import BAD_INPUT, check_time, read_app
+from polictl.importer.run import BAD_INPUT, check_time, read_app, validate_files
 from polictl.importer.translate import translate
 from polictl.importer.workers import read_worker_specs
 
@@ -45,21 +43,13 @@ def _translation(
 
 
 def _validate(texts: dict[str, str], project: Path) -> None:
-    """The files must pass `polictl validate` (handlers imported from the project, in a
-    subprocess) before anything is written."""
+    """The files must pass `polictl validate` before anything is written."""
     with tempfile.TemporaryDirectory(prefix="poli-import-") as tmp:
         write_tree(Path(tmp), texts)
-        from polictl.importer.run import clean_environment
-
-        done = subprocess.run(
-            [sys.executable, "-m", "polictl", "-C", tmp, "validate"],
-            cwd=project, env=clean_environment({"POLI_DATA_DIR": tmp}, project),
-            capture_output=True, text=True, timeout=180,
-        )  # fmt: skip
-    if done.returncode != 0:
+        problems = validate_files(Path(tmp), project)
+    if problems is not None:
         raise UserError(
-            "the files import would write do not validate (nothing written):\n"
-            + (done.stdout + done.stderr).strip(),
+            f"the files import would write do not validate (nothing written):\n{problems}",
             hint="this is a bug of `polictl import`, or a handler that does not import",
         )
 
@@ -75,6 +65,9 @@ def execute(spec: str, out_dir: Path, project: Path, fmt: str, force: bool, chec
         if missing:
             raise UserError(f"{out_dir}: no {', '.join(missing)} to check; run `polictl import {spec}` first",
                             exit_code=BAD_INPUT)  # fmt: skip
+        problems = validate_files(out_dir, project)
+        if problems is not None:
+            raise UserError(f"{out_dir}: the files do not validate:\n{problems}")
         differences = compare(snapshot, poli_snapshot(project, out_dir, now, snapshot),
                               translation.schedule_names)  # fmt: skip
         click.echo(report_check(differences, fmt))

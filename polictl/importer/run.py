@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,21 @@ def clean_environment(
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POLI_", "CELERY_"))}
     if project is not None:
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(project), os.environ.get("PYTHONPATH", "")) if p
-        )
+        env["PYTHONPATH"] = _path(project)
     env.update(extra or {})
     return env
+
+
+def validate_files(config_dir: Path, project: Path) -> str | None:
+    """`polictl validate` of `config_dir` as the project's worker would see it (its modules
+    importable, in a process of its own); None when valid, else what it printed."""
+    with tempfile.TemporaryDirectory(prefix="poli-import-data-") as data:
+        done = subprocess.run(
+            [sys.executable, "-m", "polictl", "-C", str(config_dir), "validate"],
+            cwd=project, env=clean_environment({"POLI_DATA_DIR": data}, project),
+            capture_output=True, text=True, timeout=TIMEOUT,
+        )  # fmt: skip
+    return None if done.returncode == 0 else (done.stdout + done.stderr).strip()
 
 
 def read_app(

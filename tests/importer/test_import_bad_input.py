@@ -84,3 +84,14 @@ def test_check_without_files(tmp_path: Path):
     assert done.stderr.strip().startswith(
         f"error: {tmp_path}: no queues.yaml, tasks.yaml, schedules.yaml to check"
     )
+
+
+def test_check_of_files_that_do_not_validate(tmp_path: Path):
+    assert polictl(SHOP, "import", "shop.app:app", "-o", str(tmp_path)).returncode == 0
+    tasks = tmp_path / "tasks.yaml"
+    tasks.write_text(tasks.read_text().replace('"shop.jobs:ping"', '"shop.jobs:pong"'))
+    done = polictl(SHOP, "import", "shop.app:app", "-o", str(tmp_path), "--check")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == f"error: {tmp_path}: the files do not validate:"
+    assert "module 'shop.jobs' has no attribute 'pong'" in done.stderr
+    assert "Traceback" not in done.stderr
