@@ -105,8 +105,10 @@ def _base(task: Any, app: Any) -> str | None:
 
 
 def _queue(app: Any, name: str) -> tuple[str | None, str]:
+    """Where `apply_async` sends the task: its own `queue=` option over the routes."""
+    own = getattr(app.tasks[name], "queue", None)
     try:
-        route = app.amqp.router.route({}, name, (), {})
+        route = app.amqp.router.route({"queue": own} if own else {}, name, (), {})
     except Exception as exc:  # a router function that needs real arguments
         return None, f"{type(exc).__name__}: {exc}"
     queue = route.get("queue")
@@ -127,6 +129,7 @@ def read_tasks(app: Any) -> dict[str, dict[str, Any]]:
             options["retry_backoff"] = float(options["retry_backoff"] or False)
             options["retry_backoff_max"] = int(options["retry_backoff_max"] or 600)
             options["retry_jitter"] = options["retry_jitter"] is not False
+        options["retry_kwargs"] = jsonable(getattr(task, "retry_kwargs", None) or {})
         options["dont_autoretry_for"] = [
             dotted(e) for e in getattr(task, "dont_autoretry_for", ()) or ()
         ]

@@ -132,6 +132,13 @@ TASK_OPTIONS: dict[str, Carry | Same | Leave | Elsewhere] = {
     "bind": Same(
         False, Leave("tasks.yaml has no `bind:` yet: poli would not pass `self`", ISSUE_23)
     ),
+    "retry_kwargs": Same(
+        {},
+        Leave(
+            "a retry policy has no retry_kwargs",
+            "set max_retries (and default_retry_delay) on the task instead",
+        ),
+    ),
     "max_retries": Elsewhere("retry policy"),
     "default_retry_delay": Elsewhere("retry policy"),
     "autoretry_for": Elsewhere("retry policy"),

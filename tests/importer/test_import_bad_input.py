@@ -95,3 +95,13 @@ def test_check_of_files_that_do_not_validate(tmp_path: Path):
     assert done.stderr.splitlines()[0] == f"error: {tmp_path}: the files do not validate:"
     assert "module 'shop.jobs' has no attribute 'pong'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_what_the_project_prints_while_loading_does_not_spoil_the_import(tmp_path: Path):
+    project(tmp_path, "print('loading settings...')\nfrom celery import Celery\n"
+                      "app = Celery('p')\n@app.task(name='p.work', shared=False)\n"
+                      "def work() -> None:\n    print('never at import')\n")  # fmt: skip
+    done = polictl(tmp_path, "import", "proj:app", "-o", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "loading settings..." not in done.stdout  # the reader keeps it off the snapshot
+    assert done.stdout.splitlines()[0] == f"wrote {tmp_path}/out/queues.yaml"

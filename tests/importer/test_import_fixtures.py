@@ -154,5 +154,8 @@ def test_an_older_spelled_rabbitmq_project_with_a_compose_file(tmp_path: Path):
     assert "guest-secret" not in queues
     assert "  worker.main: {queues: [celery], concurrency: 10, pool: threads}  " \
            "# from docker-compose.yaml:3" in queues  # fmt: skip
-    check = polictl(market, "import", "market", "-o", str(tmp_path), "--check")
-    assert check.returncode == 0, check.stdout
+    tasks = (tmp_path / "tasks.yaml").read_text()
+    assert 'gpt_request: {handler: "market.tasks:gpt_request", time_limit: 2m, queue: feeds}  ' \
+           "# queue: where the app sends it (its routes, or the task's own queue=)" in tasks  # fmt: skip
+    check = polictl(market, "import", "market", "-o", str(tmp_path), "--check", "--format", "json")
+    assert (check.returncode, json.loads(check.stdout)) == (0, {"differences": [], "clean": True})
