@@ -131,7 +131,10 @@ def translate_queues(snapshot: dict[str, Any], out: Translation) -> None:
                       "give the task a `queue:` in tasks.yaml")  # fmt: skip
         elif task["queue"] != _routed(routes, name):
             entry["queue"] = task["queue"]
-            out.comment(("tasks", "tasks", name), "queue: where the app sends it (its routes, or the task's own queue=)")
+            out.comment(
+                ("tasks", "tasks", name),
+                "queue: where the app sends it (its routes, or the task's own queue=)",
+            )
     used = [r["queue"] for r in routes]
     used += [t.get("queue") or _routed(routes, n) for n, t in out.files["tasks"]["tasks"].items()]
     used += [s["queue"] for s in out.files["schedules"]["schedules"].values() if "queue" in s]
