@@ -6,6 +6,7 @@ import fnmatch
 import re
 from typing import Any
 
+from engine.secrets import mask_data, mask_value
 from polictl.importer.model import Translation
 from polictl.importer.table import SETTINGS, UNMODELLED, Carry, Leave, Note, Same
 from polictl.importer.translate_schedules import translate_schedules
@@ -57,7 +58,8 @@ def translate_settings(conf: dict[str, Any], out: Translation, workers: dict[str
                 continue
             rule = rule.leave
         if isinstance(rule, Leave):
-            out.leave(f"setting {key}={value!r}", rule.why, rule.todo)
+            shown = mask_value(key, mask_data(value))  # a report never shows a secret either
+            out.leave(f"setting {key}={shown!r}", rule.why, rule.todo)
         elif isinstance(rule, Note) and value != DEFAULTS.get(key):
             out.notes.append(f"setting {key}={value!r}: {rule.text}")
         elif isinstance(rule, Carry) and rule.key.startswith("workers.*."):

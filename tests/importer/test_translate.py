@@ -154,3 +154,11 @@ def test_deployment_settings_poli_renders_its_own_way_are_named(tmp_path: Path):
         "timeout from the longest hard time limit of the tasks routed to it, plus a margin "
         "(see `polictl render`)"
     )
+
+
+def test_a_setting_left_behind_is_named_without_its_secret():
+    data = snapshot(conf={"redis_password": "hunter2", "task_annotations": {"*": {"token": "t0k"}}})
+    assert [item.where for item in translate(data, "proj", []).left] == [
+        "setting redis_password='***'",
+        "setting task_annotations={'*': {'token': '***'}}",
+    ]
