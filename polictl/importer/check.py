@@ -14,7 +14,7 @@ from polictl.importer.translate import URL_VARIABLES
 
 ALWAYS = ("queue", "time_limit", "soft_time_limit", "rate_limit", "acks_late", "ignore_result",
           "track_started", "expires", "serializer", "autoretry_for", "dont_autoretry_for",
-          "bind", "base", "priority")  # fmt: skip
+          "bind", "base", "priority", "retry_kwargs")  # fmt: skip
 SETTINGS = ("broker_url", "result_backend", "timezone", "result_expires")
 
 
