@@ -162,3 +162,16 @@ def test_a_setting_left_behind_is_named_without_its_secret():
         "setting redis_password='***'",
         "setting task_annotations={'*': {'token': '***'}}",
     ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["yes", "123", "a: b", "*/15 8-20 * * mon-fri", "${X:-y}", "", "#x", "it's", 'say "hi"',
+     "ñandú", None, True, 1.5, [1, "two", {"k": "v: w"}], {"days": 90, "tag": "null"}],
+)  # fmt: skip
+def test_every_value_reads_back_as_written(value):
+    import yaml
+
+    from polictl.importer.emit import flow
+
+    assert yaml.safe_load(f"key: {flow(value)}") == {"key": value}
