@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.model.broker import socket_fits
+from engine.model.files import process_environment
 from engine.runtime import embedded
+
+PID_MAX = 4194304  # Linux's pid_max limit (/proc/sys/kernel/pid_max cannot exceed it)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ class Layout:
 
     @property
     def uses_socket(self) -> bool:
-        return socket_fits(self.socket)
+        # supervisord binds `<socket>.<pid>` first, then renames it: room for the largest pid
+        return socket_fits(f"{self.socket}.{PID_MAX}")
 
     @property
     def pidfile(self) -> Path:
@@ -69,8 +73,4 @@ class Layout:
 
     def environment(self) -> dict[str, str]:
         """What every program needs besides the user's own environment."""
-        return {
-            "POLI_CONFIG_DIR": str(self.config_dir),
-            "POLI_DATA_DIR": str(self.data),
-            "POLI_LOG_DIR": str(self.logs),
-        }
+        return process_environment(str(self.config_dir), str(self.data), str(self.logs), None)

@@ -277,7 +277,8 @@ def _holder(store: BeatStore | None) -> str:
 
 def _rule(schedule: Schedule) -> str:
     """What a schedule's due times depend on; a change restarts its count."""
-    return f"{schedule.cron or ''}|{schedule.every or ''}|{schedule.timezone}"
+    rule = f"{schedule.cron or ''}|{schedule.every or ''}|{schedule.timezone}"
+    return rule + (f"|+{schedule.jitter_offset}s" if schedule.jitter_offset else "")
 
 
 def _store(app: Any) -> BeatStore | None:
