@@ -152,6 +152,11 @@ def _kind(schedule: Any) -> dict[str, Any]:
 
     if isinstance(schedule, int | float | timedelta):
         schedule = interval(schedule)
+    rule = getattr(schedule, "rule", None)  # poli's own: its model, not Celery's parser
+    if rule is not None and rule.cron is not None:
+        return {"kind": "crontab", "fields": rule.cron.split()}
+    if rule is not None:
+        return {"kind": "interval", "seconds": float(rule.every), "relative": False}
     if isinstance(schedule, crontab):
         fields = [schedule._orig_minute, schedule._orig_hour, schedule._orig_day_of_month,
                   schedule._orig_month_of_year, schedule._orig_day_of_week]  # fmt: skip
@@ -159,7 +164,7 @@ def _kind(schedule: Any) -> dict[str, Any]:
     if isinstance(schedule, solar):
         return {"kind": "solar", "event": schedule.event, "lat": schedule.lat,
                 "lon": schedule.lon}  # fmt: skip
-    if type(schedule) is interval or hasattr(schedule, "rule"):
+    if type(schedule) is interval:
         return {"kind": "interval", "seconds": schedule.run_every.total_seconds(),
                 "relative": bool(schedule.relative)}  # fmt: skip
     return {"kind": "other", "class": dotted(type(schedule))}

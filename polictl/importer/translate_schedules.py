@@ -43,7 +43,7 @@ def _timing(where: str, entry: dict[str, Any], out: Translation) -> dict[str, An
             out.leave(where, f"cron {cron!r} is not one poli reads today: {exc}", ISSUE_23)
             return None
         day_of_month, day_of_week = cron.split()[2], cron.split()[4]
-        if day_of_month != "*" and day_of_week != "*":
+        if not day_of_month.startswith("*") and not day_of_week.startswith("*"):  # Vixie's rule
             out.leave(where, *BOTH_DAYS)
             return None
         return {"cron": cron}

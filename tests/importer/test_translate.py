@@ -175,3 +175,11 @@ def test_every_value_reads_back_as_written(value):
     from polictl.importer.emit import flow
 
     assert yaml.safe_load(f"key: {flow(value)}") == {"key": value}
+
+
+def test_a_crontab_whose_day_fields_both_match_the_same_way_is_carried():
+    """Vixie's rule: a day field starting with `*` makes both required, as Celery always does."""
+    data = snapshot(schedules={"odd-mondays": entry("crontab", fields=[0, 9, "*/2", "*", "mon"])})
+    result = translate(data, "proj", [])
+    assert result.left == []
+    assert result.files["schedules"]["schedules"]["odd-mondays"]["cron"] == "0 9 */2 * mon"

@@ -31,6 +31,10 @@ app.conf.beat_schedule = {
         "args": ("weekly",),
         "options": {"queue": "mail"},
     },
+    "odd-day mondays": {
+        "task": "shop.ping",
+        "schedule": crontab(minute=0, hour=9, day_of_month="*/2", day_of_week="mon"),
+    },
     "expire carts": {"task": "shop.expire_carts", "schedule": timedelta(minutes=10)},
     "ping": {"task": "shop.ping", "schedule": 45.0},
 }
