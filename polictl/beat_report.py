@@ -18,6 +18,7 @@ class BeatReport:
     holder: dict[str, Any] | None = None  # host, pid, since
     status: dict[str, Any] = field(default_factory=dict)  # config_hash, generation, next
     last: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> due, sent
+    expired: dict[str, int] = field(default_factory=dict)  # name -> runs revoked unstarted
 
     @property
     def matches_disk(self) -> bool:
@@ -71,4 +72,6 @@ def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
         return BeatReport(disk, problem=f"broker unreachable: {exc}")
     finally:
         client.close()
-    return BeatReport(disk, None, state["holder"], state["status"] or {}, state["last"])
+    return BeatReport(
+        disk, None, state["holder"], state["status"] or {}, state["last"], state["expired"]
+    )

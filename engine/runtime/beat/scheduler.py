@@ -183,6 +183,8 @@ class PoliScheduler(Scheduler):
                 queue=schedule.queue,
                 producer=self.producer,
                 headers=headers,
+                # the schedule's own, else the task's (an explicit None would clear that)
+                **({"expires": schedule.expires} if schedule.expires else {}),
             )
             if self.store is not None:
                 self.store.sent(schedule.name, due, utcnow())
