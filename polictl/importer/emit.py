@@ -12,12 +12,12 @@ from polictl.importer.model import Translation
 
 HEADER = "# {file}.yaml: imported from the Celery app {spec} by `polictl import`.\n"
 ORDER = {
-    "queues": ("broker", "queues", "routes", "workers"),
+    "queues": ("celery", "broker", "queues", "routes", "workers"),
     "tasks": ("eager", "defaults", "retry_policies", "tasks"),
     "schedules": ("timezone", "schedules"),
 }
 QUOTED = ("${", "*", ":", " ", ",", "#", "{", "[", "'", '"')  # quoted for the reader's sake
-ENTRIES = {"queues", "workers", "retry_policies", "tasks", "schedules"}  # name -> {...}
+ENTRIES = {"queues", "workers", "retry_policies", "tasks", "schedules", "celery"}  # name -> {...}
 
 
 def flow(value: Any) -> str:

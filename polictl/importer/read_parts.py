@@ -118,8 +118,8 @@ def _queue(app: Any, name: str) -> tuple[str | None, str]:
 def read_tasks(app: Any) -> dict[str, dict[str, Any]]:
     tasks, shared = {}, shared_names()
     for name, task in sorted(app.tasks.items()):
-        if name.startswith("celery."):
-            continue
+        if name.startswith("celery.") or task.name != name:
+            continue  # Celery's own, or another name resolving to a task read under its own
         handler, why = _handler(task)
         queue, queue_error = _queue(app, name)
         run = type(task).__dict__.get("run")

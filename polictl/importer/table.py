@@ -1,10 +1,11 @@
 """The one translation table: every Celery setting and task option import knows, and where
 it goes in the YAML, or why it stays behind and what to do.
 
-When the YAML learns a new key (issue "Real Celery projects fit": task `expires`,
-`dont_retry_on`, `base:`, a `celery:` pass-through...), its row turns from `Leave(...)` into
-`Carry(...)`: one line here. A setting not in SETTINGS whose value differs from Celery's
-default is left with UNMODELLED's words.
+When the YAML learns a new key, its row turns from `Leave(...)` into `Carry(...)`: one line
+here (issue "Real Celery projects fit" turned task `expires`, `bind`, `base`, beat entries'
+`expires` and task objects as handlers so). A setting no row names, whose value differs from
+Celery's default, goes through `celery:` in queues.yaml (PASS_THROUGH), unless poli sets it
+from its own YAML (engine.config.check.celery_passthrough.OWNED_SETTINGS): then it is left.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.config.check.celery_passthrough import OWNED_SETTINGS
 from polictl.importer.values import duration, rate_limit
 
 
@@ -56,14 +58,25 @@ class Elsewhere:
     note: str = ""
 
 
-ISSUE_23 = "issue 23 ('Real Celery projects fit') adds it to the YAML"
 PICKLE = Leave(
     "poli sends JSON only: pickle (or yaml, msgpack) lets a message run code in the worker",
     "send JSON-serialisable arguments (ids, not objects), then import again",
 )
-UNMODELLED = Leave(
-    "the YAML has no key for this setting",
-    f"drop it if Celery's default will do; else wait for the `celery:` pass-through ({ISSUE_23})",
+# A setting no row names goes through `celery:` in queues.yaml, unless poli sets it itself.
+PASS_THROUGH = Carry("queues", "celery.{setting}")
+NOT_YAML = Leave(
+    "its value is a Python object, which YAML cannot hold",
+    "set it from a plain value (a string, number, list or mapping), then import again",
+)
+
+
+def owned(setting: str) -> Leave:
+    """A setting poli derives from its own YAML (refused in `celery:`)."""
+    return Leave(f"poli sets it from {OWNED_SETTINGS[setting]}", "say it there, if at all")
+
+
+TASK_OPTION_UNMODELLED = Leave(
+    "tasks.yaml has no key for this task option", "drop it if Celery's default will do"
 )
 
 # Celery setting -> where it goes. Settings at Celery's default are not looked at.
@@ -120,18 +133,16 @@ TASK_OPTIONS: dict[str, Carry | Same | Leave | Elsewhere] = {
     "acks_late": Carry("tasks", "acks_late"),
     "ignore_result": Carry("tasks", "ignore_result"),
     "track_started": Carry("tasks", "track_started"),
-    "expires": Same(None, Leave("tasks.yaml has no `expires` yet", ISSUE_23)),
+    "expires": Carry("tasks", "expires", duration),
     "serializer": Same("json", PICKLE),
     "priority": Same(
         None, Leave("poli has no message priorities", "route urgent work to its own queue")
     ),
-    "store_errors_even_if_ignored": Same(False, UNMODELLED),
-    "typing": Same(True, UNMODELLED),
-    "dont_autoretry_for": Same([], Leave("a retry policy has no `dont_retry_on` yet", ISSUE_23)),
-    "base": Same(None, Leave("tasks.yaml has no `base:` task class yet", ISSUE_23)),
-    "bind": Same(
-        False, Leave("tasks.yaml has no `bind:` yet: poli would not pass `self`", ISSUE_23)
-    ),
+    "store_errors_even_if_ignored": Same(False, TASK_OPTION_UNMODELLED),
+    "typing": Same(True, TASK_OPTION_UNMODELLED),
+    "dont_autoretry_for": Elsewhere("retry policy: dont_retry_on"),
+    "base": Carry("tasks", "base"),
+    "bind": Carry("tasks", "bind"),
     "retry_kwargs": Same(
         {},
         Leave(
@@ -148,21 +159,15 @@ TASK_OPTIONS: dict[str, Carry | Same | Leave | Elsewhere] = {
     "reject_on_worker_lost": Elsewhere("poli's reliability settings decide redelivery"),
 }
 
-# A handler that is a Celery task object (@app.task, @shared_task: both register themselves
-# in every app, poli's included, before poli's own, and Celery keeps the first), so
-# tasks.yaml's options do not reach it on main. Issue 23 takes task objects as handlers:
-# then this is None.
-TASK_OBJECT: Leave | None = Leave(
-    "Celery task objects (@app.task, @shared_task) register themselves in poli's app too, "
-    "before poli's own task, so tasks.yaml's limits, retries and acks_late do not reach them yet",
-    "until poli takes task objects as handlers (issue 23), point tasks.yaml at plain functions, "
-    "or keep the decorators' options equal to tasks.yaml (`polictl import --check` compares)",
-)
+# A handler that is a Celery task object (@app.task, @shared_task): poli takes it as it is
+# (issue 23), its decorator's options overridden by tasks.yaml. A Leave here would name
+# every such task as left behind (what main needed before task objects were handlers).
+TASK_OBJECT: Leave | None = None
 
 # Beat entry options -> schedules.yaml keys.
 SCHEDULE_OPTIONS: dict[str, Carry | Leave] = {
     "queue": Carry("schedules", "queue"),
-    "expires": Leave("schedules.yaml has no `expires` yet", ISSUE_23),
+    "expires": Carry("schedules", "expires", duration),
 }
 SCHEDULE_OPTION_OTHER = Leave(
     "schedules.yaml has no key for this beat option",

@@ -6,9 +6,19 @@ import fnmatch
 import re
 from typing import Any
 
-from engine.secrets import mask_data, mask_value
+from engine.secrets import is_secret_key, mask_data, mask_value
 from polictl.importer.model import Translation
-from polictl.importer.table import SETTINGS, UNMODELLED, Carry, Leave, Note, Same
+from polictl.importer.table import (
+    NOT_YAML,
+    OWNED_SETTINGS,
+    PASS_THROUGH,
+    SETTINGS,
+    Carry,
+    Leave,
+    Note,
+    Same,
+    owned,
+)
 from polictl.importer.translate_schedules import translate_schedules
 from polictl.importer.translate_tasks import POLI_DEFAULTS, translate_tasks
 from polictl.importer.values import NAME, NotCarried, secret_keys, without_keys, without_password
@@ -48,11 +58,25 @@ def _set(out: Translation, rule: Carry, value: Any) -> None:
     node[last] = value
 
 
+def _rule(key: str, value: Any) -> Carry | Same | Leave | Note | object:
+    """The table's row for `key`; else through `celery:`, unless poli sets it itself."""
+    if key in SETTINGS:
+        return SETTINGS[key]
+    if key in OWNED_SETTINGS:
+        return owned(key)
+    if "__repr__" in repr(value):  # read_parts.jsonable's mark of a Python object
+        return NOT_YAML
+    if is_secret_key(key) or mask_value(key, mask_data(value)) != value:
+        return Leave(SECRET_OPTION[0], f"add `{key}: ${{VARIABLE}}` under celery: in queues.yaml "
+                     "and set VARIABLE in the environment file")  # fmt: skip
+    return Carry(PASS_THROUGH.file, PASS_THROUGH.key.format(setting=key))
+
+
 def translate_settings(conf: dict[str, Any], out: Translation, workers: dict[str, Any]) -> None:
     defaults = out.files["tasks"].setdefault("defaults", {})
     defaults["acks_late"] = bool(conf.get("task_acks_late", False))
     for key, value in conf.items():  # Elsewhere rows: read by another part, or implied
-        rule = SETTINGS.get(key, UNMODELLED)
+        rule = _rule(key, value)
         if isinstance(rule, Same):
             if value == rule.value or (isinstance(value, list) and value == list(rule.value or [])):
                 continue

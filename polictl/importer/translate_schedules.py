@@ -6,9 +6,9 @@ from typing import Any
 
 from engine.model.cron import CronError, normalise
 from polictl.importer.model import Translation
-from polictl.importer.table import ISSUE_23, SCHEDULE_OPTION_OTHER, SCHEDULE_OPTIONS, Carry
+from polictl.importer.table import SCHEDULE_OPTION_OTHER, SCHEDULE_OPTIONS, Carry
 from polictl.importer.translate_tasks import LEFT_UNREGISTERED
-from polictl.importer.values import NotCarried, duration, slug
+from polictl.importer.values import CELERY_NAME, NotCarried, duration, slug
 
 SOLAR = (
     "poli schedules are cron or intervals; a solar event moves every day",
@@ -40,7 +40,8 @@ def _timing(where: str, entry: dict[str, Any], out: Translation) -> dict[str, An
         try:
             normalise(cron)
         except CronError as exc:
-            out.leave(where, f"cron {cron!r} is not one poli reads today: {exc}", ISSUE_23)
+            out.leave(where, f"cron {cron!r} is not one poli reads: {exc}",
+                      "write the timing as a cron poli reads (see Scheduling)")  # fmt: skip
             return None
         day_of_month, day_of_week = cron.split()[2], cron.split()[4]
         if not day_of_month.startswith("*") and not day_of_week.startswith("*"):  # Vixie's rule
@@ -71,7 +72,10 @@ def _options(where: str, entry: dict[str, Any], spec: dict[str, Any], out: Trans
     for option, value in entry["options"].items():
         rule = SCHEDULE_OPTIONS.get(option, SCHEDULE_OPTION_OTHER)
         if isinstance(rule, Carry):
-            spec[rule.key] = value
+            try:
+                spec[rule.key] = rule.convert(value) if rule.convert else value
+            except NotCarried as exc:
+                out.leave(f"{where}: option {option}", str(exc), "use a whole number of seconds")
         else:
             out.leave(f"{where}: option {option}={value!r}", rule.why, rule.todo)
 
@@ -98,7 +102,7 @@ def translate_schedules(snapshot: dict[str, Any], out: Translation) -> None:
         if entry["timezone"] != zone:
             spec["timezone"] = entry["timezone"]
         _options(where, entry, spec, out)
-        new = _unique(slug(name), section)
+        new = name if CELERY_NAME.match(name) else _unique(slug(name), section)
         out.schedule_names[name] = new
         if new != name:
             out.comment(("schedules", "schedules", new), f"was {name!r} in beat_schedule")

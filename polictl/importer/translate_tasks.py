@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from polictl.importer.model import Translation
-from polictl.importer.table import ISSUE_23, TASK_OBJECT, TASK_OPTIONS, Carry, Leave, Same
-from polictl.importer.values import NAME, NotCarried, duration
+from polictl.importer.table import TASK_OBJECT, TASK_OPTIONS, Carry, Leave, Same
+from polictl.importer.values import CELERY_NAME, NotCarried, duration
 
 # What poli gives a task that says nothing (the JSON Schema's defaults): written into
 # `defaults:` whenever Celery's value differs, so the tasks keep Celery's behaviour.
-POLI_DEFAULTS = {"acks_late": True, "ignore_result": False, "track_started": False}
+POLI_DEFAULTS = {"acks_late": True, "ignore_result": False, "track_started": False, "bind": False}
 
 
 def retry_policy(options: dict[str, Any], bind: bool) -> dict[str, Any] | None:
@@ -30,6 +30,8 @@ def retry_policy(options: dict[str, Any], bind: bool) -> dict[str, Any] | None:
     else:
         policy.update(backoff="fixed", initial=delay, max=max(delay, 900), jitter=False)
     policy["retry_on"] = list(retry_on)
+    if options["dont_autoretry_for"]:
+        policy["dont_retry_on"] = list(options["dont_autoretry_for"])
     for key in ("initial", "max"):
         policy[key] = duration(policy[key])
     return policy
@@ -73,8 +75,9 @@ def translate_tasks(snapshot: dict[str, Any], out: Translation) -> None:
     tasks_section = out.section("tasks", "tasks")
     policies = out.files["tasks"].setdefault("retry_policies", {})
     for name, task in snapshot["tasks"].items():
-        if not NAME.match(name):
-            out.leave(f"task {name}", "task names are lowercase `a-z0-9_.-` today", ISSUE_23)
+        if not CELERY_NAME.match(name):
+            out.leave(f"task {name!r}", "a task name is 1 to 255 printable characters",
+                      "rename the task (name=...) and the code that sends it")  # fmt: skip
             continue
         if task["handler"] is None:
             out.leave(
@@ -88,10 +91,6 @@ def translate_tasks(snapshot: dict[str, Any], out: Translation) -> None:
         policy = retry_policy(task["options"], task["bind"])
         if policy is not None:
             entry["retry"] = _policy_name(policy, policies)
-        if task["bind"]:
-            out.comment(
-                ("tasks", "tasks", name), "bind=True: poli calls your task, which passes self"
-            )
         tasks_section[name] = entry
     if not policies:
         del out.files["tasks"]["retry_policies"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")  # engine/schemas: a queue, group or schedule
+NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")  # engine/schemas: a queue or worker group
+CELERY_NAME = re.compile("^[^\x00-\x1f\x7f-\x9f\u2028\u2029]{1,255}$")  # a task, a schedule
 
 
 class NotCarried(ValueError):

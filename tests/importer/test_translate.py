@@ -104,14 +104,27 @@ def test_a_secret_in_the_transport_options_stays_out_of_the_files():
     ]
 
 
-def test_a_row_of_the_table_is_all_it_takes_to_carry_a_new_key(monkeypatch):
-    """When issue 23's `expires` lands, its row becomes a Carry and the value is written."""
+def test_a_row_of_the_table_is_all_it_takes_to_carry_a_key(monkeypatch):
+    """Task `expires` is carried since tasks.yaml has the key (issue 23); its row as it was
+    before that is all it takes to leave it again, with its words."""
     data = snapshot(tasks={"proj.work": {**TASK, "options": {**OPTIONS, "expires": 600}}})
-    assert left(data) == [("task proj.work: expires=600", "tasks.yaml has no `expires` yet")]
-    monkeypatch.setitem(table.TASK_OPTIONS, "expires", table.Carry("tasks", "expires", duration))
     result = translate(data, "proj", [])
-    assert result.left == []
-    assert result.files["tasks"]["tasks"]["proj.work"]["expires"] == "10m"
+    assert (result.left, result.files["tasks"]["tasks"]["proj.work"]["expires"]) == ([], "10m")
+    before = table.Same(None, table.Leave("tasks.yaml has no `expires` yet", "wait for it"))
+    monkeypatch.setitem(table.TASK_OPTIONS, "expires", before)
+    assert left(data) == [("task proj.work: expires=600", "tasks.yaml has no `expires` yet")]
+
+
+def test_a_setting_no_row_names_goes_through_celery_unless_poli_sets_it():
+    data = snapshot(
+        conf={"broker_pool_limit": 20, "task_annotations": {"*": {"rate_limit": "1/s"}}}
+    )
+    result = translate(data, "proj", [])
+    assert result.files["queues"]["celery"] == {"broker_pool_limit": 20}
+    assert [(item.where, item.why) for item in result.left] == [
+        ("setting task_annotations={'*': {'rate_limit': '1/s'}}",
+         "poli sets it from the task's own keys in tasks.yaml (a task's key, or `defaults:`)"),
+    ]  # fmt: skip
 
 
 def test_worker_lines_of_a_procfile_a_unit_and_a_supervisor_config(tmp_path: Path):
