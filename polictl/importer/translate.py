@@ -6,6 +6,7 @@ import fnmatch
 import re
 from typing import Any
 
+from engine.model import DEFAULT_QUEUE  # where an unrouted task lands
 from engine.secrets import is_secret_key, mask_data, mask_value
 from polictl.importer.model import Translation
 from polictl.importer.table import (
@@ -24,7 +25,6 @@ from polictl.importer.translate_tasks import POLI_DEFAULTS, translate_tasks
 from polictl.importer.values import NAME, NotCarried, secret_keys, without_keys, without_password
 from polictl.importer.workers import WorkerSpec, propose_workers
 
-DEFAULT_QUEUE = "default"  # engine.model.DEFAULT_QUEUE, where an unrouted task lands
 DEFAULTS = {"enable_utc": True}  # Celery's, for the Note rows
 URL_VARIABLES = {"broker.url": "POLI_BROKER_URL", "broker.result_backend": "POLI_RESULT_BACKEND"}
 SECRET_OPTION = ("a secret: poli writes no secret into the files",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.config.schemas import defaults
 from polictl.importer.model import Translation
 from polictl.importer.table import TASK_OBJECT, TASK_OPTIONS, Carry, Leave, Same
 from polictl.importer.values import CELERY_NAME, NotCarried, duration
 
 # What poli gives a task that says nothing (the JSON Schema's defaults): written into
 # `defaults:` whenever Celery's value differs, so the tasks keep Celery's behaviour.
-POLI_DEFAULTS = {"acks_late": True, "ignore_result": False, "track_started": False, "bind": False}
+POLI_DEFAULTS = defaults("tasks", "$defs", "task_options")
 
 
 def retry_policy(options: dict[str, Any], bind: bool) -> dict[str, Any] | None:

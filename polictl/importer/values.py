@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")  # engine/schemas: a queue or worker group
-CELERY_NAME = re.compile("^[^\x00-\x1f\x7f-\x9f\u2028\u2029]{1,255}$")  # a task, a schedule
+from engine.config.schemas import resolve
+
+# The names the schemas allow (their one home): a queue or worker group; a task or schedule.
+NAME = re.compile(resolve("queues", "#/$defs/name/pattern"))
+CELERY_NAME = re.compile(resolve("tasks", "#/$defs/task_name/pattern"))
 
 
 class NotCarried(ValueError):
