@@ -3,7 +3,6 @@ supervisor config or systemd unit (`--workers FILE`)."""
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,12 +10,8 @@ from typing import Any
 
 from polictl.importer.model import Translation
 from polictl.importer.values import NAME, slug
+from polictl.importer.worker_line import carried_options, group_settings, worker_options
 
-_WORKER = re.compile(r"\bcelery\b.*\sworker(\s|$)")
-_QUEUES = re.compile(r"(?:^|\s)(?:-Q\s*|--queues[=\s]+)(?P<q>[^\s\"']+)")
-_CONCURRENCY = re.compile(r"(?:^|\s)(?:-c\s*|--concurrency[=\s]+)(?P<c>\d+)")
-_POOL = re.compile(r"(?:^|\s)(?:-P\s*|--pool[=\s]+)(?P<p>prefork|threads|solo|gevent|eventlet)\b")
-_NODE = re.compile(r"(?:^|\s)(?:-n\s*|--hostname[=\s]+)(?P<n>[^\s@\"']+)")
 _LOOSE = ("prefetch_multiplier", "pool", "concurrency", "max_tasks_per_child",
           "max_memory_per_child")  # fmt: skip
 
@@ -29,7 +24,8 @@ class WorkerSpec:
     queues: tuple[str, ...]
     concurrency: int | None
     name: str | None
-    pool: str | None = None
+    settings: tuple[tuple[str, Any], ...] = ()  # the group's own keys (pool, loglevel, ...)
+    options: tuple[tuple[str, Any], ...] = ()  # worker flags poli does not set itself
 
 
 def read_worker_specs(path: Path) -> list[WorkerSpec]:
@@ -37,20 +33,20 @@ def read_worker_specs(path: Path) -> list[WorkerSpec]:
     them); a shell line continued with `\\` counts as one line."""
     specs = []
     for number, line in _logical_lines(path.read_text(encoding="utf-8", errors="replace")):
-        if not _WORKER.search(line):
+        options = worker_options(line)
+        if options is None:
             continue
-        found = _QUEUES.search(line)  # none: the worker consumes every queue of the app
-        queues = tuple(q for q in found["q"].split(",") if q and "$" not in q) if found else ()
-        concurrency = _CONCURRENCY.search(line)
-        node = _NODE.search(line)
-        pool = _POOL.search(line)
+        queues = str(options.get("queues", ""))  # none: the worker consumes every queue
+        node = str(options.get("hostname", "")).split("@")[0]
+        concurrency = str(options.get("concurrency", ""))
         specs.append(
             WorkerSpec(
                 f"{path.name}:{number}",
-                queues,
-                int(concurrency["c"]) if concurrency else None,
-                node["n"] if node and "%" not in node["n"] and "$" not in node["n"] else None,
-                pool["p"] if pool else None,
+                tuple(q for q in queues.split(",") if q and "$" not in q),
+                int(concurrency) if concurrency.isdigit() else None,
+                node if node and "%" not in node and "$" not in node else None,
+                tuple(group_settings(options).items()),
+                tuple(sorted(carried_options(options).items())),
             )
         )
     return specs
@@ -99,8 +95,9 @@ def propose_workers(
         groups[name] = {"queues": known, **shared}
         if spec.concurrency:
             groups[name]["concurrency"] = spec.concurrency
-        if spec.pool:
-            groups[name]["pool"] = spec.pool
+        groups[name].update(spec.settings)
+        if spec.options:
+            groups[name]["options"] = dict(spec.options)
         out.comment(("queues", "workers", name), f"from {shlex.quote(spec.source)}")
     consumed = {q for group in groups.values() for q in group["queues"]}
     for queue in queues:

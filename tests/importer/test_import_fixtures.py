@@ -119,13 +119,14 @@ def test_worker_groups_come_from_a_manager_script(tmp_path: Path):
     script = tmp_path / "celery_manager.sh"
     script.write_text(
         "#!/bin/sh\n"
-        "celery -A shop.app worker -n mail@%h -Q mail,search \\\n  --concurrency=6 --loglevel=info\n"
+        "celery -A shop.app worker -n mail@%h -Q mail,search \\\n  --concurrency=6 --loglevel=info -O fair\n"
         "celery -A shop.app worker -Q celery -c 2\n"
     )
     out = tmp_path / "out"
     imported(SHOP, "shop.app:app", out, "--workers", str(script))
     queues = (out / "queues.yaml").read_text()
-    assert "  mail: {queues: [mail, search], prefetch_multiplier: 1, concurrency: 6}  " \
+    assert "  mail: {queues: [mail, search], prefetch_multiplier: 1, concurrency: 6, "
+           "options: {optimization: fair}}  " \
            "# from celery_manager.sh:2" in queues  # fmt: skip
     assert "  celery: {queues: [celery], prefetch_multiplier: 1, concurrency: 2}  " \
            "# from celery_manager.sh:4" in queues  # fmt: skip

@@ -196,3 +196,27 @@ def test_a_crontab_whose_day_fields_both_match_the_same_way_is_carried():
     result = translate(data, "proj", [])
     assert result.left == []
     assert result.files["schedules"]["schedules"]["odd-mondays"]["cron"] == "0 9 */2 * mon"
+
+
+def test_a_worker_line_read_option_by_option():
+    from polictl.importer.worker_line import carried_options, group_settings, worker_options
+
+    line = ("web: gunicorn app\tworker: celery -A proj worker -Q a,b -c 4 -O fair --without-gossip "
+            "--autoscale=10,3 -l WARNING --max-tasks-per-child 100 -P threads --detach -E")  # fmt: skip
+    options = worker_options(line)
+    assert options == {
+        "queues": "a,b", "concurrency": "4", "optimization": "fair", "without-gossip": True,
+        "autoscale": "10,3", "loglevel": "WARNING", "max-tasks-per-child": "100",
+        "pool": "threads", "detach": True, "task-events": True,
+    }  # fmt: skip
+    assert group_settings(options) == {
+        "pool": "threads",
+        "loglevel": "warning",
+        "max_tasks_per_child": 100,
+    }
+    assert carried_options(options) == {
+        "autoscale": "10,3",
+        "optimization": "fair",
+        "without-gossip": True,
+    }
+    assert worker_options("celery -A proj beat -l info") is None
