@@ -125,9 +125,10 @@ def test_worker_groups_come_from_a_manager_script(tmp_path: Path):
     out = tmp_path / "out"
     imported(SHOP, "shop.app:app", out, "--workers", str(script))
     queues = (out / "queues.yaml").read_text()
-    assert "  mail: {queues: [mail, search], prefetch_multiplier: 1, concurrency: 6, "
-           "options: {optimization: fair}}  " \
-           "# from celery_manager.sh:2" in queues  # fmt: skip
+    assert (
+        "  mail: {queues: [mail, search], prefetch_multiplier: 1, concurrency: 6, "
+        "options: {optimization: fair}}  # from celery_manager.sh:2"
+    ) in queues
     assert "  celery: {queues: [celery], prefetch_multiplier: 1, concurrency: 2}  " \
            "# from celery_manager.sh:4" in queues  # fmt: skip
 
