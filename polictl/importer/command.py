@@ -54,24 +54,28 @@ def _validate(texts: dict[str, str], project: Path) -> None:
         )
 
 
-def execute(spec: str, out_dir: Path, project: Path, fmt: str, force: bool, check: bool,
-            workers: tuple[Path, ...]) -> int:  # fmt: skip
-    now = check_time()
-    snapshot, translation = _translation(spec, project, workers, now)
-    if check:
-        from polictl.importer.check import compare, poli_snapshot
+def check_files(spec: str, snapshot: dict, translation: Translation, out_dir: Path,
+                project: Path, now: str, fmt: str) -> int:  # fmt: skip
+    """`--check`: the original app against poli's app from the files in `out_dir`."""
+    from polictl.importer.check import compare, poli_snapshot
 
-        missing = [f for f in FILES if not (out_dir / f).is_file()]
-        if missing:
-            raise UserError(f"{out_dir}: no {', '.join(missing)} to check; run `polictl import {spec}` first",
-                            exit_code=BAD_INPUT)  # fmt: skip
-        problems = validate_files(out_dir, project)
-        if problems is not None:
-            raise UserError(f"{out_dir}: the files do not validate:\n{problems}")
-        differences = compare(snapshot, poli_snapshot(project, out_dir, now, snapshot),
-                              translation.schedule_names)  # fmt: skip
-        click.echo(report_check(differences, fmt))
-        return 1 if differences else 0
+    missing = [f for f in FILES if not (out_dir / f).is_file()]
+    if missing:
+        raise UserError(f"{out_dir}: no {', '.join(missing)} to check; run `polictl import {spec}` first",
+                        exit_code=BAD_INPUT)  # fmt: skip
+    problems = validate_files(out_dir, project)
+    if problems is not None:
+        raise UserError(f"{out_dir}: the files do not validate:\n{problems}")
+    poli = poli_snapshot(project, out_dir, now, snapshot)
+    differences = compare(snapshot, poli, translation.schedule_names)
+    click.echo(report_check(differences, fmt))
+    return 1 if differences else 0
+
+
+def write_files(spec: str, translation: Translation, out_dir: Path, project: Path, fmt: str,
+                force: bool) -> int:  # fmt: skip
+    """The three files, validated first, each written atomically; never over existing ones
+    without `force`."""
     existing = [f for f in FILES if (out_dir / f).exists()]
     if existing and not force:
         raise UserError(f"{out_dir}: {', '.join(existing)} already there; nothing written",
@@ -81,6 +85,15 @@ def execute(spec: str, out_dir: Path, project: Path, fmt: str, force: bool, chec
     written = write_tree(out_dir, texts)
     click.echo(report_import(translation, written, fmt))
     return 1 if translation.left else 0
+
+
+def execute(spec: str, out_dir: Path, project: Path, fmt: str, force: bool, check: bool,
+            workers: tuple[Path, ...]) -> int:  # fmt: skip
+    now = check_time()
+    snapshot, translation = _translation(spec, project, workers, now)
+    if check:
+        return check_files(spec, snapshot, translation, out_dir, project, now, fmt)
+    return write_files(spec, translation, out_dir, project, fmt, force)
 
 
 @click.command("import")

@@ -169,6 +169,10 @@ SCHEDULE_OPTIONS: dict[str, Carry | Leave] = {
     "queue": Carry("schedules", "queue"),
     "expires": Carry("schedules", "expires", duration),
 }
+UNREGISTERED = Leave(
+    "the schedule names a task the app does not register",
+    "register the task (or drop the entry), then import again",
+)
 SCHEDULE_OPTION_OTHER = Leave(
     "schedules.yaml has no key for this beat option",
     "route by queue instead; or send the options from the task itself",

@@ -6,8 +6,7 @@ from typing import Any
 
 from engine.model.cron import CronError, normalise
 from polictl.importer.model import Translation
-from polictl.importer.table import SCHEDULE_OPTION_OTHER, SCHEDULE_OPTIONS, Carry
-from polictl.importer.translate_tasks import LEFT_UNREGISTERED
+from polictl.importer.table import SCHEDULE_OPTION_OTHER, SCHEDULE_OPTIONS, UNREGISTERED, Carry
 from polictl.importer.values import CELERY_NAME, NotCarried, duration, slug
 
 SOLAR = (
@@ -89,7 +88,7 @@ def translate_schedules(snapshot: dict[str, Any], out: Translation) -> None:
         if entry["task"] not in declared:
             if entry["task"] in snapshot["tasks"]:
                 continue  # its task was left: said there
-            out.leave(f"{where}: task {entry['task']!r}", LEFT_UNREGISTERED.why, LEFT_UNREGISTERED.todo)  # fmt: skip
+            out.leave(f"{where}: task {entry['task']!r}", UNREGISTERED.why, UNREGISTERED.todo)  # fmt: skip
             continue
         timing = _timing(where, entry, out)
         if timing is None:

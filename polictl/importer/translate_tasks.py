@@ -6,12 +6,13 @@ from typing import Any
 
 from engine.config.schemas import defaults
 from polictl.importer.model import Translation
-from polictl.importer.table import TASK_OBJECT, TASK_OPTIONS, Carry, Leave, Same
+from polictl.importer.table import TASK_OBJECT, TASK_OPTIONS, Carry, Same
 from polictl.importer.values import CELERY_NAME, NotCarried, duration
 
 # What poli gives a task that says nothing (the JSON Schema's defaults): written into
 # `defaults:` whenever Celery's value differs, so the tasks keep Celery's behaviour.
 POLI_DEFAULTS = defaults("tasks", "$defs", "task_options")
+RETRY_DEFAULTS = defaults("tasks", "properties", "retry_policies", "additionalProperties")
 
 
 def retry_policy(options: dict[str, Any], bind: bool) -> dict[str, Any] | None:
@@ -29,7 +30,8 @@ def retry_policy(options: dict[str, Any], bind: bool) -> dict[str, Any] | None:
         policy.update(backoff="exponential", initial=initial, max=cap)
         policy["jitter"] = bool(options["retry_jitter"])
     else:
-        policy.update(backoff="fixed", initial=delay, max=max(delay, 900), jitter=False)
+        cap = max(delay, RETRY_DEFAULTS["max"])  # a cap below the delay would be refused
+        policy.update(backoff="fixed", initial=delay, max=cap, jitter=False)
     policy["retry_on"] = list(retry_on)
     if options["dont_autoretry_for"]:
         policy["dont_retry_on"] = list(options["dont_autoretry_for"])
@@ -51,7 +53,7 @@ def _policy_name(policy: dict[str, Any], known: dict[str, dict[str, Any]]) -> st
 
 
 def _options(out: Translation, name: str, task: dict[str, Any], entry: dict[str, Any]) -> None:
-    defaults = out.files["tasks"].get("defaults", {})
+    file_defaults = out.files["tasks"].get("defaults", {})
     options = {**task["options"], "base": task["base"]}
     if not task["task_object"]:  # a task object passes `self` itself
         options["bind"] = task["bind"]
@@ -68,7 +70,7 @@ def _options(out: Translation, name: str, task: dict[str, Any], entry: dict[str,
             except NotCarried as exc:
                 out.leave(f"task {name}: {option}", str(exc), "round it in the decorator")
                 continue
-            if value != defaults.get(option, POLI_DEFAULTS.get(option)):
+            if value != file_defaults.get(option, POLI_DEFAULTS.get(option)):
                 entry[option] = value
 
 
@@ -98,9 +100,3 @@ def translate_tasks(snapshot: dict[str, Any], out: Translation) -> None:
     objects = [n for n in tasks_section if snapshot["tasks"][n]["task_object"]]
     if objects and TASK_OBJECT is not None:
         out.leave(f"tasks {', '.join(objects)}", TASK_OBJECT.why, TASK_OBJECT.todo)
-
-
-LEFT_UNREGISTERED = Leave(
-    "the schedule names a task the app does not register",
-    "register the task (or drop the entry), then import again",
-)
