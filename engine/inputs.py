@@ -175,10 +175,13 @@ def _unbound(signature: inspect.Signature, spec: str, bind: bool) -> inspect.Sig
 
 
 def _annotated(handler: Callable[..., Any]) -> Any:
-    """Where a callable's parameter hints live: a class's __init__, an object's __call__."""
+    """Where a callable's parameter hints live: a class's __init__, an object's __call__,
+    a partial's function (typing.get_type_hints refuses the partial object itself)."""
     if inspect.isclass(handler):
         return handler.__init__
-    if inspect.isroutine(handler) or isinstance(handler, functools.partial):
+    if isinstance(handler, functools.partial):
+        return _annotated(handler.func)
+    if inspect.isroutine(handler):
         return handler
     return type(handler).__call__
 

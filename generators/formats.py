@@ -22,7 +22,14 @@ RENDERERS: dict[str, Callable[[Platform], dict[str, str]]] = {
 # without touching anything else that lives there.
 OWNED: dict[str, tuple[str, ...]] = {
     "compose": ("compose.yaml", "Dockerfile"),
-    "kubernetes": ("configmap.yaml", "worker-*.yaml", "beat.yaml", "flower.yaml", "keda/*.yaml"),
+    "kubernetes": (
+        "configmap.yaml",
+        "networkpolicy.yaml",
+        "worker-*.yaml",
+        "beat.yaml",
+        "flower.yaml",
+        "keda/*.yaml",
+    ),
     "supervisor": ("poli.conf",),
     "systemd": ("poli-*.service", "poli.target", "tmpfiles.d/poli.conf"),
 }

@@ -17,6 +17,7 @@ from engine.diagnostics import UserError, did_you_mean
 from engine.model import Platform
 from polictl.stack import supervisor as sup
 from polictl.stack.layout import Layout
+from polictl.stack.login import web_login
 
 # When the config no longer loads, `down` still waits this long for running tasks.
 UNKNOWN_STOP_GRACE = 3600
@@ -65,7 +66,9 @@ def _where_to_look(platform: Platform, layout: Layout, detach: bool, running: st
     click.echo(f"  logs:    {layout.logs}  (polictl logs NAME -f; supervisord.log there too)")
     if platform.deploy.flower.enabled:
         flower = platform.deploy.flower
+        login = web_login(layout)
         click.echo(f"  flower:  http://{flower.address}:{flower.port}/")
+        click.echo(f"           login {login.user}, password in {login.source}")
     click.echo("  status:  polictl status   probe: polictl ping")
     click.echo("  stop:    polictl down" if detach else "  stop:    Ctrl-C (running tasks finish)")
 

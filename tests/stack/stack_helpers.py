@@ -6,10 +6,10 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from waiting import wait_for  # noqa: F401 - the stack tests import it from here
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICTL = str(Path(sys.prefix) / "bin" / "polictl")
@@ -54,12 +54,3 @@ def small_config(target: Path, flower_port: int) -> Path:
     queues = re.sub(r"port: \d+", f"port: {flower_port}", queues)
     (target / "queues.yaml").write_text(queues)
     return target
-
-
-def wait_for(check: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(interval)
-    return check()
