@@ -17,7 +17,6 @@ ORDER = {
     "schedules": ("timezone", "schedules"),
 }
 QUOTED = ("${", "*", ":", " ", ",", "#", "{", "[", "'", '"')  # quoted for the reader's sake
-ENTRIES = {"queues", "workers", "retry_policies", "tasks", "schedules", "celery"}  # name -> {...}
 
 
 def flow(value: Any) -> str:
@@ -38,18 +37,9 @@ def _line(indent: str, text: str, comment: str | None) -> str:
 
 def _section(file: str, key: str, value: Any, comments: dict[tuple[str, ...], str]) -> list[str]:
     note = comments.get((file, key))
-    if key in ENTRIES and isinstance(value, dict):
-        if not value:
-            return [_line("", f"{key}: {{}}", note)]
-        lines = [_line("", f"{key}:", note)]
-        for name, entry in value.items():
-            lines.append(
-                _line("  ", f"{flow(name)}: {flow(entry)}", comments.get((file, key, name)))
-            )
-        return lines
     if isinstance(value, dict) and value:
         lines = [_line("", f"{key}:", note)]
-        for name, item in value.items():
+        for name, item in value.items():  # one line per queue, task, schedule, group...
             lines.append(
                 _line("  ", f"{flow(name)}: {flow(item)}", comments.get((file, key, name)))
             )
