@@ -21,7 +21,7 @@ from engine.model import schedule_times
 from engine.model.broker import EMBEDDED_BROKER, REDIS_KINDS, BrokerKind, broker_kind
 from engine.model.deploy import Beat, Deploy, Flower, Host
 from engine.model.kubernetes import Kubernetes
-from engine.model.reliability import Reliability
+from engine.model.reliability import Reliability, refresh_interval
 
 # Seconds added to the longest hard time limit so that a warm shutdown lets the
 # running task finish and the worker still has time to ack and exit.
@@ -269,6 +269,17 @@ class Platform:
         """kombu's broker_transport_options: the declared ones over the derived ones (the
         short visibility timeout and its sweep, engine/model/reliability.py)."""
         return {**self.reliability.transport_options, **dict(self.broker.transport_options)}
+
+    @property
+    def visibility_timeout(self) -> float:
+        """The visibility timeout in force: the declared one, else the derived one. The sweep
+        and the held-messages refresher both run on it."""
+        return float(self.broker_transport_options["visibility_timeout"])
+
+    @property
+    def refresh_interval(self) -> float:
+        """How often a live worker re-scores the messages it holds (engine.model.reliability)."""
+        return refresh_interval(self.visibility_timeout)
 
     @property
     def task_sent_events(self) -> bool:

@@ -11,15 +11,14 @@ import signal
 import time
 from collections import Counter
 from contextlib import ExitStack
-from pathlib import Path
 
-import pytest
-from celery_process import built_app
 from reliability_process import (
     CONFIG,
     RestartableRedis,
     journal,
     letters,
+    parent_of,
+    reliability_app,  # noqa: F401 (the `app` fixture)
     wait_for,
     wait_for_letter,
     worker,
@@ -30,16 +29,6 @@ from engine.runtime.app.build import build_app
 
 SECRET_REASON = "cannot reach redis://:S3cretPW@db.example:6379/0"
 BOUND = 8  # redeliver_within in tests/configs/reliability/queues.yaml
-
-
-@pytest.fixture
-def app(redis_url):
-    with built_app(CONFIG, redis_url) as app:
-        yield app
-
-
-def parent_of(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def test_a_killed_pool_process_gives_its_task_back_at_once(app, redis_url, tmp_path):
