@@ -64,7 +64,7 @@ def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
         scheme = broker_url(platform).split("://")[0]
         return BeatReport(disk, problem=f"polictl reads beat's lock from Redis, not {scheme}://")
     try:
-        state = read(client)
+        state = read(client, platform.broker.key_prefix)
     except Exception as exc:  # redis-py's connection errors, a wrong password, ...
         if platform.broker.embedded:
             return BeatReport(disk, problem="not running (the embedded broker is down)")

@@ -72,6 +72,11 @@ class Broker:
         """The Sentinel master (`transport_options.master_name`), for a sentinel:// broker."""
         return dict(self.transport_options).get("master_name")
 
+    @property
+    def key_prefix(self) -> str:
+        """`transport_options.global_keyprefix`: poli puts it before its own keys itself."""
+        return str(dict(self.transport_options).get("global_keyprefix") or "")
+
     def result_backend_for(self, broker_url: str) -> str | None:
         """Where results go, given the URL the broker is reached at (the embedded broker's
         is known only at run time): `broker` means the broker's own Redis (none when it is

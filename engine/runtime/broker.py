@@ -49,6 +49,16 @@ def redis_client(platform: Platform, timeout: float = 1.0) -> Any:
     return None
 
 
+def plain_client(channel: Any) -> Any:
+    """A redis-py client on a kombu Redis channel's pool that prefixes no key: kombu's own
+    client prefixes `global_keyprefix` on some commands only (not GET, HGETALL, ZCARD, the
+    keys of a script after the first), so poli's stores prefix their keys themselves
+    (`Broker.key_prefix`)."""
+    import redis
+
+    return redis.Redis(connection_pool=channel.pool)
+
+
 def _database(path: str) -> int:
     """kombu's virtual host of a Redis URL is its database number (`/3`), 0 when none."""
     try:

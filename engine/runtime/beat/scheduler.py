@@ -23,6 +23,7 @@ from engine.diagnostics import format_text
 from engine.model import Platform, Schedule
 from engine.model.schedule_times import fire_after, plan
 from engine.runtime.beat.store import BeatStore
+from engine.runtime.broker import plain_client
 
 logger = logging.getLogger("poli.beat")
 RELOAD_CHECK_SECONDS = 1.0  # a saved edit is running within this (plus a load)
@@ -286,4 +287,5 @@ def _store(app: Any) -> BeatStore | None:
     if connection.transport.driver_type != "redis":
         return None
     connection.ensure_connection(max_retries=app.conf.broker_connection_max_retries)
-    return BeatStore(connection.default_channel.client, connection=connection)
+    client = plain_client(connection.default_channel)
+    return BeatStore(client, connection=connection, prefix=app.platform.broker.key_prefix)

@@ -3,7 +3,8 @@
 One beat holds `poli:beat:lock` (SET NX PX, renewed while it runs); its value names
 the holder (host, pid, since). A run is sent only after `claim` recorded its due
 time, atomically, and only while the claimer still holds the lock: no
-(schedule, due time) is sent twice, however beats come and go.
+(schedule, due time) is sent twice, however beats come and go. Every key is put after the
+broker's `global_keyprefix` by the store itself (its client prefixes nothing).
 """
 
 from __future__ import annotations
@@ -55,34 +56,38 @@ def holder_value() -> str:
 
 @dataclass
 class BeatStore:
-    client: Any  # redis.Redis
+    client: Any  # redis.Redis, prefixing nothing (engine.runtime.broker.plain_client)
     connection: Any = None  # what keeps the client's connection open
     value: str = ""
+    prefix: str = ""  # the broker's global_keyprefix
 
     def __post_init__(self) -> None:  # EVALSHA: the scripts cross the wire once
+        self.lock, self.due, self.rule, self.last, self.status = (
+            self.prefix + key for key in (LOCK, DUE, RULE, LAST, STATUS)
+        )
         self._renew, self._release, self._claim = (
             self.client.register_script(script) for script in (_RENEW, _RELEASE, _CLAIM)
         )
 
     def acquire(self, ttl: float) -> bool:
         self.value = holder_value()
-        return bool(self.client.set(LOCK, self.value, nx=True, px=int(ttl * 1000)))
+        return bool(self.client.set(self.lock, self.value, nx=True, px=int(ttl * 1000)))
 
     def renew(self, ttl: float) -> bool:
-        return bool(self._renew(keys=[LOCK], args=[self.value, int(ttl * 1000)]))
+        return bool(self._renew(keys=[self.lock], args=[self.value, int(ttl * 1000)]))
 
     def release(self) -> None:
-        self._release(keys=[LOCK], args=[self.value])
+        self._release(keys=[self.lock], args=[self.value])
 
     def claim(self, name: str, due: datetime, rule: str) -> int:
         """1: recorded, send it; 0: already handled; -1: this beat lost the lock."""
         args = [self.value, name, repr(due.timestamp()), rule]
-        return int(self._claim(keys=[LOCK, DUE, RULE], args=args))
+        return int(self._claim(keys=[self.lock, self.due, self.rule], args=args))
 
     def handled(self) -> dict[str, tuple[datetime, str]]:
         """Schedule -> (last due time handled, its rule's fingerprint)."""
-        dues = self.client.hgetall(DUE)
-        rules = self.client.hgetall(RULE)
+        dues = self.client.hgetall(self.due)
+        rules = self.client.hgetall(self.rule)
         return {
             key.decode(): (datetime.fromtimestamp(float(value), UTC), rules.get(key, b"").decode())
             for key, value in dues.items()
@@ -90,15 +95,16 @@ class BeatStore:
 
     def sent(self, name: str, due: datetime, at: datetime) -> None:
         record = {"due": due.isoformat(), "sent": at.isoformat(timespec="milliseconds")}
-        self.client.hset(LAST, name, json.dumps(record))
+        self.client.hset(self.last, name, json.dumps(record))
 
     def publish(self, status: dict[str, Any]) -> None:
-        self.client.set(STATUS, json.dumps(status))
+        self.client.set(self.status, json.dumps(status))
 
 
-def read(client: Any) -> dict[str, Any]:
+def read(client: Any, prefix: str = "") -> dict[str, Any]:
     """Everything `polictl` shows about the running beat: holder, status, last runs."""
-    holder, status, last = client.get(LOCK), client.get(STATUS), client.hgetall(LAST)
+    holder, status = client.get(prefix + LOCK), client.get(prefix + STATUS)
+    last = client.hgetall(prefix + LAST)
     holder_info = json.loads(holder) if holder else None
     if holder_info:
         holder_info.pop("token", None)

@@ -5,7 +5,7 @@ retry, hits its hard time limit, or kills its worker on every delivery (a poison
 message). It holds all it takes to act on the failure (name, arguments, queue,
 exception, traceback, attempts, times) and does not depend on the result backend.
 
-Three keys: a hash of letters by id (JSON), a hash of id -> task name (so counting per
+Three keys (after the broker's `global_keyprefix`, which the store puts itself): a hash of letters by id (JSON), a hash of id -> task name (so counting per
 task reads names, not whole letters), and a sorted set of ids by failure time (for
 listing in order and for retention). Retention is declared in queues.yaml: letters
 older than `keep` or beyond the newest `max_entries` are dropped on every write.
@@ -55,66 +55,69 @@ class AmbiguousId(LookupError):
 class DeadLetterStore:
     """Letters in one Redis database, bounded by age and count."""
 
-    def __init__(self, client: Any, keep_seconds: float, max_entries: int) -> None:
-        self.client = client
+    def __init__(
+        self, client: Any, keep_seconds: float, max_entries: int, prefix: str = ""
+    ) -> None:
+        self.client = client  # a client that prefixes nothing (engine.runtime.broker)
         self.keep_seconds = keep_seconds
         self.max_entries = max_entries
+        self.records, self.tasks, self.index = (prefix + k for k in (RECORDS, TASKS, INDEX))
 
     def add(self, letter: DeadLetter) -> None:
         pipe = self.client.pipeline()
-        pipe.hset(RECORDS, letter.id, letter.to_json())
-        pipe.hset(TASKS, letter.id, letter.task)
-        pipe.zadd(INDEX, {letter.id: letter.failed_at})
+        pipe.hset(self.records, letter.id, letter.to_json())
+        pipe.hset(self.tasks, letter.id, letter.task)
+        pipe.zadd(self.index, {letter.id: letter.failed_at})
         pipe.execute()
         self.trim(letter.failed_at)
 
     def trim(self, now: float | None = None) -> int:
         """Drop letters past retention; how many were dropped."""
         now = time.time() if now is None else now
-        old = _names(self.client.zrangebyscore(INDEX, "-inf", f"({now - self.keep_seconds}"))
-        surplus = int(self.client.zcard(INDEX)) - len(old) - self.max_entries
+        old = _names(self.client.zrangebyscore(self.index, "-inf", f"({now - self.keep_seconds}"))
+        surplus = int(self.client.zcard(self.index)) - len(old) - self.max_entries
         if surplus > 0:
-            old += _names(self.client.zrange(INDEX, len(old), len(old) + surplus - 1))
+            old += _names(self.client.zrange(self.index, len(old), len(old) + surplus - 1))
         return self.remove(old)
 
     def remove(self, ids: list[str]) -> int:
         if not ids:
             return 0
         pipe = self.client.pipeline()
-        pipe.hdel(RECORDS, *ids).hdel(TASKS, *ids).zrem(INDEX, *ids)
+        pipe.hdel(self.records, *ids).hdel(self.tasks, *ids).zrem(self.index, *ids)
         return int(pipe.execute()[2])
 
     def list(self, task: str | None = None, since: float | None = None) -> list[DeadLetter]:
         """Letters oldest first, optionally of one task and failed at or after `since`."""
         ids = _names(
-            self.client.zrangebyscore(INDEX, since if since is not None else "-inf", "+inf")
+            self.client.zrangebyscore(self.index, since if since is not None else "-inf", "+inf")
         )
         if task is not None:
-            names = self.client.hmget(TASKS, ids) if ids else []
+            names = self.client.hmget(self.tasks, ids) if ids else []
             ids = [i for i, name in zip(ids, names, strict=True) if _text(name) == task]
-        raw = self.client.hmget(RECORDS, ids) if ids else []
+        raw = self.client.hmget(self.records, ids) if ids else []
         return [DeadLetter.from_json(r) for r in raw if r is not None]
 
     def get(self, id_or_prefix: str) -> DeadLetter | None:
         """The letter with this id, or the one whose id starts with it (AmbiguousId if several)."""
-        raw = self.client.hget(RECORDS, id_or_prefix)
+        raw = self.client.hget(self.records, id_or_prefix)
         if raw is not None:
             return DeadLetter.from_json(raw)
-        matches = [i for i in _names(self.client.hkeys(TASKS)) if i.startswith(id_or_prefix)]
+        matches = [i for i in _names(self.client.hkeys(self.tasks)) if i.startswith(id_or_prefix)]
         if len(matches) > 1:
             raise AmbiguousId(id_or_prefix)
-        raw = self.client.hget(RECORDS, matches[0]) if matches else None
+        raw = self.client.hget(self.records, matches[0]) if matches else None
         return DeadLetter.from_json(raw) if raw is not None else None
 
     def purge(self, older_than: float | None = None, now: float | None = None) -> int:
         """Remove every letter, or those failed more than `older_than` seconds ago."""
         now = time.time() if now is None else now
         ceiling = "+inf" if older_than is None else f"({now - older_than}"
-        return self.remove(_names(self.client.zrangebyscore(INDEX, "-inf", ceiling)))
+        return self.remove(_names(self.client.zrangebyscore(self.index, "-inf", ceiling)))
 
     def counts(self) -> dict[str, int]:
         """Letters per task name."""
-        return dict(Counter(_text(name) for name in self.client.hvals(TASKS)))
+        return dict(Counter(_text(name) for name in self.client.hvals(self.tasks)))
 
 
 def _text(value: str | bytes | None) -> str | None:

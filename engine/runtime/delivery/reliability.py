@@ -26,6 +26,7 @@ from celery import Task, signals
 from celery.exceptions import Ignore
 
 from engine.model.broker import is_redis
+from engine.runtime.broker import plain_client
 from engine.runtime.tasks.checked import CheckedTask
 from engine.secrets import mask_keys, mask_secrets
 
@@ -61,20 +62,29 @@ def uses_redis(app: Celery) -> bool:
 
 
 def broker_client(app: Celery) -> Any:
-    """A redis-py client on the broker's database, one per process (pool children fork)."""
+    """A redis-py client on the broker's database, one per process (pool children fork). It
+    prefixes nothing: poli's keys take `global_keyprefix` from `key()`."""
     pid, client = app.poli_broker_client
     if pid != os.getpid():
         connection = app.connection_for_write()
-        client = connection.default_channel.client
+        client = plain_client(connection.default_channel)
         app.poli_broker_client = (os.getpid(), client)
     return client
+
+
+def key(app: Celery, name: str) -> str:
+    """One of poli's own keys, after the broker's `global_keyprefix`."""
+    return app.platform.broker.key_prefix + name
 
 
 def dead_letters(app: Celery) -> DeadLetterStore:
     from engine.runtime.delivery.deadletter import DeadLetterStore  # first failure: not at start-up
 
     policy = app.platform.reliability
-    return DeadLetterStore(broker_client(app), policy.dead_letter_keep, policy.dead_letter_max)
+    prefix = app.platform.broker.key_prefix
+    return DeadLetterStore(
+        broker_client(app), policy.dead_letter_keep, policy.dead_letter_max, prefix
+    )
 
 
 class ReliableTask(CheckedTask):
@@ -89,16 +99,16 @@ class ReliableTask(CheckedTask):
         if _already_succeeded(self, request.id):
             logger.info("%s[%s] already succeeded: not run again", self.name, request.id)
             raise Ignore()
-        key = DELIVERIES + request.id
+        counter = key(self.app, DELIVERIES + request.id)
         pipe = broker_client(self.app).pipeline()
-        deliveries = 1 + int(pipe.incr(key).expire(key, DELIVERIES_TTL).execute()[0])
+        deliveries = 1 + int(pipe.incr(counter).expire(counter, DELIVERIES_TTL).execute()[0])
         limit = self.app.platform.reliability.max_deliveries
         if deliveries > limit:
             _poison(self, request, args, kwargs, deliveries - 1)
         try:
             return super().__call__(*args, **kwargs)
         finally:
-            broker_client(self.app).delete(key)
+            broker_client(self.app).delete(counter)
 
 
 def _already_succeeded(task: Task, task_id: str) -> bool:
@@ -120,7 +130,7 @@ def _poison(task: Task, request: Any, args: tuple, kwargs: dict, deliveries: int
     record(task, request, exc, "", args, kwargs, reason="poison message", attempts=deliveries)
     if not task.ignore_result:
         task.backend.mark_as_failure(request.id, exc, request=request)
-    broker_client(task.app).delete(DELIVERIES + request.id)
+    broker_client(task.app).delete(key(task.app, DELIVERIES + request.id))
     raise Ignore()
 
 
