@@ -129,6 +129,19 @@ def test_failures_for_good_are_dead_letters(app, redis_url, tmp_path):
     assert "S3cretPW" not in log and SECRET_REASON.replace("S3cretPW", "***") in log
 
 
+def test_a_task_the_worker_does_not_know_is_a_dead_letter(app, redis_url, tmp_path):
+    """Before issue 22 Celery rejected it with a log line only: the message was gone."""
+    with worker(app, redis_url, tmp_path / "w.log"):
+        sent = app.send_task("default.added_later", args=[1], kwargs={"password": "S3cret"})
+        letter = wait_for_letter(app, sent.id)
+    assert (letter.task, letter.queue, letter.reason) == (
+        "default.added_later",
+        "default",
+        "unregistered task",
+    )
+    assert (letter.args, letter.kwargs) == ([1], {"password": "***"})
+
+
 def test_a_broker_restart_loses_no_task_and_reports_no_false_failure(tmp_path):
     """Redis (AOF) stops for 6 s while a task runs and five wait: each completes once, and the
     one whose result could not be stored during the outage is SUCCESS, not FAILURE."""

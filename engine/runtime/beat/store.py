@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from engine.runtime.broker import plain_client
+
 PREFIX = "poli:beat:"
 LOCK = PREFIX + "lock"
 DUE = PREFIX + "due"  # schedule -> epoch seconds of the last due time handled
@@ -39,10 +41,19 @@ return 0
 _CLAIM = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local last = redis.call('HGET', KEYS[2], ARGV[2])
-if last and redis.call('HGET', KEYS[3], ARGV[2]) == ARGV[4]
-   and tonumber(last) >= tonumber(ARGV[3]) then return 0 end
+local handled = last and tonumber(last) >= tonumber(ARGV[3])
+if ARGV[5] == '1' then handled = last and tonumber(last) > tonumber(ARGV[3]) end
+if handled and redis.call('HGET', KEYS[3], ARGV[2]) == ARGV[4] then return 0 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+return 1
+"""
+
+# a failed send: the record goes back to the run before, if it is still this beat's claim
+_UNCLAIM = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+if redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
 return 1
 """
 
@@ -65,8 +76,8 @@ class BeatStore:
         self.lock, self.due, self.rule, self.last, self.status = (
             self.prefix + key for key in (LOCK, DUE, RULE, LAST, STATUS)
         )
-        self._renew, self._release, self._claim = (
-            self.client.register_script(script) for script in (_RENEW, _RELEASE, _CLAIM)
+        self._renew, self._release, self._claim, self._unclaim = (
+            self.client.register_script(script) for script in (_RENEW, _RELEASE, _CLAIM, _UNCLAIM)
         )
 
     def acquire(self, ttl: float) -> bool:
@@ -79,10 +90,16 @@ class BeatStore:
     def release(self) -> None:
         self._release(keys=[self.lock], args=[self.value])
 
-    def claim(self, name: str, due: datetime, rule: str) -> int:
-        """1: recorded, send it; 0: already handled; -1: this beat lost the lock."""
-        args = [self.value, name, repr(due.timestamp()), rule]
+    def claim(self, name: str, due: datetime, rule: str, again: bool = False) -> int:
+        """1: recorded, send it; 0: already handled; -1: this beat lost the lock. `again`:
+        this beat claimed `due` and failed to send it, so a record of `due` is not a send."""
+        args = [self.value, name, repr(due.timestamp()), rule, "1" if again else "0"]
         return int(self._claim(keys=[self.lock, self.due, self.rule], args=args))
+
+    def unclaim(self, name: str, due: datetime, previous: datetime) -> int:
+        """Put back the due time handled before `due` (its send failed); -1: lost the lock."""
+        args = [self.value, name, repr(due.timestamp()), repr(previous.timestamp())]
+        return int(self._unclaim(keys=[self.lock, self.due], args=args))
 
     def handled(self) -> dict[str, tuple[datetime, str]]:
         """Schedule -> (last due time handled, its rule's fingerprint)."""
@@ -113,3 +130,21 @@ def read(client: Any, prefix: str = "") -> dict[str, Any]:
         "status": json.loads(status) if status else None,
         "last": {k.decode(): json.loads(v) for k, v in last.items()},
     }
+
+
+def describe_holder(store: BeatStore | None) -> str:
+    if store is None:
+        return "no lock: the broker is not Redis"
+    holder = json.loads(store.value)
+    return f"holding the lock as {holder['host']} pid {holder['pid']}"
+
+
+def open_store(app: Any) -> BeatStore | None:
+    """Beat's store on the broker's Redis, through kombu's connection (embedded sockets,
+    TLS and Sentinel just work), on a client that prefixes nothing (poli prefixes its keys)."""
+    connection = app.connection_for_write()
+    if connection.transport.driver_type != "redis":
+        return None
+    connection.ensure_connection(max_retries=app.conf.broker_connection_max_retries)
+    client = plain_client(connection.default_channel)
+    return BeatStore(client, connection=connection, prefix=app.platform.broker.key_prefix)

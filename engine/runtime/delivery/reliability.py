@@ -202,6 +202,38 @@ def _on_failure(
     record(sender, request, exception, str(einfo.traceback) if einfo else "", args, kwargs)
 
 
+def _on_unknown(
+    sender: Any, message: Any, exc: BaseException, name: str, id: str, **_: Any
+) -> None:
+    """A task this worker does not know (added to tasks.yaml after it started, or a typo in
+    a sender): Celery rejects it without running it; poli keeps it as a dead letter."""
+    app = getattr(sender, "app", None)
+    if app is None or not hasattr(app, "platform") or not uses_redis(app):
+        return
+    from engine.runtime.delivery.deadletter import DeadLetter
+
+    try:
+        args, kwargs, _embed = message.decode()
+    except Exception:  # not Celery's message protocol 2: keep what can be kept
+        args, kwargs = [], {}
+    letter = DeadLetter(
+        id=id,
+        task=name,
+        queue=(message.delivery_info or {}).get("routing_key", ""),
+        args=mask_keys(list(args or ())),
+        kwargs=mask_keys(dict(kwargs or {})),
+        exception=f"NotRegistered: {name!r} is not a task of this worker",
+        traceback="",
+        reason="unregistered task",
+        attempts=1,
+        failed_at=time.time(),
+    )
+    try:
+        dead_letters(app).add(letter)
+    except Exception:
+        logger.exception("could not write the dead letter of unregistered %s[%s]", name, id)
+
+
 class _Request:
     """What a failure seen outside the task's own request (a hard time limit) still knows."""
 
@@ -236,5 +268,6 @@ def install(app: Celery) -> None:
         "engine.runtime.delivery.held_messages:HeldMessages"
     )  # imported by workers
     signals.task_failure.connect(_on_failure, weak=False, dispatch_uid="poli-dead-letters")
+    signals.task_unknown.connect(_on_unknown, weak=False, dispatch_uid="poli-dead-unknown")
     for signal in (signals.after_setup_logger, signals.after_setup_task_logger):
         signal.connect(_mask_log_handlers, weak=False, dispatch_uid=f"poli-mask-{signal.name}")
