@@ -142,6 +142,25 @@ def test_a_task_the_worker_does_not_know_is_a_dead_letter(app, redis_url, tmp_pa
     assert (letter.args, letter.kwargs) == ([1], {"password": "***"})
 
 
+def test_a_worker_warns_when_its_redis_can_lose_letters(app, redis_url, tmp_path):
+    """The session's Redis keeps nothing on disk; here it also evicts any key when full."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.config_set("maxmemory-policy", "allkeys-lru")
+    try:
+        log = tmp_path / "w.log"
+        with worker(app, redis_url, log):
+            deadline = time.monotonic() + 20
+            while "keeps nothing on disk" not in log.read_text():
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+    finally:
+        client.config_set("maxmemory-policy", "noeviction")
+    text = log.read_text()
+    assert "evicts any key when full (maxmemory-policy allkeys-lru)" in text
+
+
 def test_a_broker_restart_loses_no_task_and_reports_no_false_failure(tmp_path):
     """Redis (AOF) stops for 6 s while a task runs and five wait: each completes once, and the
     one whose result could not be stored during the outage is SUCCESS, not FAILURE."""

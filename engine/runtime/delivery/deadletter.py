@@ -16,13 +16,24 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 RECORDS = "poli:dead:records"
 TASKS = "poli:dead:tasks"
 INDEX = "poli:dead:index"
+CLAIM = "poli:dead:replaying:"  # + id: a replay under way (SET NX, expires)
+MAX_LETTER_BYTES = 64 * 1024  # a letter above this keeps a marker instead of its arguments
+TRACEBACK_KEPT = 16 * 1024  # characters of the traceback's end kept in a capped letter
+REPLAY_NAMESPACE = uuid.UUID("6f1c2a52-5a0e-4d6c-9b0e-2f7d3c1a9e41")
+# a letter is claimed for a replay only while it is still stored, and by one replay at a time
+_CLAIM = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'EX', ARGV[3]) then return 1 end
+return 0
+"""
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,28 @@ class DeadLetter:
     def from_json(cls, text: str | bytes) -> DeadLetter:
         return cls(**json.loads(text))
 
+    def capped(self, max_bytes: int = MAX_LETTER_BYTES) -> DeadLetter:
+        """This letter, or one whose arguments are a marker (and traceback its end) when it
+        would be larger than `max_bytes`: a letter outlives its run, in a Redis's memory."""
+        size = len(self.to_json().encode())
+        if size <= max_bytes:
+            return self
+        marker = f"<truncated: the letter was {size} bytes, above {max_bytes}>"
+        return replace(
+            self,
+            args=[marker],
+            kwargs={},
+            traceback=self.traceback[-TRACEBACK_KEPT:],
+            exception=self.exception[:TRACEBACK_KEPT],
+            extra={**self.extra, "truncated": size},
+        )
+
+    @property
+    def replay_id(self) -> str:
+        """The task id a replay of this letter sends with: the same for every replay of it,
+        so a replay sent twice (a crash between sending and removing) is one task id."""
+        return str(uuid.uuid5(REPLAY_NAMESPACE, self.id))
+
 
 class AmbiguousId(LookupError):
     """A prefix matching more than one letter."""
@@ -62,8 +95,11 @@ class DeadLetterStore:
         self.keep_seconds = keep_seconds
         self.max_entries = max_entries
         self.records, self.tasks, self.index = (prefix + k for k in (RECORDS, TASKS, INDEX))
+        self.claims = prefix + CLAIM
+        self._claim = client.register_script(_CLAIM)
 
     def add(self, letter: DeadLetter) -> None:
+        letter = letter.capped()
         pipe = self.client.pipeline()
         pipe.hset(self.records, letter.id, letter.to_json())
         pipe.hset(self.tasks, letter.id, letter.task)
@@ -79,6 +115,15 @@ class DeadLetterStore:
         if surplus > 0:
             old += _names(self.client.zrange(self.index, len(old), len(old) + surplus - 1))
         return self.remove(old)
+
+    def claim(self, letter_id: str, seconds: int = 60) -> bool:
+        """Whether this replay may send the letter: it is still stored and no other replay
+        holds it (the claim expires, so a replay that crashed does not strand it)."""
+        keys = [self.records, self.claims + letter_id]
+        return bool(self._claim(keys=keys, args=[letter_id, "1", seconds]))
+
+    def release(self, letter_id: str) -> None:
+        self.client.delete(self.claims + letter_id)
 
     def remove(self, ids: list[str]) -> int:
         if not ids:
@@ -118,6 +163,31 @@ class DeadLetterStore:
     def counts(self) -> dict[str, int]:
         """Letters per task name."""
         return dict(Counter(_text(name) for name in self.client.hvals(self.tasks)))
+
+
+def storage_warnings(client: Any) -> list[str]:
+    """What in the Redis's own settings can lose letters: an eviction policy that may evict
+    any key, or nothing kept on disk. [] when it keeps them (or will not say: CONFIG is
+    disabled on some managed Redis)."""
+    try:
+        config = client.config_get("maxmemory-policy") | client.config_get("save")
+        config |= client.config_get("appendonly")
+    except Exception:
+        return []
+    found = []
+    policy = str(config.get("maxmemory-policy", ""))
+    if policy.startswith("allkeys-"):
+        found.append(
+            f"the Redis that keeps dead letters evicts any key when full (maxmemory-policy "
+            f"{policy}): letters, delivery counts and unacked messages can be lost; use "
+            "noeviction or volatile-*"
+        )
+    if not config.get("save") and config.get("appendonly") != "yes":
+        found.append(
+            "the Redis that keeps dead letters keeps nothing on disk (no save, appendonly no):"
+            " a restart loses every letter and every queued task"
+        )
+    return found
 
 
 def _text(value: str | bytes | None) -> str | None:

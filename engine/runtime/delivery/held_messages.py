@@ -28,6 +28,7 @@ from kombu.transport import redis as kombu_redis
 from engine.model import Platform
 from engine.model.reliability import REFRESH_RETRY, REFRESH_TIMEOUT
 from engine.runtime.broker import redis_client
+from engine.runtime.delivery.deadletter import storage_warnings
 from engine.runtime.delivery.reliability import uses_redis
 from engine.runtime.delivery.unacked import Unacked
 
@@ -82,6 +83,7 @@ class Refresher:
         self.platform, self.options = platform, options
         self.unacked: Unacked | None = None
         self.failing = False
+        self.checked = False
 
     def refresh(self, tags: list[str]) -> bool:
         """Whether the refresh was done (False: Redis is away; try again soon)."""
@@ -103,6 +105,10 @@ class Refresher:
 
     def _connect(self) -> Unacked:
         client = redis_client(self.platform, timeout=REFRESH_TIMEOUT)
+        if not self.checked:  # once, at worker start, off the worker's main thread
+            self.checked = True
+            for warning in storage_warnings(client):
+                logger.warning(warning)
         prefix = self.options.get("global_keyprefix") or ""
         index = self.options.get("unacked_index_key", kombu_redis.Channel.unacked_index_key)
         records = self.options.get("unacked_key", kombu_redis.Channel.unacked_key)
