@@ -45,8 +45,11 @@ def _store(obj: Any) -> Iterator[tuple[Any, Any]]:
     from polictl.broker.session import session
 
     platform = obj.platform()
-    if not platform.broker.is_redis:
-        raise UserError("dead letters need a Redis broker", hint="broker.url in queues.yaml")
+    if platform.broker.state_store is None:
+        raise UserError(
+            "dead letters need a Redis: the broker, the result backend or broker.state_url",
+            hint="broker.result_backend or broker.state_url in queues.yaml",
+        )
     with session(platform) as app:
         yield app, dead_letters(app)
 

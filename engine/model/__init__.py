@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.durations import parse_duration
 from engine.model import schedule_times
-from engine.model.broker import EMBEDDED_BROKER, REDIS_KINDS, BrokerKind, broker_kind
+from engine.model.broker import EMBEDDED_BROKER, REDIS_KINDS, BrokerKind, broker_kind, state_store
 from engine.model.deploy import Beat, Deploy, Flower, Host
 from engine.model.kubernetes import Kubernetes
 from engine.model.reliability import Reliability, refresh_interval
@@ -51,6 +51,7 @@ class Broker:
     result_backend: str | None  # a URL, "broker" (the broker's own Redis), or None: no results
     result_expires: int  # seconds a result is kept
     transport_options: tuple[tuple[str, Any], ...]  # declared ones, durations in seconds
+    state_url: str | None  # a Redis for poli's own state when neither broker nor backend is one
 
     @property
     def embedded(self) -> bool:
@@ -63,14 +64,18 @@ class Broker:
 
     @property
     def is_redis(self) -> bool:
-        """Whether the broker is a Redis poli can keep its own state in (embedded, redis,
-        rediss, a unix socket, Sentinel)."""
+        """Whether the broker is a Redis (embedded, redis, rediss, a unix socket, Sentinel)."""
         return self.kind in REDIS_KINDS
 
     @property
     def master_name(self) -> str | None:
         """The Sentinel master (`transport_options.master_name`), for a sentinel:// broker."""
         return dict(self.transport_options).get("master_name")
+
+    @property
+    def state_store(self) -> str | None:
+        """Where poli keeps its own state (engine.model.broker.state_store)."""
+        return state_store(self.kind, self.result_backend, self.state_url)
 
     @property
     def key_prefix(self) -> str:
@@ -277,8 +282,7 @@ class Platform:
 
     @property
     def visibility_timeout(self) -> float:
-        """The visibility timeout in force: the declared one, else the derived one. The sweep
-        and the held-messages refresher both run on it."""
+        """The declared visibility timeout, else the derived one: the sweep and refresh's."""
         return float(self.broker_transport_options["visibility_timeout"])
 
     @property

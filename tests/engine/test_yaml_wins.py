@@ -90,6 +90,23 @@ def test_a_visibility_timeout_too_short_for_the_refresh_is_refused(tmp_path):
     )
 
 
+def test_an_amqp_broker_without_a_redis_for_poli_s_state_says_what_is_off(tmp_path):
+    amqp = "broker:\n  url: amqp://guest@127.0.0.1:5672//\n  result_backend: none\n"
+    result = load(config(tmp_path, amqp))
+    assert format_text(result.diagnostics) == (
+        "queues.yaml:2:8: warning: no Redis keeps poli's own state with a amqp:// broker: dead "
+        "letters, poison-message counts and beat's lock are off (run exactly one beat)\n"
+        "  hint: set broker.result_backend to a redis:// URL, or broker.state_url\n"
+        "0 errors, 1 warning"
+    )
+    declared = amqp + "  state_url: redis://127.0.0.1:6379/3\n"
+    result = load(config(tmp_path / "declared", declared))
+    assert (result.diagnostics, result.platform.broker.state_store) == (
+        [],
+        "redis://127.0.0.1:6379/3",
+    )
+
+
 def test_a_declared_visibility_timeout_is_the_one_the_sweep_and_refresh_run_on(tmp_path):
     """Below a task's time limit is fine: live workers refresh on a quarter of it."""
     broker = BROKER_LINES + "  transport_options: {visibility_timeout: 20s}\n"

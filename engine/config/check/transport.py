@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.config.read.loader import Document
-from engine.diagnostics import ERROR, Diagnostic
+from engine.diagnostics import ERROR, WARNING, Diagnostic
 from engine.durations import format_duration as d
 from engine.model import Platform
 from engine.model.reliability import MIN_VISIBILITY_TIMEOUT, REFRESH_RECONNECT_BOUND
@@ -30,3 +30,18 @@ def visibility_timeout(platform: Platform, queues: Document) -> list[Diagnostic]
         f"(poli derives {d(platform.reliability.visibility_timeout)})"
     )
     return [Diagnostic(pos.file, pos.line, pos.column, ERROR, "visibility-timeout", message, hint)]
+
+
+def state_store(platform: Platform, queues: Document) -> list[Diagnostic]:
+    """Without a Redis for poli's own state (an amqp:// broker, a result backend that is not a
+    Redis, no broker.state_url), the features that keep it are off: say which."""
+    if platform.broker.state_store is not None:
+        return []
+    pos = queues.pos(("broker", "url"))
+    scheme = platform.broker.url.split("://", 1)[0]
+    message = (
+        f"no Redis keeps poli's own state with a {scheme}:// broker: dead letters, "
+        "poison-message counts and beat's lock are off (run exactly one beat)"
+    )
+    hint = "set broker.result_backend to a redis:// URL, or broker.state_url"
+    return [Diagnostic(pos.file, pos.line, pos.column, WARNING, "state-store", message, hint)]

@@ -54,7 +54,9 @@ class PoliScheduler(Scheduler):
     def setup_schedule(self) -> None:
         self.store = open_store(self.app)
         if self.store is None:
-            logger.warning("beat: the broker is not Redis: no lock, run exactly one beat")
+            logger.warning(
+                "beat: no Redis keeps its state (broker.state_url): no lock, run one beat"
+            )
         self._apply(self.platform, config_hash(self.platform.config_dir, self.platform.environment))
 
     @property

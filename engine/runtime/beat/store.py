@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.runtime.broker import plain_client
+from engine.runtime.broker import plain_client, state_client
 
 PREFIX = "poli:beat:"
 LOCK = PREFIX + "lock"
@@ -143,8 +143,10 @@ def open_store(app: Any) -> BeatStore | None:
     """Beat's store on the broker's Redis, through kombu's connection (embedded sockets,
     TLS and Sentinel just work), on a client that prefixes nothing (poli prefixes its keys)."""
     connection = app.connection_for_write()
-    if connection.transport.driver_type != "redis":
-        return None
+    prefix = app.platform.broker.key_prefix
+    if connection.transport.driver_type != "redis":  # amqp://: the Redis of poli's state
+        client = state_client(app.platform, timeout=5.0)
+        return None if client is None else BeatStore(client, prefix=prefix)
     connection.ensure_connection(max_retries=app.conf.broker_connection_max_retries)
     client = plain_client(connection.default_channel)
-    return BeatStore(client, connection=connection, prefix=app.platform.broker.key_prefix)
+    return BeatStore(client, connection=connection, prefix=prefix)

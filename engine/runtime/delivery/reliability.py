@@ -26,7 +26,7 @@ from celery import Task, signals
 from celery.exceptions import Ignore
 
 from engine.model.broker import is_redis
-from engine.runtime.broker import plain_client
+from engine.runtime.broker import plain_client, state_client
 from engine.runtime.tasks.checked import CheckedTask
 from engine.secrets import mask_keys, mask_secrets
 
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("poli.reliability")
 DELIVERIES = "poli:deliveries:"  # + task id: deliveries counted since the first redelivery
 DELIVERIES_TTL = 7 * 86400
+STATE_TIMEOUT = 5.0  # seconds: a worker's connect and reply timeout on a state Redis of its own
 
 
 def reliability_settings(platform: Platform) -> dict[str, Any]:
@@ -61,13 +62,22 @@ def uses_redis(app: Celery) -> bool:
     return is_redis(app.conf.broker_url)
 
 
+def keeps_state(app: Celery) -> bool:
+    """Whether a Redis keeps poli's own state (dead letters, delivery counts): the broker,
+    else the result backend, else `broker.state_url` (an amqp:// broker)."""
+    return hasattr(app, "platform") and app.platform.broker.state_store is not None
+
+
 def broker_client(app: Celery) -> Any:
-    """A redis-py client on the broker's database, one per process (pool children fork). It
-    prefixes nothing: poli's keys take `global_keyprefix` from `key()`."""
+    """A redis-py client on the Redis of poli's state (the broker's database when it is a
+    Redis), one per process (pool children fork). It prefixes nothing: poli's keys take
+    `global_keyprefix` from `key()`."""
     pid, client = app.poli_broker_client
     if pid != os.getpid():
-        connection = app.connection_for_write()
-        client = plain_client(connection.default_channel)
+        if uses_redis(app):
+            client = plain_client(app.connection_for_write().default_channel)
+        else:
+            client = state_client(app.platform, timeout=STATE_TIMEOUT)
         app.poli_broker_client = (os.getpid(), client)
     return client
 
@@ -94,7 +104,7 @@ class ReliableTask(CheckedTask):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = self.request
         redelivered = (request.delivery_info or {}).get("redelivered")
-        if request.called_directly or not redelivered or not uses_redis(self.app):
+        if request.called_directly or not redelivered or not keeps_state(self.app):
             return super().__call__(*args, **kwargs)
         if _already_succeeded(self, request.id):
             logger.info("%s[%s] already succeeded: not run again", self.name, request.id)
@@ -194,7 +204,7 @@ def _on_failure(
     **_: Any,
 ) -> None:
     app = getattr(sender, "app", None)
-    if app is None or not hasattr(app, "platform") or not uses_redis(app):
+    if app is None or not keeps_state(app):
         return
     if app.conf.task_always_eager:  # no broker involved: the caller sees the error
         return
@@ -208,7 +218,7 @@ def _on_unknown(
     """A task this worker does not know (added to tasks.yaml after it started, or a typo in
     a sender): Celery rejects it without running it; poli keeps it as a dead letter."""
     app = getattr(sender, "app", None)
-    if app is None or not hasattr(app, "platform") or not uses_redis(app):
+    if app is None or not keeps_state(app):
         return
     from engine.runtime.delivery.deadletter import DeadLetter
 
