@@ -54,18 +54,18 @@ class BeatReport:
 def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
     """Never raises for a broker that is down or not Redis: the report says so."""
     from engine.runtime.beat.store import read
-    from engine.runtime.broker import broker_url, redis_client
+    from engine.runtime.broker import broker_url, state_client
 
     disk = config_hash(platform.config_dir, platform.environment)
     try:
-        client = redis_client(platform, timeout)
+        client = state_client(platform, timeout)
     except UserError as exc:  # the embedded broker was never started
         return BeatReport(disk, problem=f"not running ({exc})")
     if client is None:
         scheme = broker_url(platform).split("://")[0]
         return BeatReport(disk, problem=f"polictl reads beat's lock from Redis, not {scheme}://")
     try:
-        state = read(client)
+        state = read(client, platform.broker.key_prefix)
     except Exception as exc:  # redis-py's connection errors, a wrong password, ...
         if platform.broker.embedded:
             return BeatReport(disk, problem="not running (the embedded broker is down)")

@@ -45,8 +45,11 @@ def _store(obj: Any) -> Iterator[tuple[Any, Any]]:
     from polictl.broker.session import session
 
     platform = obj.platform()
-    if not platform.broker.is_redis:
-        raise UserError("dead letters need a Redis broker", hint="broker.url in queues.yaml")
+    if platform.broker.state_store is None:
+        raise UserError(
+            "dead letters need a Redis: the broker, the result backend or broker.state_url",
+            hint="broker.result_backend or broker.state_url in queues.yaml",
+        )
     with session(platform) as app:
         yield app, dead_letters(app)
 
@@ -154,22 +157,39 @@ def replay(obj: Any, letter_id: str | None, replay_all: bool, task_name: str | N
                 echo(f"skipped {letter.id}: task {letter.task!r} is no longer declared", err=True)
                 skipped += 1
                 continue
-            try:
-                result = app.send_task(
-                    task.name,
-                    args=letter.args,
-                    kwargs=letter.kwargs,
-                    queue=task.queue,
-                    headers={"poli_replay_of": letter.id},
-                )
-            except (InvalidTaskInput, ImportProblem) as misfit:  # the handler changed since
-                echo(f"skipped {letter.id}: {misfit}", err=True)
+            problem = _send(app, store, letter, task)
+            if problem:
+                echo(f"skipped {letter.id}: {problem}", err=True)
                 skipped += 1
                 continue
-            store.remove([letter.id])
-            echo(f"replayed {letter.id} ({letter.task}) to queue {task.queue} as {result.id}")
+            echo(
+                f"replayed {letter.id} ({letter.task}) to queue {task.queue} as {letter.replay_id}"
+            )
         echo(f"{len(letters) - skipped} replayed, {skipped} skipped")
         return 1 if skipped else 0
+
+
+def _send(app: Any, store: Any, letter: Any, task: Any) -> str | None:
+    """Send one letter again, claimed first: two replays at once, or one repeated, send it
+    once, with the id derived from the letter. What kept it from being sent, or None."""
+    if letter.extra.get("truncated"):
+        return "its arguments were too large to keep (the letter holds a marker)"
+    if not store.claim(letter.id):
+        return "another replay has it, or it is gone"
+    try:
+        app.send_task(
+            task.name,
+            args=letter.args,
+            kwargs=letter.kwargs,
+            queue=task.queue,
+            task_id=letter.replay_id,
+            headers={"poli_replay_of": letter.id},
+        )
+    except (InvalidTaskInput, ImportProblem) as misfit:  # the handler changed since
+        store.release(letter.id)
+        return str(misfit)
+    store.remove([letter.id])  # the claim expires on its own: a late replay finds no letter
+    return None
 
 
 @dead.command()
