@@ -193,9 +193,39 @@ def test_a_beat_opens_its_store_on_the_brokers_redis_with_the_key_prefix(redis_u
     try:
         store = beat_store.open_store(app)
         assert store is not None and store.lock == "tenant:" + LOCK
+        assert store.connection is not None  # kombu's: beat releases it on shutdown
         assert store.acquire(5)
         raw = redis.Redis.from_url(redis_url)
         assert raw.exists("tenant:" + LOCK) == 1 and raw.exists(LOCK) == 0
         raw.close()
     finally:
         app.close()
+
+
+def test_with_an_amqp_broker_beat_keeps_its_lock_in_the_redis_of_pois_state(redis_url) -> None:
+    from engine.runtime.app.build import build_app
+
+    result = load(MINIMAL, env={"POLI_BROKER_URL": redis_url})
+    assert result.platform is not None, result.diagnostics
+    options = (("global_keyprefix", "t:"),)
+    for state, expected in ((redis_url, "t:" + LOCK), (None, None)):
+        broker = dataclasses.replace(
+            result.platform.broker,
+            url="amqp://guest:guest@127.0.0.1:1//",
+            result_backend=None,
+            state_url=state,
+            transport_options=options,
+        )
+        app = build_app(dataclasses.replace(result.platform, broker=broker))
+        try:
+            store = beat_store.open_store(app)
+            if expected is None:
+                assert store is None  # no Redis for poli's state: no lock (validate says so)
+                continue
+            assert (store.lock, store.connection) == (expected, None)
+            kwargs = store.client.connection_pool.connection_kwargs
+            assert kwargs["socket_timeout"] == 5.0
+            assert store.acquire(5)
+            assert redis.Redis.from_url(redis_url).exists(expected) == 1
+        finally:
+            app.close()
