@@ -18,6 +18,7 @@ class BeatReport:
     holder: dict[str, Any] | None = None  # host, pid, since
     status: dict[str, Any] = field(default_factory=dict)  # config_hash, generation, next
     last: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> due, sent
+    pauses: dict[str, Any] = field(default_factory=dict)  # name -> Pause (operator overrides)
 
     @property
     def matches_disk(self) -> bool:
@@ -25,6 +26,11 @@ class BeatReport:
 
     def last_run(self, name: str) -> str | None:
         return self.last.get(name, {}).get("due")
+
+    def paused(self, name: str) -> str | None:
+        """The override, in words, when an operator paused the schedule."""
+        record = self.pauses.get(name)
+        return record.describe() if record else None
 
     def next_run(self, name: str) -> str | None:
         return (self.status.get("next") or {}).get(name) if self.holder else None
@@ -52,6 +58,7 @@ class BeatReport:
 
 def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
     """Never raises for a broker that is down or not Redis: the report says so."""
+    from engine.runtime.beat.pause import paused
     from engine.runtime.beat.store import read
     from engine.runtime.broker import broker_url, redis_client
 
@@ -65,10 +72,11 @@ def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
         return BeatReport(disk, problem=f"polictl reads beat's lock from Redis, not {scheme}://")
     try:
         state = read(client)
+        pauses = paused(client, [s.name for s in platform.schedules])
     except Exception as exc:  # redis-py's connection errors, a wrong password, ...
         if platform.broker.embedded:
             return BeatReport(disk, problem="not running (the embedded broker is down)")
         return BeatReport(disk, problem=f"broker unreachable: {exc}")
     finally:
         client.close()
-    return BeatReport(disk, None, state["holder"], state["status"] or {}, state["last"])
+    return BeatReport(disk, None, state["holder"], state["status"] or {}, state["last"], pauses)

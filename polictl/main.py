@@ -38,6 +38,9 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "purge": ("polictl.broker.purge:purge", "Empty a queue, or every queue with --all."),
     "run": ("polictl.broker.commands:run", "Send a declared task through its route."),
     "dead": ("polictl.dead:dead", "Tasks that failed for good: list, show, replay, purge."),
+    "pause": ("polictl.pauses:pause_cmd", "Hold a schedule back for a while (it resumes itself)."),
+    "resume": ("polictl.pauses:resume_cmd", "End a schedule's pause now."),
+    "console": ("polictl.console.command:console", "The operator console in a browser."),
     "tasks": ("polictl.tasks:tasks", "Tasks: queue, limits, retry policy, input schema."),
 }
 

@@ -29,6 +29,7 @@ def schedule_rows(platform, count: int, beat: BeatReport | None = None) -> list[
     for row in rows if beat else []:
         row["last_run"] = beat.last_run(row["name"])
         row["beat_next"] = beat.next_run(row["name"])
+        row["paused"] = beat.paused(row["name"])
     return rows
 
 
@@ -38,6 +39,8 @@ def format_rows(rows: list[dict]) -> str:
         state = "enabled" if row["enabled"] else "disabled"
         lines.append(f"{row['name']}  [{state}]  {row['task']} -> queue {row['queue']}")
         lines.append(f"  {row['expression']} ({row['timezone']}): {row['description']}")
+        if row.get("paused"):
+            lines.append(f"  override: {row['paused']} (polictl resume {row['name']})")
         if row.get("last_run"):
             lines.append(f"  last: {row['last_run']}")
         lines.extend(f"  next: {when}" for when in row["next"])

@@ -19,7 +19,7 @@ from typing import Any
 from engine.durations import parse_duration
 from engine.model import schedule_times
 from engine.model.broker import EMBEDDED_BROKER, REDIS_KINDS, BrokerKind, broker_kind
-from engine.model.deploy import Beat, Deploy, Flower, Host
+from engine.model.deploy import Beat, Console, Deploy, Flower, Host
 from engine.model.kubernetes import Kubernetes
 from engine.model.reliability import Reliability
 
@@ -38,6 +38,7 @@ __all__ = [
     "EMBEDDED_BROKER",
     "Beat",
     "Deploy",
+    "Console",
     "Flower",
     "Host",
     "Kubernetes",

@@ -38,6 +38,20 @@ class Flower:
 
 
 @dataclass(frozen=True)
+class Console:
+    """The operator console (`polictl console`): where it listens."""
+
+    enabled: bool
+    address: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"http://{host}:{self.port}/"
+
+
+@dataclass(frozen=True)
 class Deploy:
     """Where and as whom the generated units run (queues.yaml `deploy:`)."""
 
@@ -49,6 +63,7 @@ class Deploy:
     log_dir: str
     state_dir: str
     flower: Flower
+    console: Console
 
     @property
     def celery_bin(self) -> str:

@@ -40,6 +40,7 @@ class ScheduleRow:
     queue: str
     next_run: datetime | None  # None when disabled
     last_run: str | None = None  # the due time of the run beat sent last
+    paused: str | None = None  # an operator's pause, in words (polictl pause)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def schedules(platform: Platform, beat: BeatReport | None = None) -> tuple[Sched
             s.queue,
             s.next_runs(1)[0] if s.enabled else None,
             beat.last_run(s.name) if beat else None,
+            beat.paused(s.name) if beat else None,
         )
         for s in platform.schedules
     )

@@ -1,0 +1,66 @@
+"""Operational pauses: an operator holds a schedule back for a bounded time.
+
+A pause is an override kept in the broker's Redis beside beat's own state, not an edit of
+schedules.yaml: one key per schedule holding who paused it, when and until when, with an
+expiry at `until`, so a forgotten pause ends by itself. Beat skips the runs of a paused
+schedule (they are logged as skipped, not sent later); `polictl schedules`, `status` and the
+console show the override. This module talks to a redis-py client only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+PAUSE = "poli:beat:pause:"  # + schedule name -> {"by", "at", "until"} (expires at `until`)
+MAX_PAUSE_SECONDS = 7 * 24 * 3600  # bounded: a week at most
+
+
+@dataclass(frozen=True)
+class Pause:
+    schedule: str
+    by: str
+    at: str  # ISO 8601, UTC
+    until: str  # ISO 8601, UTC
+
+    @property
+    def until_time(self) -> datetime:
+        return datetime.fromisoformat(self.until)
+
+    def describe(self) -> str:
+        return f"paused by {self.by} at {self.at} until {self.until}"
+
+
+def pause(client: Any, name: str, seconds: float, by: str, now: datetime | None = None) -> Pause:
+    """Pause `name` for `seconds` (1s to a week); the key expires when the pause ends."""
+    if not 0 < seconds <= MAX_PAUSE_SECONDS:
+        raise ValueError(f"a pause lasts from 1s to {MAX_PAUSE_SECONDS // 86400} days")
+    now = now or datetime.now(UTC)
+    until = now + timedelta(seconds=seconds)
+    record = Pause(name, by, _iso(now), _iso(until))
+    fields = {k: v for k, v in asdict(record).items() if k != "schedule"}
+    client.set(PAUSE + name, json.dumps(fields), px=int(seconds * 1000))
+    return record
+
+
+def resume(client: Any, name: str) -> bool:
+    """End a pause now; whether there was one."""
+    return bool(client.delete(PAUSE + name))
+
+
+def paused(client: Any, names: list[str]) -> dict[str, Pause]:
+    """The schedules among `names` paused now (one round trip)."""
+    if not names:
+        return {}
+    values = client.mget([PAUSE + name for name in names])
+    return {
+        name: Pause(name, **json.loads(value))
+        for name, value in zip(names, values, strict=True)
+        if value is not None
+    }
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="seconds")
