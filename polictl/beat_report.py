@@ -19,6 +19,7 @@ class BeatReport:
     status: dict[str, Any] = field(default_factory=dict)  # config_hash, generation, next
     last: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> due, sent
     pauses: dict[str, Any] = field(default_factory=dict)  # name -> Pause (operator overrides)
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> last run record
 
     @property
     def matches_disk(self) -> bool:
@@ -59,6 +60,7 @@ class BeatReport:
 def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
     """Never raises for a broker that is down or not Redis: the report says so."""
     from engine.runtime.beat.pause import paused
+    from engine.runtime.beat.runs import read_runs
     from engine.runtime.beat.store import read
     from engine.runtime.broker import broker_url, redis_client
 
@@ -72,11 +74,14 @@ def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
         return BeatReport(disk, problem=f"polictl reads beat's lock from Redis, not {scheme}://")
     try:
         state = read(client)
-        pauses = paused(client, [s.name for s in platform.schedules])
+        names = [s.name for s in platform.schedules]
+        pauses, runs = paused(client, names), read_runs(client, names)
     except Exception as exc:  # redis-py's connection errors, a wrong password, ...
         if platform.broker.embedded:
             return BeatReport(disk, problem="not running (the embedded broker is down)")
         return BeatReport(disk, problem=f"broker unreachable: {exc}")
     finally:
         client.close()
-    return BeatReport(disk, None, state["holder"], state["status"] or {}, state["last"], pauses)
+    return BeatReport(
+        disk, None, state["holder"], state["status"] or {}, state["last"], pauses, runs
+    )

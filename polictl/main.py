@@ -41,6 +41,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "pause": ("polictl.pauses:pause_cmd", "Hold a schedule back for a while (it resumes itself)."),
     "resume": ("polictl.pauses:resume_cmd", "End a schedule's pause now."),
     "console": ("polictl.console.command:console", "The operator console in a browser."),
+    "calendar": ("polictl.calendar:calendar", "What fires when, per queue; collisions flagged."),
     "tasks": ("polictl.tasks:tasks", "Tasks: queue, limits, retry policy, input schema."),
 }
 

@@ -15,9 +15,16 @@ from engine.model import DEFAULT_QUEUE, Platform, Task
 from engine.model.broker import TCP_REDIS_KINDS, broker_kind
 from engine.runtime.app import heartbeat
 from engine.runtime.app.yaml_only import YamlOnlyLoader, yaml_only
+from engine.runtime.beat import runs as schedule_runs
 from engine.runtime.beat.schedule import build_beat_schedule
 from engine.runtime.broker import broker_url
-from engine.runtime.delivery.reliability import ReliableTask, install, reliability_settings
+from engine.runtime.delivery.reliability import (
+    ReliableTask,
+    broker_client,
+    install,
+    reliability_settings,
+    uses_redis,
+)
 from engine.runtime.tasks.checked import PoliCelery
 
 REDIS_TRANSPORT = "engine.runtime.delivery.transport:Transport"  # by name: kombu imports it
@@ -109,4 +116,5 @@ def build_app(platform: Platform, main: str = "poli") -> PoliCelery:
     for task in platform.tasks:
         app.task(**task_options(task))(import_handler(task.handler))
     install(app)
+    schedule_runs.install(lambda app: broker_client(app) if uses_redis(app) else None)
     return app
