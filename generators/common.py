@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from engine.model import Platform, WorkerGroup
+from engine.model.files import process_environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CELERY_APP = "engine.app"
@@ -116,11 +117,9 @@ def runtime_environment(platform: Platform, config_dir: str | None = None) -> di
 
     A render with `-e NAME` makes the processes load the same overlay (POLI_ENVIRONMENT)."""
     deploy = platform.deploy
-    environment = {
-        "POLI_CONFIG_DIR": config_dir or deploy.working_directory,
-        "POLI_DATA_DIR": deploy.state_dir,
-        "POLI_LOG_DIR": deploy.log_dir,
-    }
-    if platform.environment:
-        environment["POLI_ENVIRONMENT"] = platform.environment
-    return environment
+    return process_environment(
+        config_dir or deploy.working_directory,
+        deploy.state_dir,
+        deploy.log_dir,
+        platform.environment,
+    )

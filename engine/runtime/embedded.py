@@ -13,8 +13,7 @@ import socket
 from pathlib import Path
 
 from engine.model.broker import SOCKET_NAME, loopback_url, socket_fits, socket_url
-
-DATA_DIR_ENV = "POLI_DATA_DIR"
+from engine.model.files import DATA_DIR_ENV
 
 
 def data_dir(config_dir: Path) -> Path:

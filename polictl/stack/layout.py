@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.model.broker import socket_fits
+from engine.model.files import process_environment
 from engine.runtime import embedded
 
 
@@ -69,8 +70,4 @@ class Layout:
 
     def environment(self) -> dict[str, str]:
         """What every program needs besides the user's own environment."""
-        return {
-            "POLI_CONFIG_DIR": str(self.config_dir),
-            "POLI_DATA_DIR": str(self.data),
-            "POLI_LOG_DIR": str(self.logs),
-        }
+        return process_environment(str(self.config_dir), str(self.data), str(self.logs), None)

@@ -25,7 +25,6 @@ MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
         ("redis://127.0.0.1:1/3", True),
         ("rediss://:secret@127.0.0.1:1/2?ssl_cert_reqs=none", True),
         ("redis+socket:///tmp/poli-test.sock", False),  # kombu's own parses the socket URL
-        ("sentinel://127.0.0.1:26379", False),
         ("amqp://guest:guest@127.0.0.1:1//", False),
     ],
 )

@@ -6,11 +6,10 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from engine.model import cron
 from engine.config.build.kubernetes import build_kubernetes
-from engine.config.read.loader import Document
-from engine.config.options import effective, effective_task_options, route_queue
 from engine.config.build.profiles import apply_profile
+from engine.config.options import effective, effective_task_options, route_queue
+from engine.config.read.loader import Document
 from engine.durations import parse_duration, parse_size
 from engine.model import (
     Beat,
@@ -27,6 +26,7 @@ from engine.model import (
     Schedule,
     Task,
     WorkerGroup,
+    cron,
 )
 
 

@@ -28,7 +28,6 @@ from typing import Any
 
 from engine.model import NO_TIME_LIMITS
 
-
 PROFILES: dict[str, dict[str, Any]] = {
     "throughput": {"prefetch_multiplier": 16, "pool": "solo", "process_per_slot": True},
     "latency": {"prefetch_multiplier": 1, "pool": "prefork"},
