@@ -16,13 +16,21 @@ import yaml
 
 from engine.model import Platform, WorkerGroup
 from engine.model.kubernetes import Resources
-from generators.common import HEADER, beat_args, flower_args, runtime_environment, worker_args
+from generators.common import (
+    HEADER,
+    beat_args,
+    console_args,
+    flower_args,
+    runtime_environment,
+    worker_args,
+)
 from generators.keda import keda_objects
 from generators.kubernetes_names import labels, metadata, selector, worker_component
 
 CONFIG_MOUNT = "/etc/poli/config"  # the ConfigMap, read-only: POLI_CONFIG_DIR
 CONFIG_MAP = "poli-config"
 FLOWER_PORT = 5555
+CONSOLE_PORT = 5556
 HEARTBEAT_FILE = "/tmp/poli-worker.alive"  # touched by the worker: engine/runtime/heartbeat.py
 STALE_SECONDS = 120  # a heartbeat older than this: the worker's event loop is stuck
 # Pools that run tasks inside the worker's own event loop: a long task delays the
@@ -49,6 +57,8 @@ def render_kubernetes(
     )
     if platform.deploy.flower.enabled:
         files["flower.yaml"] = dump(*_flower(platform, digest))
+    if platform.deploy.console.enabled:
+        files["console.yaml"] = dump(*_console(platform, digest))
     files.update({path: dump(*docs) for path, docs in keda_objects(platform).items()})
     return dict(sorted(files.items()))
 
@@ -149,6 +159,23 @@ def _flower(platform: Platform, digest: str) -> tuple[dict[str, Any], dict[str, 
         },
     }
     return _deployment(platform, "flower", container, digest, replicas=1), service
+
+
+def _console(platform: Platform, digest: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The operator console: its login (POLI_WEB_PASSWORD) from the Secret like the broker's."""
+    args = console_args(CONFIG_MOUNT, "0.0.0.0", CONSOLE_PORT)
+    container = _container(platform, "console", args, Resources((), ()))
+    container["command"] = ["polictl", *args]
+    container["ports"] = [{"name": "http", "containerPort": CONSOLE_PORT}]
+    container["readinessProbe"] = {"httpGet": {"path": "/healthz", "port": "http"}}
+    port = {"name": "http", "port": CONSOLE_PORT, "targetPort": "http"}
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(platform, "poli-console", "console"),
+        "spec": {"selector": selector("console"), "ports": [port]},
+    }
+    return _deployment(platform, "console", container, digest, replicas=1), service
 
 
 def _container(

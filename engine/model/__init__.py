@@ -207,7 +207,7 @@ class Platform:
 
     def on_host(self, name: str) -> Platform:
         """What runs on host `name`: its worker groups with its replica counts, beat and
-        Flower only if placed there. Generators render this like any platform."""
+        Flower (with the console) only if placed there. Generators render this like any platform."""
         host = self.host(name)
         replicas = dict(host.workers)
         workers = tuple(
@@ -218,7 +218,11 @@ class Platform:
         flower = dataclasses.replace(
             self.deploy.flower, enabled=self.deploy.flower.enabled and host.flower
         )
-        deploy = dataclasses.replace(self.deploy, flower=flower)
+        # the console goes beside Flower: on the hosts declaring `flower: true`
+        console = dataclasses.replace(
+            self.deploy.console, enabled=self.deploy.console.enabled and host.flower
+        )
+        deploy = dataclasses.replace(self.deploy, flower=flower, console=console)
         return dataclasses.replace(self, workers=workers, deploy=deploy, hosts=(host,))
 
     @property

@@ -69,6 +69,10 @@ class Deploy:
     def celery_bin(self) -> str:
         return f"{self.virtualenv.rstrip('/')}/bin/celery"
 
+    @property
+    def polictl_bin(self) -> str:
+        return f"{self.virtualenv.rstrip('/')}/bin/polictl"
+
 
 @dataclass(frozen=True)
 class Host:

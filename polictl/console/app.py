@@ -30,6 +30,8 @@ def create_app(
 
     @app.before_request
     def require_login() -> Response | None:
+        if request.path == "/healthz":  # probes: says only that it serves
+            return None
         auth = request.authorization
         if auth is None or not login.accepts(auth.username, auth.password):
             return Response("login required\n", 401, {"WWW-Authenticate": REALM})
@@ -38,6 +40,10 @@ def create_app(
     @app.errorhandler(UserError)
     def user_error(exc: UserError) -> tuple[str, int]:
         return render_template("error.html", message=exc.message, hint=exc.hint), 400
+
+    @app.get("/healthz")
+    def healthz() -> str:
+        return "ok\n"
 
     @app.get("/")
     def home() -> Response:

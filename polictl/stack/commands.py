@@ -6,6 +6,7 @@ commands that send work through the broker are in `queue_commands` (ping, run) a
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -48,7 +49,8 @@ def up(obj: Any, names: tuple[str, ...], flower: bool, detach: bool, timeout: fl
     layout = Layout.of(obj.config_dir)
     if sup.Supervisor(layout).alive():
         raise UserError("the stack is already running", hint="polictl status, or polictl down")
-    local = sup.local_platform(platform, layout, chosen.groups, chosen.flower)
+    console = chosen.console and _console_login(layout)
+    local = sup.local_platform(platform, layout, chosen.groups, chosen.flower, console)
     sup.write_config(local, layout, beat=chosen.beat)
     _where_to_look(local, layout, detach, chosen.describe())
     if detach:
@@ -66,8 +68,25 @@ def _where_to_look(platform: Platform, layout: Layout, detach: bool, running: st
     if platform.deploy.flower.enabled:
         flower = platform.deploy.flower
         click.echo(f"  flower:  http://{flower.address}:{flower.port}/")
+    if platform.deploy.console.enabled:
+        user = os.environ.get("POLI_WEB_USER") or "admin"
+        click.echo(f"  console: {platform.deploy.console.url}  (login {user}, POLI_WEB_PASSWORD)")
     click.echo("  status:  polictl status   probe: polictl ping")
     click.echo("  stop:    polictl down" if detach else "  stop:    Ctrl-C (running tasks finish)")
+
+
+def _console_login(layout: Layout) -> bool:
+    """The console starts only with an operator password (the environment, or the
+    stack's environment file); without one `up` says so and runs the rest."""
+    if os.environ.get("POLI_WEB_PASSWORD"):
+        return True
+    try:
+        if "POLI_WEB_PASSWORD=" in layout.environment_file.read_text():
+            return True
+    except OSError:
+        pass
+    click.echo("poli: console not started: set POLI_WEB_PASSWORD to run it (polictl console)")
+    return False
 
 
 def _foreground(layout: Layout, timeout: float) -> None:

@@ -34,7 +34,11 @@ CONTROL_USER = "poli"
 
 
 def local_platform(
-    platform: Platform, layout: Layout, groups: tuple[str, ...] | None = None, flower: bool = True
+    platform: Platform,
+    layout: Layout,
+    groups: tuple[str, ...] | None = None,
+    flower: bool = True,
+    console: bool = True,
 ) -> Platform:
     """The platform as the local stack runs it: this user, this venv, paths under the data dir.
 
@@ -56,6 +60,9 @@ def local_platform(
         state_dir=str(layout.data),
         environment_file=str(layout.environment_file),
         flower=dataclasses.replace(platform.deploy.flower, enabled=flower),
+        console=dataclasses.replace(
+            platform.deploy.console, enabled=console and platform.deploy.console.enabled
+        ),
     )
     workers = tuple(w for w in platform.workers if groups is None or w.name in groups)
     return dataclasses.replace(platform, deploy=deploy, workers=workers)
