@@ -33,6 +33,11 @@ class Lane:
     def collisions(self) -> list[datetime]:
         return sorted(m for m, names in self.runs.items() if len(set(names)) > 1)
 
+    def names(self, minute: datetime) -> str:
+        """Who fires in `minute`: `often ×30, hourly` (a fast schedule counted, not repeated)."""
+        counts = Counter(self.runs.get(minute, ()))
+        return ", ".join(f"{n} ×{c}" if c > 1 else n for n, c in counts.items())
+
     @property
     def total(self) -> int:
         return sum(self.per_hour.values())
@@ -92,7 +97,7 @@ def format_calendar(calendar: Calendar) -> str:
         lines.append(f"queue {lane.queue}: {lane.total} runs{peak}")
         collisions = lane.collisions
         for minute in collisions[:10]:
-            lines.append(f"  collision {minute:%a %Y-%m-%d %H:%M}: {', '.join(lane.runs[minute])}")
+            lines.append(f"  collision {minute:%a %Y-%m-%d %H:%M}: {lane.names(minute)}")
         if len(collisions) > 10:
             lines.append(f"  ... and {len(collisions) - 10} more collisions")
         if lane.capped:

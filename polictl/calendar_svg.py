@@ -34,10 +34,10 @@ def render_svg(calendar: Calendar) -> str:
             f'<rect x="{LABEL}" y="{y + 4}" width="{WIDTH}" height="{LANE - 8}" fill="#f3f5f8"/>'
         )
         collisions = set(lane.collisions)
-        for minute, names in lane.runs.items():
+        for minute in lane.runs:
             clash = minute in collisions
             colour = "#d62728" if clash else "#1f77b4"
-            title = escape(f"{minute:%a %Y-%m-%d %H:%M} UTC: {', '.join(names)}")
+            title = escape(f"{minute:%a %Y-%m-%d %H:%M} UTC: {lane.names(minute)}")
             parts.append(
                 f'<line class="{"collision" if clash else "run"}" x1="{x(minute):.1f}" '
                 f'x2="{x(minute):.1f}" y1="{y + 6}" y2="{y + LANE - 6}" stroke="{colour}" '

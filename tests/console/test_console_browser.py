@@ -1,0 +1,160 @@
+"""The operator console in a real browser, as an operator uses it: log in, read the
+schedules and the calendar, replay a task that failed for good, pause and resume a schedule;
+and no page without the login. One console, worker, beat and browser for the module."""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+import sys
+
+import pytest
+from celery_process import built_app, celery_beat, celery_env
+from console_process import PASSWORD, USER, console_server
+from reliability_process import letters, wait_for_letter, worker
+
+NAMES = ["often-work", "hourly-work", "nightly-work", "clash-work", "system-work"]
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+
+
+@pytest.fixture(scope="module")
+def app(console_config, console_broker):
+    with built_app(console_config, console_broker) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def running(app, console_config, console_broker, tmp_path_factory):
+    """A worker on `default`, beat, and the console: yields the console's URL."""
+    logs = tmp_path_factory.mktemp("console-logs")
+    with (
+        worker(app, console_broker, logs / "worker.log"),
+        celery_beat(console_config, console_broker, logs, logs / "beat.log"),
+        console_server(console_config, console_broker, logs / "console.log") as url,
+    ):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(browser, running):
+    context = browser.new_context(
+        http_credentials={"username": USER, "password": PASSWORD}, base_url=running
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def polictl(config, broker, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "polictl", "-C", str(config), *args]
+    env = celery_env(config, broker)
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_no_page_without_the_login(browser, running):
+    context = browser.new_context(base_url=running)
+    try:
+        for path in ("/schedules", "/dead", "/metrics", "/config"):
+            assert context.request.get(path).status == 401, path
+        guess = base64.b64encode(f"{USER}:guess".encode()).decode()
+        wrong = context.request.get("/schedules", headers={"Authorization": f"Basic {guess}"})
+        assert (wrong.status, wrong.headers["www-authenticate"]) == (
+            401,
+            'Basic realm="poli console", charset="UTF-8"',
+        )
+    finally:
+        context.close()
+
+
+def test_every_schedule_with_its_next_runs_and_its_last_run(page, artifacts):
+    page.goto("/schedules")
+    for name in NAMES:
+        row = page.locator(f'tr[data-schedule="{name}"]')
+        assert ISO.search(row.locator("td.next").inner_text()), name
+    assert "every 2s" in page.locator('tr[data-schedule="often-work"]').inner_text()
+    # beat sends often-work every 2s; the worker records each run (schedule monitoring)
+    _reload_until(page, "often-work", "success")
+    assert "beat: active on" in page.locator("#beat").inner_text()
+    page.screenshot(path=str(artifacts / "schedules.png"), full_page=True)
+
+
+def _reload_until(page, name: str, text: str, tries: int = 40) -> None:
+    for _ in range(tries):
+        page.goto("/schedules")
+        if text in page.locator(f'tr[data-schedule="{name}"] td.last').inner_text():
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"{name}: no {text!r} run shown")
+
+
+def test_the_calendar_draws_each_queue_and_flags_collisions(page, artifacts):
+    page.goto("/schedules")
+    page.get_by_role("link", name="Calendar").click()
+    assert page.locator("#calendar svg").count() == 1
+    lanes = page.locator("#lanes").inner_text()
+    assert "default" in lanes and "system" in lanes
+    assert page.locator("#calendar line.collision").count() > 0  # hourly and clash at :00
+    page.screenshot(path=str(artifacts / "calendar-week.png"), full_page=True)
+    page.get_by_role("link", name="Day").click()
+    assert "a day" in page.locator("h1").inner_text()
+
+
+def test_a_task_that_failed_for_good_is_replayed_from_its_page(
+    page, app, console_config, artifacts
+):
+    journal = str(console_config / "journal")
+    failed = app.send_task("default.fail", args=[journal], kwargs={"reason": "no such user"})
+    wait_for_letter(app, failed.id)
+    page.goto("/dead")
+    row = page.locator(f'tr[data-letter="{failed.id}"]')
+    assert "ValueError: no such user" in row.inner_text()
+    page.screenshot(path=str(artifacts / "dead-letters.png"), full_page=True)
+    row.get_by_role("link").click()
+    assert "raise ValueError(reason)" in page.locator("#traceback").inner_text()
+    page.get_by_role("button", name="Replay").click()
+    page.locator("#confirm").click()  # the confirmation step
+    outcome = page.locator("#outcomes").inner_text()
+    assert outcome.startswith(f"replayed {failed.id} (default.fail) to queue default as")
+    again = wait_for_letter(app, outcome.split()[-1])  # it fails again, naming the old one
+    assert (again.replay_of, again.kwargs) == (failed.id, {"reason": "no such user"})
+    assert failed.id not in letters(app)
+
+
+def test_a_letter_that_no_longer_fits_stays_with_a_message(page, app):
+    from engine.runtime.delivery.deadletter import DeadLetter
+    from engine.runtime.delivery.reliability import dead_letters
+
+    gone = DeadLetter(
+        "gone-1", "default.gone", "default", [], {}, "E: x", "", "not retried", 1, 1.0
+    )
+    dead_letters(app).add(gone)
+    page.goto("/dead/gone-1")
+    page.get_by_role("button", name="Replay").click()
+    page.locator("#confirm").click()
+    assert page.locator("#outcomes").inner_text() == (
+        "skipped gone-1: task 'default.gone' is no longer declared"
+    )
+    assert "gone-1" in letters(app)
+
+
+def test_pause_and_resume_a_schedule(page, console_config, console_broker):
+    page.goto("/schedules")
+    row = page.locator('tr[data-schedule="hourly-work"]')
+    row.locator('input[name="duration"]').fill("30m")
+    row.get_by_role("button", name="Pause").click()
+    assert "hourly-work: paused by admin at" in page.locator(".notice").inner_text()
+    assert "paused by admin" in row.locator("td.state").inner_text()
+    listed = polictl(console_config, console_broker, "schedules")
+    assert "  override: paused by admin at" in listed.stdout, listed.stderr
+    row.get_by_role("button", name="Resume").click()
+    assert page.locator(".notice").inner_text() == "hourly-work: resumed"
+    assert row.locator("td.state").inner_text() == "enabled"
+
+
+def test_a_pause_of_an_unknown_schedule_is_a_message_not_a_traceback(page):
+    answer = page.request.post("/schedules/no-such/pause", form={"duration": "1h"})
+    assert answer.status == 400
+    assert "error: no schedule &#39;no-such&#39;" in answer.text()
+    assert "Traceback" not in answer.text()
