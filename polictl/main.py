@@ -17,7 +17,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "polictl.schedules:schedules",
         "Schedules in words, with their next fire times.",
     ),
-    "render": ("polictl.render:render", "Render systemd, supervisor, Compose or Kubernetes files."),
+    "render": (
+        "polictl.render:render",
+        "Render systemd, supervisor, Compose, Kubernetes files or Prometheus rules.",
+    ),
     "config": (
         "polictl.config_cmd:config",
         "The effective configuration, each value with where it came from.",

@@ -221,3 +221,23 @@ def describe(schedule: Schedule) -> str:
     options.use_24hour_time_format = True
     options.verbose = False
     return get_description(schedule.cron, options)
+
+
+# A fixed start (a Monday, before a DST change in most zones), so the longest gap is the same
+# on every render: generated alerting rules must not depend on when they were rendered.
+GAP_REFERENCE = datetime(2025, 1, 6, tzinfo=UTC)
+
+
+def longest_gap(schedule: Schedule, span: timedelta = timedelta(days=400)) -> float | None:
+    """Seconds of the longest wait between two runs over a year, or over its first 5,000
+    runs for a frequent one (its pattern repeats well within that); None: it never fires."""
+    if schedule.every is not None:
+        return float(schedule.every)
+    end, longest, count = GAP_REFERENCE + span, 0.0, 0
+    moment = fire_after(schedule, GAP_REFERENCE)
+    while moment is not None and moment < end and count < 5000:
+        following = fire_after(schedule, moment)
+        if following is not None:
+            longest = max(longest, (following - moment).total_seconds())
+        moment, count = following, count + 1
+    return longest or None
