@@ -35,6 +35,16 @@ def client_on(broker_url: str):
     return app.test_client()
 
 
+def minimal_with(tmp_path: Path, schedules: str):
+    """tests/configs/minimal with these schedules: (its directory, its platform)."""
+    config = tmp_path / "config"
+    config.mkdir()
+    for name in ("queues.yaml", "tasks.yaml", "testhandlers.py"):
+        (config / name).write_text((MINIMAL / name).read_text())
+    (config / "schedules.yaml").write_text(f"timezone: UTC\nschedules:\n{schedules}")
+    return config, load(config, env={"POLI_BROKER_URL": DOWN}).platform
+
+
 def auth(user: str = "admin", password: str = "right") -> dict[str, str]:
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
@@ -105,17 +115,12 @@ def test_pause_of_an_unknown_schedule_in_the_cli():
 
 
 def test_the_calendar_flags_two_schedules_in_one_minute(tmp_path):
-    config = tmp_path / "config"
-    config.mkdir()
-    for name in ("queues.yaml", "tasks.yaml", "testhandlers.py"):
-        (config / name).write_text((MINIMAL / name).read_text())
-    (config / "schedules.yaml").write_text(
-        "timezone: UTC\nschedules:\n"
+    config, platform = minimal_with(
+        tmp_path,
         "  a: {task: system.echo, cron: '0 9 * * *', args: [a]}\n"
         "  b: {task: system.echo, cron: '0 */3 * * *', args: [b]}\n"
-        "  c: {task: alerts.echo, cron: '0 9 * * *', args: [c]}\n"
+        "  c: {task: alerts.echo, cron: '0 9 * * *', args: [c]}\n",
     )
-    platform = load(config, env={"POLI_BROKER_URL": DOWN}).platform
     calendar = build_calendar(platform, 1, start=datetime(2027, 5, 3, 0, 0, tzinfo=UTC))
     assert format_calendar(calendar) == (
         "calendar 2027-05-03T00:00:00+00:00 .. 2027-05-04T00:00:00+00:00 (UTC)\n"
@@ -153,14 +158,9 @@ def test_the_calendar_flags_two_schedules_in_one_minute(tmp_path):
     ],
 )
 def test_status_names_missed_failed_and_overdue_schedules(tmp_path, runs, last, expected):
-    config = tmp_path / "config"
-    config.mkdir()
-    for name in ("queues.yaml", "tasks.yaml", "testhandlers.py"):
-        (config / name).write_text((MINIMAL / name).read_text())
-    (config / "schedules.yaml").write_text(
-        "timezone: UTC\nschedules:\n  daily: {task: system.echo, cron: '0 9 * * *', args: [d]}\n"
+    _, platform = minimal_with(
+        tmp_path, "  daily: {task: system.echo, cron: '0 9 * * *', args: [d]}\n"
     )
-    platform = load(config, env={"POLI_BROKER_URL": DOWN}).platform
     holder = {"host": "h", "pid": 1, "since": "x"}
     beat = BeatReport("hash", None, holder, {}, {"daily": last}, {}, {"daily": runs})
     now = datetime(2027, 5, 3, 10, 0, tzinfo=UTC)
