@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from engine.model import Platform
-from engine.model.schedule_times import fire_after
+from engine.model.schedule_times import fires_between
 
 MAX_RUNS_PER_SCHEDULE = 2000  # a 1s schedule over a week would be 604,800 marks
 
@@ -59,16 +59,18 @@ def build_calendar(platform: Platform, days: float = 7, start: datetime | None =
     capped: dict[str, list[str]] = defaultdict(list)
     for schedule in platform.enabled_schedules:
         runs[schedule.queue]  # noqa: B018 - a queue with schedules gets a lane
-        when, count = fire_after(schedule, start - timedelta(microseconds=1)), 0
-        while when is not None and when < end:
+        for count, when in enumerate(fires_between(schedule, start, end)):
             if count == MAX_RUNS_PER_SCHEDULE:
                 capped[schedule.queue].append(schedule.name)
                 hours[schedule.queue].update(_hours_left(schedule.every, when, end))
                 break
-            minute = when.astimezone(UTC).replace(second=0, microsecond=0)
+            minute = (
+                when.replace(second=0, microsecond=0) if when.second or when.microsecond else when
+            )
             runs[schedule.queue][minute].append(schedule.name)
-            hours[schedule.queue][minute.replace(minute=0)] += 1
-            when, count = fire_after(schedule, when), count + 1
+    for queue, minutes in runs.items():
+        for minute, names in minutes.items():
+            hours[queue][minute.replace(minute=0)] += len(names)
     lanes = tuple(
         Lane(q, {m: tuple(n) for m, n in sorted(runs[q].items())}, dict(hours[q]), tuple(capped[q]))
         for q in sorted(runs)

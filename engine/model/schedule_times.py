@@ -154,6 +154,42 @@ def fire_after(schedule: Schedule, after: datetime) -> datetime | None:
     return _cron_after(schedule.cron, ZoneInfo(schedule.timezone), after.astimezone(UTC))
 
 
+def fires_between(schedule: Schedule, start: datetime, end: datetime) -> Iterator[datetime]:
+    """Every fire time in [start, end), in order, in UTC: fire_after's rule, walked once
+    (the calendar of a thousand schedules asks for tens of thousands of them)."""
+    if schedule.every is not None:
+        moment = fire_after(schedule, start - timedelta(microseconds=1))
+        while moment is not None and moment < end:
+            yield moment
+            moment = fire_after(schedule, moment)
+        return
+    assert schedule.cron is not None
+    zone, last = ZoneInfo(schedule.timezone), start - timedelta(microseconds=1)
+    begin = start.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0) - MAX_SHIFT
+    offsets: dict[date, timedelta | None] = {}
+    for wall in wall_times(cron_rule(schedule.cron), begin):
+        day = wall.date()
+        if day not in offsets:
+            offsets[day] = _steady_offset(day, zone)
+        steady = offsets[day]
+        moment = instant(wall, zone) if steady is None else (wall - steady).replace(tzinfo=UTC)
+        if moment >= end + MAX_SHIFT:
+            return
+        if last < moment < end:  # a repeated wall time runs once, at its first instant
+            yield moment
+            last = moment
+
+
+def _steady_offset(day: date, zone: ZoneInfo) -> timedelta | None:
+    """The zone's UTC offset all day long, or None on a day it changes (DST)."""
+    readings = {
+        datetime.combine(day, moment, tzinfo=zone).replace(fold=fold).utcoffset()
+        for moment in (time(0, 0), time(23, 59))
+        for fold in (0, 1)
+    }
+    return readings.pop() if len(readings) == 1 else None
+
+
 def latest_at_or_before(schedule: Schedule, now: datetime, since: datetime) -> datetime | None:
     """The last fire time in (since, now], or None when there is none."""
     if schedule.every is not None:
@@ -215,12 +251,19 @@ def describe(schedule: Schedule) -> str:
         from engine.durations import format_duration
 
         return f"every {format_duration(schedule.every)}"
+    assert schedule.cron is not None
+    return _cron_in_words(schedule.cron)
+
+
+@lru_cache(maxsize=4096)
+def _cron_in_words(expression: str) -> str:
+    """cron_descriptor reads its locale files on every call: once per expression here."""
     from cron_descriptor import Options, get_description
 
     options = Options()
     options.use_24hour_time_format = True
     options.verbose = False
-    return get_description(schedule.cron, options)
+    return get_description(expression, options)
 
 
 # A fixed start (a Monday, before a DST change in most zones), so the longest gap is the same

@@ -45,9 +45,9 @@ def letters_page(platform: Platform, task: str | None, since_seconds: int | None
 
     since = None if since_seconds is None else time.time() - since_seconds
     with open_store(platform) as (_, store):
-        found = store.list(task=task or None, since=since)
+        shown, total = store.newest(LETTERS_SHOWN, task=task or None, since=since)
         counts = store.counts()
-    return LetterPage(list(reversed(found[-LETTERS_SHOWN:])), len(found), counts)
+    return LetterPage(shown, total, counts)
 
 
 def letter_page(platform: Platform, letter_id: str) -> Any:

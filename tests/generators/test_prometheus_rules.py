@@ -21,7 +21,9 @@ def rules_of(platform) -> list[dict]:
 
 def test_each_schedule_is_expected_within_its_own_period():
     platform = load(ROOT).platform
-    rules = {r["labels"].get("schedule"): r for r in rules_of(platform) if "schedule" in r["labels"]}
+    rules = {
+        r["labels"].get("schedule"): r for r in rules_of(platform) if "schedule" in r["labels"]
+    }
     assert sorted(rules) == sorted(s.name for s in platform.enabled_schedules)
     hourly = rules["process-alerts"]  # 0 * * * *, alerts.process has a 10m time limit
     assert hourly["expr"] == (
