@@ -16,11 +16,15 @@ def platform():
     return load(ROOT, env={"POLI_BROKER_URL": "redis://127.0.0.1:1/0"}).platform
 
 
+GROUPS = ("default", "alerts", "reports", "system")
+
+
 @pytest.mark.parametrize(
     ("names", "flower", "chosen"),
     [
-        ((), False, Choice(("default", "alerts", "reports", "system"), beat=True, flower=False)),
-        ((), True, Choice(("default", "alerts", "reports", "system"), beat=True, flower=True)),
+        ((), False, Choice(GROUPS, beat=True, flower=False, console=True)),
+        ((), True, Choice(GROUPS, beat=True, flower=True, console=True)),
+        (("console",), False, Choice((), beat=False, flower=False, console=True)),
         (("beat",), False, Choice((), beat=True, flower=False)),
         (("flower",), False, Choice((), beat=False, flower=True)),
         (("system", "default"), False, Choice(("default", "system"), beat=False, flower=False)),
@@ -50,3 +54,27 @@ def test_up_beat_and_up_flower_start_only_those(stack: Stack) -> None:
     started = stack.polictl("up", "--detach", "flower", "--timeout", "60")
     assert started.returncode == 0, started.stdout + started.stderr
     assert sorted(p.name for p in stack.supervisor().programs()) == ["flower", "redis"]
+
+
+def test_up_console_runs_it_behind_the_login(stack: Stack) -> None:
+    import urllib.error
+    import urllib.request
+    from base64 import b64encode
+
+    refused = stack.polictl("up", "--detach", "console", "--timeout", "60")
+    assert "poli: console not started: set POLI_WEB_PASSWORD to run it" in refused.stdout
+    assert stack.polictl("down", timeout=120).returncode == 0
+    stack.env["POLI_WEB_PASSWORD"] = "stack-password"
+    started = stack.polictl("up", "--detach", "console", "--timeout", "60")
+    assert started.returncode == 0, started.stdout + started.stderr
+    line = next(x for x in started.stdout.splitlines() if x.startswith("  console: "))
+    url = line.split()[1]
+    assert line == f"  console: {url}  (login admin, POLI_WEB_PASSWORD)"
+    assert sorted(p.name for p in stack.supervisor().programs()) == ["console", "redis"]
+    with pytest.raises(urllib.error.HTTPError) as no_login:
+        urllib.request.urlopen(url + "schedules", timeout=10)
+    assert no_login.value.code == 401
+    login = "Basic " + b64encode(b"admin:stack-password").decode()
+    request = urllib.request.Request(url + "schedules", headers={"Authorization": login})
+    with urllib.request.urlopen(request, timeout=30) as page:
+        assert "process-alerts" in page.read().decode()
