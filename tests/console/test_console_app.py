@@ -104,14 +104,20 @@ def test_bad_input_on_the_pages():
     assert "Delete every dead letter?" in purge  # asks first
 
 
-def test_pause_of_an_unknown_schedule_in_the_cli():
-    result = CliRunner().invoke(
-        cli, ["-C", str(MINIMAL), "pause", "nope", "--for", "1h"], env={"POLI_BROKER_URL": DOWN}
-    )
-    assert (result.exit_code, result.output) == (
+def test_pause_of_an_unknown_schedule_or_with_the_broker_down_in_the_cli():
+    def pause(name: str):
+        env = {"POLI_BROKER_URL": DOWN}
+        return CliRunner().invoke(cli, ["-C", str(MINIMAL), "pause", name, "--for", "1h"], env=env)
+
+    unknown = pause("nope")
+    assert (unknown.exit_code, unknown.output) == (
         1,
         "error: no schedule 'nope'\n  hint: one of: tick, nightly\n",
     )
+    down = pause("tick")
+    assert down.exit_code == 1
+    assert down.output.startswith("error: broker redis://:***@127.0.0.1:1/0 unreachable: ")
+    assert "Traceback" not in down.output and "hunter2" not in down.output
 
 
 def test_the_calendar_flags_two_schedules_in_one_minute(tmp_path):

@@ -122,21 +122,27 @@ def test_a_task_that_failed_for_good_is_replayed_from_its_page(
     assert failed.id not in letters(app)
 
 
-def test_a_letter_that_no_longer_fits_stays_with_a_message(page, app):
+@pytest.mark.parametrize(
+    ("task", "args", "message"),
+    [
+        ("default.gone", [], "task 'default.gone' is no longer declared"),
+        ("default.fail", [], "missing a required argument: 'journal'"),
+    ],
+)
+def test_a_letter_that_no_longer_fits_stays_with_a_message(page, app, task, args, message):
     from engine.runtime.delivery.deadletter import DeadLetter
     from engine.runtime.delivery.reliability import dead_letters
 
-    gone = DeadLetter(
-        "gone-1", "default.gone", "default", [], {}, "E: x", "", "not retried", 1, 1.0
-    )
-    dead_letters(app).add(gone)
-    page.goto("/dead/gone-1")
+    letter_id = f"misfit-{task}"
+    misfit = DeadLetter(letter_id, task, "default", args, {}, "E: x", "", "not retried", 1, 1.0)
+    dead_letters(app).add(misfit)
+    page.goto(f"/dead/{letter_id}")
     page.get_by_role("button", name="Replay").click()
     page.locator("#confirm").click()
-    assert page.locator("#outcomes").inner_text() == (
-        "skipped gone-1: task 'default.gone' is no longer declared"
-    )
-    assert "gone-1" in letters(app)
+    outcome = page.locator("#outcomes").inner_text()
+    assert outcome.startswith(f"skipped {letter_id}: ") and message in outcome, outcome
+    assert "0 replayed, 1 skipped (a skipped letter stays)" in page.locator("main").inner_text()
+    assert letter_id in letters(app)  # nothing lost
 
 
 def test_pause_and_resume_a_schedule(page, console_config, console_broker):
@@ -151,6 +157,15 @@ def test_pause_and_resume_a_schedule(page, console_config, console_broker):
     row.get_by_role("button", name="Resume").click()
     assert page.locator(".notice").inner_text() == "hourly-work: resumed"
     assert row.locator("td.state").inner_text() == "enabled"
+
+
+def test_metrics_name_schedules_dead_letters_queues_and_the_lock_holder(page):
+    text = page.request.get("/metrics").text()
+    assert 'poli_schedule_runs_total{schedule="often-work",outcome="success"}' in text
+    assert 'poli_schedule_last_success_timestamp_seconds{schedule="often-work"' in text
+    assert 'poli_dead_letters{task="default.fail"}' in text
+    assert 'poli_queue_depth{queue="default"}' in text
+    assert "poli_beat_lock_held{host=" in text and "poli_broker_up 1" in text
 
 
 def test_a_pause_of_an_unknown_schedule_is_a_message_not_a_traceback(page):
