@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from engine.durations import format_duration
 from engine.model import Platform
 from engine.model.schedule_times import fires_between
 
@@ -28,6 +29,12 @@ class Lane:
     runs: dict[datetime, tuple[str, ...]]  # minute -> schedules firing in it
     per_hour: dict[datetime, int]  # hour -> runs in it
     capped: tuple[str, ...] = ()  # schedules with more runs than drawn
+    load: dict[datetime, float] = field(default_factory=dict)  # hour -> seconds of work
+
+    @property
+    def heaviest(self) -> tuple[datetime, float] | None:
+        """The hour with the most work expected, from the durations measured so far."""
+        return max(self.load.items(), key=lambda kv: kv[1], default=None)
 
     @property
     def collisions(self) -> list[datetime]:
@@ -50,19 +57,30 @@ class Calendar:
     lanes: tuple[Lane, ...] = field(default_factory=tuple)
 
 
-def build_calendar(platform: Platform, days: float = 7, start: datetime | None = None) -> Calendar:
-    """The enabled schedules' runs from `start` (now) for `days`, per queue."""
+def build_calendar(
+    platform: Platform,
+    days: float = 7,
+    start: datetime | None = None,
+    durations: dict[str, float] | None = None,
+) -> Calendar:
+    """The enabled schedules' runs from `start` (now) for `days`, per queue; with each
+    schedule's last measured duration (`durations`), the expected work per hour."""
+    durations = durations or {}
     start = (start or datetime.now(UTC)).replace(second=0, microsecond=0)
     end = start + timedelta(days=days)
     runs: dict[str, dict[datetime, list[str]]] = defaultdict(lambda: defaultdict(list))
     hours: dict[str, Counter] = defaultdict(Counter)
+    load: dict[str, Counter] = defaultdict(Counter)
     capped: dict[str, list[str]] = defaultdict(list)
     for schedule in platform.enabled_schedules:
         runs[schedule.queue]  # noqa: B018 - a queue with schedules gets a lane
         for count, when in enumerate(fires_between(schedule, start, end)):
             if count == MAX_RUNS_PER_SCHEDULE:
                 capped[schedule.queue].append(schedule.name)
-                hours[schedule.queue].update(_hours_left(schedule.every, when, end))
+                left = _hours_left(schedule.every, when, end)
+                hours[schedule.queue].update(left)
+                took = durations.get(schedule.name, 0.0)
+                load[schedule.queue].update({h: n * took for h, n in left.items()})
                 break
             minute = (
                 when.replace(second=0, microsecond=0) if when.second or when.microsecond else when
@@ -70,9 +88,17 @@ def build_calendar(platform: Platform, days: float = 7, start: datetime | None =
             runs[schedule.queue][minute].append(schedule.name)
     for queue, minutes in runs.items():
         for minute, names in minutes.items():
-            hours[queue][minute.replace(minute=0)] += len(names)
+            hour = minute.replace(minute=0)
+            hours[queue][hour] += len(names)
+            load[queue][hour] += sum(durations.get(name, 0.0) for name in names)
     lanes = tuple(
-        Lane(q, {m: tuple(n) for m, n in sorted(runs[q].items())}, dict(hours[q]), tuple(capped[q]))
+        Lane(
+            q,
+            {m: tuple(n) for m, n in sorted(runs[q].items())},
+            dict(hours[q]),
+            tuple(capped[q]),
+            {h: s for h, s in load[q].items() if s},
+        )
         for q in sorted(runs)
     )
     return Calendar(start, end, lanes)
@@ -91,11 +117,24 @@ def _hours_left(every: float | None, when: datetime, end: datetime) -> Counter:
     return left
 
 
+def measured_durations(platform: Platform) -> dict[str, float]:
+    """Each schedule's last measured duration (the workers' run records); none when the
+    broker is away (polictl.beat_report never raises)."""
+    from polictl.beat_report import collect_beat
+
+    runs = collect_beat(platform).runs
+    return {name: r["duration"] for name, r in runs.items() if r.get("duration") is not None}
+
+
 def format_calendar(calendar: Calendar) -> str:
     lines = [f"calendar {calendar.start.isoformat()} .. {calendar.end.isoformat()} (UTC)"]
     for lane in calendar.lanes:
         busiest = max(lane.per_hour.items(), key=lambda kv: kv[1], default=None)
         peak = f", busiest hour {busiest[0]:%a %H:00} ({busiest[1]} runs)" if busiest else ""
+        heaviest = lane.heaviest
+        if heaviest:
+            work = format_duration(heaviest[1])
+            peak += f", most work {heaviest[0]:%a %H:00} ({work} measured)"
         lines.append(f"queue {lane.queue}: {lane.total} runs{peak}")
         collisions = lane.collisions
         for minute in collisions[:10]:
@@ -119,7 +158,8 @@ def calendar(obj, days: float, svg_file: Path | None) -> None:
     """What fires when, per queue; collisions flagged; --svg FILE writes the picture."""
     from polictl.calendar_svg import render_svg
 
-    data = build_calendar(obj.platform(), days)
+    platform = obj.platform()
+    data = build_calendar(platform, days, durations=measured_durations(platform))
     click.echo(format_calendar(data))
     if svg_file is not None:
         from polictl.files import write_text

@@ -33,10 +33,10 @@ def schedules_page(platform: Platform, count: int = 3) -> dict[str, Any]:
 
 
 def calendar_page(platform: Platform, days: float) -> dict[str, Any]:
-    from polictl.calendar import build_calendar
+    from polictl.calendar import build_calendar, measured_durations
     from polictl.calendar_svg import render_svg
 
-    calendar = build_calendar(platform, days)
+    calendar = build_calendar(platform, days, durations=measured_durations(platform))
     return {"calendar": calendar, "svg": render_svg(calendar), "days": days}
 
 

@@ -127,11 +127,13 @@ def test_the_calendar_flags_two_schedules_in_one_minute(tmp_path):
         "  b: {task: system.echo, cron: '0 */3 * * *', args: [b]}\n"
         "  c: {task: alerts.echo, cron: '0 9 * * *', args: [c]}\n",
     )
-    calendar = build_calendar(platform, 1, start=datetime(2027, 5, 3, 0, 0, tzinfo=UTC))
+    start = datetime(2027, 5, 3, 0, 0, tzinfo=UTC)
+    calendar = build_calendar(platform, 1, start=start, durations={"a": 30.0, "b": 12.5})
     assert format_calendar(calendar) == (
         "calendar 2027-05-03T00:00:00+00:00 .. 2027-05-04T00:00:00+00:00 (UTC)\n"
         "queue alerts: 1 runs, busiest hour Mon 09:00 (1 runs)\n"
-        "queue system: 9 runs, busiest hour Mon 09:00 (2 runs)\n"
+        "queue system: 9 runs, busiest hour Mon 09:00 (2 runs),"
+        " most work Mon 09:00 (42s measured)\n"
         "  collision Mon 2027-05-03 09:00: a, b"
     )
     svg = tmp_path / "week.svg"
