@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, redirect, render_template, request, url_for
 
@@ -17,6 +18,14 @@ from polictl.console import pages
 from polictl.console.auth import Login
 
 REALM = 'Basic realm="poli console", charset="UTF-8"'
+
+
+def same_origin() -> bool:
+    """Whether a POST comes from the console's own pages (or from no browser at all)."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin:
+        return True  # curl, scripts: no ambient login to abuse
+    return urlsplit(origin).netloc == request.host
 
 
 def create_app(
@@ -35,6 +44,9 @@ def create_app(
         auth = request.authorization
         if auth is None or not login.accepts(auth.username, auth.password):
             return Response("login required\n", 401, {"WWW-Authenticate": REALM})
+        if request.method == "POST" and not same_origin():
+            # a browser sends the Basic login with any site's form: act only on our own
+            return Response("refused: a form from another site\n", 403)
         return None
 
     @app.errorhandler(UserError)

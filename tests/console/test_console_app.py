@@ -59,6 +59,20 @@ def test_every_page_needs_the_login_but_the_probe():
     assert "hunter2" not in repr(LOGIN) and "right" not in repr(LOGIN)
 
 
+def test_an_action_from_another_site_is_refused():
+    client = client_on(DOWN)
+    foreign = {**auth(), "Origin": "https://evil.example"}
+    answer = client.post("/dead/purge", data={"confirm": "yes"}, headers=foreign)
+    assert (answer.status_code, answer.get_data(as_text=True)) == (
+        403,
+        "refused: a form from another site\n",
+    )
+    own = {**auth(), "Origin": "http://localhost"}  # the test client's host
+    assert "Delete every dead letter?" in client.post("/dead/purge", headers=own).get_data(
+        as_text=True
+    )
+
+
 def test_the_console_refuses_to_start_without_a_password():
     result = CliRunner().invoke(
         cli,
