@@ -130,7 +130,10 @@ def create_app(
 
     @app.get("/queues")
     def queues() -> str:
-        return render_template("queues.html", report=pages.queues_page(platform_of()))
+        platform = platform_of()
+        report = pages.queues_page(platform)
+        groups = pages.worker_groups(platform, report)
+        return render_template("queues.html", report=report, groups=groups)
 
     @app.get("/config")
     def config() -> str:

@@ -4,6 +4,7 @@ engine.config.provenance). No Flask here, so the benchmark and tests call them d
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,13 +24,15 @@ class LetterPage:
 
 def schedules_page(platform: Platform, count: int = 3) -> dict[str, Any]:
     from polictl.beat_report import collect_beat
+    from polictl.runs import schedule_problems
     from polictl.schedules import schedule_rows
 
     beat = collect_beat(platform)
     rows = schedule_rows(platform, count, beat)
     for row in rows:
         row["run"] = beat.runs.get(row["name"])
-    return {"rows": rows, "beat": beat, "beat_lines": beat.lines()}
+    problems = schedule_problems(platform, beat)
+    return {"rows": rows, "beat": beat, "beat_lines": beat.lines(), "problems": problems}
 
 
 def calendar_page(platform: Platform, days: float) -> dict[str, Any]:
@@ -79,6 +82,20 @@ def queues_page(platform: Platform) -> Any:
     from polictl.stack.status import collect
 
     return collect(platform, Layout.of(platform.config_dir))
+
+
+def worker_groups(platform: Platform, report: Any) -> list[dict[str, Any]]:
+    """Each declared worker group with its live nodes (named `GROUP@host` or
+    `GROUP-N@host` by every generator); a group with none is missing."""
+    live = {node for q in report.queues for node in q.consumers}
+    return [
+        {
+            "name": group.name,
+            "queues": group.queues,
+            "nodes": sorted(n for n in live if re.match(rf"{re.escape(group.name)}(-\d+)?@", n)),
+        }
+        for group in platform.workers
+    ]
 
 
 def config_page(documents: Any) -> list[Any]:

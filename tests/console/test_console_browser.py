@@ -113,6 +113,7 @@ def test_a_task_that_failed_for_good_is_replayed_from_its_page(
     page.screenshot(path=str(artifacts / "dead-letters.png"), full_page=True)
     row.get_by_role("link").click()
     assert "raise ValueError(reason)" in page.locator("#traceback").inner_text()
+    page.screenshot(path=str(artifacts / "dead-letter.png"), full_page=True)
     page.get_by_role("button", name="Replay").click()
     page.locator("#confirm").click()  # the confirmation step
     outcome = page.locator("#outcomes").inner_text()
@@ -157,6 +158,21 @@ def test_pause_and_resume_a_schedule(page, console_config, console_broker):
     row.get_by_role("button", name="Resume").click()
     assert page.locator(".notice").inner_text() == "hourly-work: resumed"
     assert row.locator("td.state").inner_text() == "enabled"
+
+
+def test_queues_show_depth_consumers_and_missing_groups(page, artifacts):
+    page.goto("/schedules")
+    page.get_by_role("link", name="Queues and workers").click()
+    rows = {
+        r.split("\t")[0]: r.split("\t") for r in page.locator("#queues").inner_text().splitlines()
+    }
+    assert rows["default"][2].startswith("test-") and rows["system"][2] == "none"
+    # the test's worker is not named after a group (GROUP@host), so both read as missing
+    assert "missing" in page.locator('#groups tr[data-group="system"]').inner_text()
+    page.screenshot(path=str(artifacts / "queues.png"), full_page=True)
+    page.get_by_role("link", name="Config").click()
+    assert "broker.url" in page.locator("main").inner_text()
+    page.screenshot(path=str(artifacts / "config.png"), full_page=True)
 
 
 def test_metrics_name_schedules_dead_letters_queues_and_the_lock_holder(page):
