@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import islice
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,9 +73,14 @@ def build_calendar(
     hours: dict[str, Counter] = defaultdict(Counter)
     load: dict[str, Counter] = defaultdict(Counter)
     capped: dict[str, list[str]] = defaultdict(list)
+    timings: dict[tuple, list[datetime]] = {}  # schedules often share an expression and zone
     for schedule in platform.enabled_schedules:
         runs[schedule.queue]  # noqa: B018 - a queue with schedules gets a lane
-        for count, when in enumerate(fires_between(schedule, start, end)):
+        timing = (schedule.cron, schedule.every, schedule.timezone)
+        if timing not in timings:
+            fires = fires_between(schedule, start, end)
+            timings[timing] = list(islice(fires, MAX_RUNS_PER_SCHEDULE + 1))
+        for count, when in enumerate(timings[timing]):
             if count == MAX_RUNS_PER_SCHEDULE:
                 capped[schedule.queue].append(schedule.name)
                 left = _hours_left(schedule.every, when, end)
