@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from itertools import islice
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 
 import click
