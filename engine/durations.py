@@ -1,11 +1,11 @@
-"""Durations: an integer of seconds, or a string like 90s, 5m, 1h30m."""
+"""Durations: an integer of seconds, or a string like 90s, 5m, 1h30m, 1d."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-_PATTERN = re.compile(r"^(?=\d)(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_PATTERN = re.compile(r"^(?=\d)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
 def parse_duration(value: object) -> int | None:
@@ -24,18 +24,19 @@ def _parse_text(value: str) -> int | None:
     match = _PATTERN.match(value.strip())
     if not match:
         return None
-    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
+    days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    return days * 86400 + hours * 3600 + minutes * 60 + seconds
 
 
 def format_duration(seconds: float) -> str:
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
+    """The shortest text parse_duration reads back: 90 -> 1m30s, 86400 -> 1d."""
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     parts = [
-        f"{hours}h" if hours else "",
-        f"{minutes}m" if minutes else "",
-        f"{secs}s" if secs else "",
+        f"{value}{unit}"
+        for value, unit in zip((days, hours, minutes, secs), "dhms", strict=True)
+        if value
     ]
     return "".join(parts) or "0s"
 

@@ -23,6 +23,7 @@ pytest's rootdir; override it in your conftest), `poli_broker` (session: the bro
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import subprocess
 import time
@@ -106,6 +107,10 @@ def poli_app(poli_config_dir: Path, poli_broker: str) -> Iterator[Any]:
     try:
         yield app
     finally:
+        # results the test left behind let go of their subscriptions now, while the broker
+        # still runs, and never retry against a broker the session has stopped
+        app.backend.always_retry = False
+        gc.collect()
         app.close()
 
 

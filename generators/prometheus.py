@@ -14,7 +14,7 @@ import yaml
 
 from engine.durations import format_duration
 from engine.model import Platform, Schedule
-from engine.model.schedule_times import longest_gap
+from engine.model.schedule_calendar import longest_gap
 from generators.common import HEADER
 
 RULES = "poli-rules.yml"

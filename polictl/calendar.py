@@ -17,7 +17,7 @@ import click
 
 from engine.durations import format_duration
 from engine.model import Platform
-from engine.model.schedule_times import fires_between
+from engine.model.schedule_calendar import fires_between
 
 MAX_RUNS_PER_SCHEDULE = 2000  # a 1s schedule over a week would be 604,800 marks
 

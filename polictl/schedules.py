@@ -8,6 +8,7 @@ from datetime import datetime
 
 import click
 
+from engine.durations import format_duration
 from polictl.beat_report import BeatReport, collect_beat
 
 
@@ -17,11 +18,12 @@ def schedule_rows(platform, count: int, beat: BeatReport | None = None) -> list[
             "name": s.name,
             "task": s.task,
             "queue": s.queue,
-            "expression": s.cron if s.cron else f"every {int(s.every)}s",
+            "expression": s.cron if s.cron else f"every {format_duration(s.every)}",
             "description": s.describe(),
             "timezone": s.timezone,
             "enabled": s.enabled,
             "catchup": s.catchup,
+            "jitter_offset": s.jitter_offset,  # seconds every fire time moves; in `next`
             "next": [t.isoformat() for t in s.next_runs(count)],
         }
         for s in platform.schedules
@@ -38,7 +40,8 @@ def format_rows(rows: list[dict]) -> str:
     for row in rows:
         state = "enabled" if row["enabled"] else "disabled"
         lines.append(f"{row['name']}  [{state}]  {row['task']} -> queue {row['queue']}")
-        lines.append(f"  {row['expression']} ({row['timezone']}): {row['description']}")
+        shift = f" +{format_duration(row['jitter_offset'])} jitter" if row["jitter_offset"] else ""
+        lines.append(f"  {row['expression']} ({row['timezone']}){shift}: {row['description']}")
         if row.get("paused"):
             lines.append(f"  override: {row['paused']} (polictl resume {row['name']})")
         if row.get("last_run"):

@@ -158,6 +158,18 @@ class Schedule:
     catchup: str  # once | skip | a duration (90s, 10m)
     enabled: bool
     description: str
+    jitter: float  # seconds; 0: none
+
+    @property
+    def jitter_offset(self) -> int:
+        """Whole seconds in [0, jitter) every fire time moves by: a hash of the name, so
+        every beat on every host and the preview agree, and a restart keeps it."""
+        if self.jitter < 1:
+            return 0
+        import hashlib
+
+        digest = hashlib.sha256(self.name.encode()).digest()
+        return int.from_bytes(digest[:8], "big") % int(self.jitter)
 
     @property
     def kwargs_dict(self) -> dict[str, Any]:

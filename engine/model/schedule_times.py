@@ -1,15 +1,26 @@
 """When schedules fire: the one time rule that `polictl schedules` and beat both use.
 
-`cron` means what cron means, field by field, read as wall-clock time in the
+`cron` means what crontab(5) means, field by field, read as wall-clock time in the
 schedule's zone (day of month and day of week: either matches when both are
-restricted, as in cron). Where the wall clock is not one-to-one:
+restricted, that is when neither field starts with `*`, as in cron). Where the wall
+clock is not one-to-one, poli does what Vixie/Debian cron does (its cron.c, "DST
+changes"), which tells two kinds of job apart:
 
-- spring forward: a time that does not exist runs once, at the first valid
-  instant after it (the instant the clocks jump: 02:30 in Madrid runs at 03:00 CEST);
-- fall back: a repeated time runs once, at its first occurrence.
+- a wildcard job (its minute or hour field starts with `*`: `*/15 * * * *`,
+  `30 * * * *`, `@hourly`) runs at every instant the wall clock shows a matching
+  time: through the repeated hour in the autumn (twice), and not at all for a time
+  the spring jump skips;
+- a fixed-time job (`30 2 * * *`) runs once for each date: a repeated time at its
+  first occurrence, a time that does not exist at the instant the clocks jump
+  (02:30 in Madrid runs at 03:00 CEST), several such times as one run.
 
 `every` fires on a grid aligned to the Unix epoch (every: 1h at the top of each
 UTC hour), so every beat on every host agrees on the due times.
+
+`jitter` moves every fire time of a schedule later by the same offset, a hash of
+its name in [0, jitter) (`Schedule.jitter_offset`): hundreds of `0 * * * *`
+schedules spread over the hour, and every beat and the preview still agree. The
+offset is added to the instant (DST is decided on the unshifted wall time).
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ class CronRule:
     months: frozenset[int]
     weekdays: frozenset[int]  # 0 = Sunday, as in cron
     day_or: bool  # both day fields restricted: either one matching is enough
+    wildcard: bool  # minute or hour starts with `*`: cron's DST rule for such jobs
 
     def matches_day(self, day: date) -> bool:
         if day.month not in self.months:
@@ -80,6 +92,7 @@ def cron_rule(expression: str) -> CronRule:
         frozenset(months),
         frozenset(weekdays),
         day_or,
+        wildcard=fields[0].startswith("*") or fields[1].startswith("*"),
     )
 
 
@@ -99,23 +112,13 @@ def wall_times(rule: CronRule, start: datetime) -> Iterator[datetime]:
         day, first = day + timedelta(days=1), (0, 0)
 
 
-DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def day_never_in_month(expression: str) -> bool:
-    """No day of month in the rule exists in any of its months (30 February), whatever
-    the day of week says. Celery's crontab refuses such an expression outright."""
-    rule = cron_rule(expression)
-    return not any(day <= DAYS_IN_MONTH[month - 1] for month in rule.months for day in rule.days)
-
-
 def never_fires(expression: str) -> bool:
     """No date matches (30 February): 28 years from a leap year see every calendar."""
     return next(wall_times(cron_rule(expression), datetime(2000, 1, 1)), None) is None
 
 
 def instant(wall: datetime, zone: ZoneInfo) -> datetime:
-    """The one instant (UTC) a naive wall-clock time in `zone` runs at."""
+    """The one instant (UTC) a naive wall-clock time in `zone` runs at (a fixed-time job)."""
     first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
     second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
     if first <= second:  # one instant, or a repeated time: its first occurrence
@@ -132,71 +135,71 @@ def instant(wall: datetime, zone: ZoneInfo) -> datetime:
     return high.replace(microsecond=0)
 
 
+def instants(wall: datetime, zone: ZoneInfo, wildcard: bool) -> tuple[datetime, ...]:
+    """The instants (UTC) a naive wall-clock time runs at: a wildcard job's at each
+    time the clock shows it (none in a gap, two in a repeated hour), else `instant`."""
+    if not wildcard:
+        return (instant(wall, zone),)
+    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    if first == second:
+        return (first,)
+    return (first, second) if first < second else ()
+
+
 def _cron_after(expression: str, zone: ZoneInfo, after: datetime) -> datetime | None:
+    rule = cron_rule(expression)
     local = after.astimezone(zone)
     start = local.replace(tzinfo=None, second=0, microsecond=0)
-    if local.utcoffset() != (after - MAX_SHIFT).astimezone(zone).utcoffset():
-        start -= MAX_SHIFT  # just after a fall back: earlier wall times may still be ahead
-    for wall in wall_times(cron_rule(expression), start):
-        moment = instant(wall, zone)
-        if moment > after:
-            return moment
-    return None
+    before, ahead = (
+        (after + shift).astimezone(zone).utcoffset() for shift in (-MAX_SHIFT, MAX_SHIFT)
+    )
+    if local.utcoffset() != before or (rule.wildcard and local.utcoffset() != ahead):
+        # Just after a fall back (or, for a wildcard job, just before one, whose
+        # repeated hour it runs twice): earlier wall times may still be ahead.
+        start -= MAX_SHIFT
+    best: datetime | None = None
+    until: datetime | None = None
+    for wall in wall_times(rule, start):
+        if until is not None and wall > until:
+            break
+        for moment in instants(wall, zone, rule.wildcard):
+            if moment > after and (best is None or moment < best):
+                best = moment
+        if best is not None and until is None:
+            # Wall order is instant order, except after a time in a wildcard job's
+            # second pass through a repeated hour: later wall times of that hour ran
+            # earlier, in its first pass.
+            second_pass = rule.wildcard and best.astimezone(zone).fold == 1
+            until = wall + MAX_SHIFT if second_pass else wall
+    return best
 
 
 def fire_after(schedule: Schedule, after: datetime) -> datetime | None:
-    """The first instant strictly after `after` (aware) when `schedule` fires, in UTC."""
+    """The first instant strictly after `after` (aware) when `schedule` fires, in UTC:
+    the time by its `cron` or `every`, moved later by its jitter offset."""
+    shift = timedelta(seconds=schedule.jitter_offset)
+    after = after.astimezone(UTC) - shift
     if schedule.every is not None:
         step = schedule.every
         ticks = int(after.timestamp() // step) + 1
-        return datetime.fromtimestamp(ticks * step, UTC)
+        return datetime.fromtimestamp(ticks * step, UTC) + shift
     assert schedule.cron is not None
-    return _cron_after(schedule.cron, ZoneInfo(schedule.timezone), after.astimezone(UTC))
-
-
-def fires_between(schedule: Schedule, start: datetime, end: datetime) -> Iterator[datetime]:
-    """Every fire time in [start, end), in order, in UTC: fire_after's rule, walked once
-    (the calendar of a thousand schedules asks for tens of thousands of them)."""
-    if schedule.every is not None:
-        moment = fire_after(schedule, start - timedelta(microseconds=1))
-        while moment is not None and moment < end:
-            yield moment
-            moment = fire_after(schedule, moment)
-        return
-    assert schedule.cron is not None
-    zone, last = ZoneInfo(schedule.timezone), start - timedelta(microseconds=1)
-    begin = start.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0) - MAX_SHIFT
-    offsets: dict[date, timedelta | None] = {}
-    for wall in wall_times(cron_rule(schedule.cron), begin):
-        day = wall.date()
-        if day not in offsets:
-            offsets[day] = _steady_offset(day, zone)
-        steady = offsets[day]
-        moment = instant(wall, zone) if steady is None else (wall - steady).replace(tzinfo=UTC)
-        if moment >= end + MAX_SHIFT:
-            return
-        if last < moment < end:  # a repeated wall time runs once, at its first instant
-            yield moment
-            last = moment
-
-
-def _steady_offset(day: date, zone: ZoneInfo) -> timedelta | None:
-    """The zone's UTC offset all day long, or None on a day it changes (DST)."""
-    readings = {
-        datetime.combine(day, moment, tzinfo=zone).replace(fold=fold).utcoffset()
-        for moment in (time(0, 0), time(23, 59))
-        for fold in (0, 1)
-    }
-    return readings.pop() if len(readings) == 1 else None
+    found = _cron_after(schedule.cron, ZoneInfo(schedule.timezone), after)
+    return found + shift if found is not None else None
 
 
 def latest_at_or_before(schedule: Schedule, now: datetime, since: datetime) -> datetime | None:
-    """The last fire time in (since, now], or None when there is none."""
+    """The last fire time in (since, now], or None when there is none, however far
+    back `since` lies (a yearly or leap-day schedule after a long outage)."""
     if schedule.every is not None:
-        latest = datetime.fromtimestamp(now.timestamp() // schedule.every * schedule.every, UTC)
+        shift = schedule.jitter_offset
+        grid = (now.timestamp() - shift) // schedule.every * schedule.every
+        latest = datetime.fromtimestamp(grid + shift, UTC)
         return latest if latest > since else None
-    for back in (timedelta(hours=1), timedelta(days=1), timedelta(days=32), timedelta(days=366)):
-        start = max(since, now - back)
+    back = timedelta(hours=1)
+    while True:  # windows back from now, each 8 times the last, until one holds a run
+        start = since if back >= now - since else now - back
         moment = fire_after(schedule, start)
         if moment is not None and moment <= now:
             found = moment
@@ -205,7 +208,7 @@ def latest_at_or_before(schedule: Schedule, now: datetime, since: datetime) -> d
             return found
         if start == since:
             return None
-    return None
+        back *= 8
 
 
 @dataclass(frozen=True)
@@ -263,24 +266,23 @@ def _cron_in_words(expression: str) -> str:
     options = Options()
     options.use_24hour_time_format = True
     options.verbose = False
-    return get_description(expression, options)
+    try:
+        return get_description(expression, options)
+    except Exception:  # its parser lacks a form cron has (`1,*/3`): say it in values
+        try:
+            return get_description(_listed(expression), options)
+        except Exception:
+            return f"cron {expression}"
 
 
-# A fixed start (a Monday, before a DST change in most zones), so the longest gap is the same
-# on every render: generated alerting rules must not depend on when they were rendered.
-GAP_REFERENCE = datetime(2025, 1, 6, tzinfo=UTC)
-
-
-def longest_gap(schedule: Schedule, span: timedelta = timedelta(days=400)) -> float | None:
-    """Seconds of the longest wait between two runs over a year, or over its first 5,000
-    runs for a frequent one (its pattern repeats well within that); None: it never fires."""
-    if schedule.every is not None:
-        return float(schedule.every)
-    end, longest, count = GAP_REFERENCE + span, 0.0, 0
-    moment = fire_after(schedule, GAP_REFERENCE)
-    while moment is not None and moment < end and count < 5000:
-        following = fire_after(schedule, moment)
-        if following is not None:
-            longest = max(longest, (following - moment).total_seconds())
-        moment, count = following, count + 1
-    return longest or None
+def _listed(expression: str) -> str:
+    """`1,*/3` as `0,1,3,6` and `*,0` as `*`: lists of plain values for the describer."""
+    fields = []
+    for text, (low, high) in zip(expression.split(), RANGES, strict=True):
+        terms = text.split(",")
+        if len(terms) > 1 and "*" in terms:
+            text = "*"
+        elif len(terms) > 1 and any(term.startswith("*") for term in terms):
+            text = ",".join(str(value) for value in _field(text, low, high))
+        fields.append(text)
+    return " ".join(fields)

@@ -9,6 +9,8 @@ from engine.model.broker import socket_fits
 from engine.model.files import process_environment
 from engine.runtime import embedded
 
+PID_MAX = 4194304  # Linux's pid_max limit (/proc/sys/kernel/pid_max cannot exceed it)
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -54,7 +56,8 @@ class Layout:
 
     @property
     def uses_socket(self) -> bool:
-        return socket_fits(self.socket)
+        # supervisord binds `<socket>.<pid>` first, then renames it: room for the largest pid
+        return socket_fits(f"{self.socket}.{PID_MAX}")
 
     @property
     def pidfile(self) -> Path:

@@ -8,15 +8,15 @@ from datetime import UTC, datetime, timedelta
 from celery import Celery
 from model_values import schedule as make_schedule
 
-from engine.runtime.beat.schedule import ZonedCrontab, celery_schedule
+from engine.runtime.beat.schedule import ZonedCron, celery_schedule
 
 
-def crontab(catchup: str, zone: str = "UTC", now: datetime | None = None) -> ZonedCrontab:
+def crontab(catchup: str, zone: str = "UTC", now: datetime | None = None) -> ZonedCron:
     now = now or datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
     rule = make_schedule(
         "daily", "system.ping", "system", cron="0 9 * * *", timezone=zone, catchup=catchup
     )
-    return ZonedCrontab(rule, nowfun=lambda: now, app=Celery(set_as_current=False))
+    return ZonedCron(rule, nowfun=lambda: now, app=Celery(set_as_current=False))
 
 
 def test_a_run_missed_while_down_is_sent_once_with_catchup_once():
@@ -52,6 +52,10 @@ def test_the_schedule_fires_in_its_own_time_zone():
 
 def test_it_survives_beats_state_file():
     schedule = pickle.loads(pickle.dumps(crontab("skip", "Europe/Madrid")))
-    assert (schedule.zone, schedule.rule.catchup, schedule.hour) == ("Europe/Madrid", "skip", {9})
+    assert (schedule.zone, schedule.rule.catchup, schedule.rule.cron) == (
+        "Europe/Madrid",
+        "skip",
+        "0 9 * * *",
+    )
     every = celery_schedule(make_schedule("tick", "system.ping", "system", every=5))
     assert pickle.loads(pickle.dumps(every)).run_every == timedelta(seconds=5)

@@ -60,8 +60,8 @@ def test_declared_values_are_read(tmp_path: Path) -> None:
             "  hint: did you mean 'max_deliveries'?",
         ),
         (
-            "reliability: {dead_letters: {keep: 14d}}\n",
-            "queues.yaml:12:36: error: invalid duration '14d': use seconds (90) or a string"
+            "reliability: {dead_letters: {keep: 2w}}\n",
+            "queues.yaml:12:36: error: invalid duration '2w': use seconds (90) or a string"
             " like 90s, 5m, 1h30m",
         ),
     ],

@@ -31,7 +31,7 @@ def test_each_schedule_is_expected_within_its_own_period():
         " > 4560"  # 1h + 10m + 6m grace (10% of the period, at least 5m)
     )
     weekly = rules["weekly-alerts"]["annotations"]["description"]
-    assert weekly.startswith("weekly-alerts (alerts.weekly) runs at most 168h apart")
+    assert weekly.startswith("weekly-alerts (alerts.weekly) runs at most 7d apart")
     shared = [r["alert"] for r in rules_of(platform) if "schedule" not in r["labels"]]
     assert shared == ["PoliScheduleLate", "PoliDeadLettersGrowing", "PoliBrokerDown", "PoliNoBeat"]
 

@@ -196,4 +196,5 @@ def _schedule(name: str, values: dict[str, Any], tasks: dict[str, Task], tz: str
         else values["catchup"],
         enabled=values["enabled"],
         description=values["description"],
+        jitter=_seconds(values["jitter"]) or 0.0,
     )

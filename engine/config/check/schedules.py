@@ -15,7 +15,7 @@ from engine.durations import parse_duration
 from engine.imports import ImportProblem
 from engine.inputs import contract_for
 from engine.model import cron
-from engine.model.schedule_times import day_never_in_month, never_fires
+from engine.model.schedule_times import never_fires
 
 
 def mapping(value: Any) -> dict[str, Any]:
@@ -64,16 +64,12 @@ class ScheduleChecks:
             try:
                 fields = cron.normalise(spec["cron"])
             except cron.CronError as problem:
-                self.out.append(error(self.s.pos((*base, "cron")), "cron", str(problem)))
+                where = self.s.pos((*base, "cron"))
+                self.out.append(error(where, "cron", str(problem), problem.hint))
             else:
-                normal = " ".join(fields)
-                if never_fires(normal):
+                if never_fires(" ".join(fields)):
                     message = f"cron expression {spec['cron']!r} never fires: no such date"
                     self.out.append(error(self.s.pos((*base, "cron")), "cron-never", message))
-                elif day_never_in_month(normal):
-                    message = f"cron expression {spec['cron']!r}: its day of month never occurs in its months"
-                    hint = "Celery's crontab refuses it; to run on those weekdays only, write * as the day of month"
-                    self.out.append(error(self.s.pos((*base, "cron")), "cron-never", message, hint))
         if "every" in spec and parse_duration(spec["every"]) == 0:
             self.out.append(
                 error(

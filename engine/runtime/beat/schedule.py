@@ -2,8 +2,13 @@
 
 `build_beat_schedule` fills `app.conf.beat_schedule`; poli's own scheduler
 (engine.runtime.beat.scheduler) reads the model directly, and any stock Celery
-scheduler given these objects computes the same instants (`ZonedCrontab`,
+scheduler given these objects computes the same instants (`ZonedCron`,
 `GridInterval`), in each schedule's own zone, with its `catchup`.
+
+`ZonedCron` is a Celery schedule (a `BaseSchedule`, as Celery's own `crontab` is)
+that never calls Celery's crontab parser: what `validate` accepted (engine.model.cron)
+is what runs, `5/15` and `fri-mon` included, which that parser refuses or reads
+otherwise.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from celery.schedules import crontab, schedstate
+from celery.schedules import BaseSchedule, schedstate
 from celery.schedules import schedule as interval
 
 from engine.model import Platform, Schedule
@@ -49,13 +54,39 @@ class _ByTheRule:
         return _rebuild, (self.rule,)
 
 
-class ZonedCrontab(_ByTheRule, crontab):
+def _value_set(field: str) -> property:
+    def values(self: ZonedCron) -> set[int]:
+        from engine.model.schedule_times import cron_rule
+
+        return set(getattr(cron_rule(self.rule.cron), field))
+
+    return property(values)
+
+
+class ZonedCron(_ByTheRule, BaseSchedule):
     def __init__(self, rule: Schedule, **kwargs: Any):
         assert rule.cron is not None
-        minute, hour, day_of_month, month, day_of_week = rule.cron.split()
-        super().__init__(minute, hour, day_of_week, day_of_month, month, **kwargs)
+        super().__init__(**kwargs)
         self.rule = rule
         self.zone = rule.timezone
+
+    def __repr__(self) -> str:
+        return f"<cron: {self.rule.cron} ({self.zone})>"
+
+    # The value sets under crontab's attribute names, for tools that read them
+    # (0 = Sunday, as in crontab); computed by poli's parser, not Celery's.
+    minute = _value_set("minutes")
+    hour = _value_set("hours")
+    day_of_week = _value_set("weekdays")
+    day_of_month = _value_set("days")
+    month_of_year = _value_set("months")
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, ZonedCron):
+            return other.rule == self.rule
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable (app, nowfun), as Celery's own
 
 
 class GridInterval(_ByTheRule, interval):
@@ -65,12 +96,12 @@ class GridInterval(_ByTheRule, interval):
         self.rule = rule
 
 
-def _rebuild(rule: Schedule) -> ZonedCrontab | GridInterval:
+def _rebuild(rule: Schedule) -> ZonedCron | GridInterval:
     return celery_schedule(rule)
 
 
-def celery_schedule(schedule: Schedule) -> ZonedCrontab | GridInterval:
-    return GridInterval(schedule) if schedule.every is not None else ZonedCrontab(schedule)
+def celery_schedule(schedule: Schedule) -> ZonedCron | GridInterval:
+    return GridInterval(schedule) if schedule.every is not None else ZonedCron(schedule)
 
 
 def build_beat_schedule(platform: Platform) -> dict[str, dict[str, Any]]:

@@ -137,9 +137,8 @@ class PoliScheduler(Scheduler):
 
     def _send_due(self) -> None:
         now = utcnow()
-        fired = False
         due_now = [n for n, due in self.next.items() if due is not None and due <= now]
-        held = self._paused(due_now)
+        fired, held = False, self._paused(due_now)
         for name in due_now:
             schedule = self.schedules[name]
             decision = plan(schedule, self.last[name], now)
@@ -288,7 +287,8 @@ def _holder(store: BeatStore | None) -> str:
 
 def _rule(schedule: Schedule) -> str:
     """What a schedule's due times depend on; a change restarts its count."""
-    return f"{schedule.cron or ''}|{schedule.every or ''}|{schedule.timezone}"
+    rule = f"{schedule.cron or ''}|{schedule.every or ''}|{schedule.timezone}"
+    return rule + (f"|+{schedule.jitter_offset}s" if schedule.jitter_offset else "")
 
 
 def _store(app: Any) -> BeatStore | None:
