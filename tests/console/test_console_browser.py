@@ -89,6 +89,25 @@ def _reload_until(page, name: str, text: str, tries: int = 40) -> None:
     raise AssertionError(f"{name}: no {text!r} run shown")
 
 
+def test_a_schedule_whose_last_run_failed_is_named_by_the_page_and_status(
+    page, app, console_config, console_broker
+):
+    from engine.runtime.beat.runs import finished, started
+    from engine.runtime.delivery.reliability import broker_client
+
+    client = broker_client(app)
+    started(client, "system-work", "2026-12-01T08:15:00+00:00", "run-1", 1.0)
+    finished(client, "system-work", "failure", 2.0)
+    page.goto("/schedules")
+    problem = "schedule system-work failed its last run (due 2026-12-01T08:15:00+00:00)"
+    assert problem in page.locator("#problems").inner_text()
+    status = polictl(console_config, console_broker, "status")
+    assert status.returncode == 1 and problem in status.stdout, status.stdout + status.stderr
+    finished(client, "system-work", "success", 3.0)  # the next run succeeded
+    page.goto("/schedules")
+    assert page.locator("#problems").count() == 0
+
+
 def test_the_calendar_draws_each_queue_and_flags_collisions(page, artifacts):
     page.goto("/schedules")
     page.get_by_role("link", name="Calendar").click()
