@@ -18,7 +18,8 @@ from engine.model import Platform
 
 
 def operator() -> str:
-    """Who pauses, as the pause records it: POLI_WEB_USER's login or the local account."""
+    """Who pauses from the command line: the local account (POLI_WEB_USER, else
+    `operator`, where there is none). The console records its login instead."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no account name (a container's anonymous uid)
