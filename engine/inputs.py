@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.imports import ImportProblem, import_handler
+from engine.imports import ImportProblem, import_handler, task_parts
 
 Where = tuple[str | int, ...]  # ("kwargs", "days"), ("args", 0, 2); () = the call as a whole
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
@@ -37,21 +37,27 @@ class Misfit:
     on_key: bool = False  # about the keyword itself (unknown), not its value
 
 
-def check_call(spec: str, task: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+def check_call(
+    spec: str, task: str, args: Sequence[Any], kwargs: Mapping[str, Any], bind: bool = False
+) -> None:
     """The one input check: raise InvalidTaskInput when `args`/`kwargs` do not fit the handler
     `spec` of `task` (ImportProblem when the handler cannot be imported). Every send path
     ends here: the app's publish (delay, apply_async, send_task, send_many, beat, dead-letter
     replay), `polictl run` and `run --many`, and the worker before it calls the handler."""
-    contract_for(spec).check(task, args, kwargs)
+    contract_for(spec, bind).check(task, args, kwargs)
 
 
 class InputContract:
-    """The contract of one handler (`module:function`)."""
+    """The contract of one handler (`module:function`, or a Celery task object: its function).
+    A bound handler's first parameter is the task itself, never sent."""
 
-    def __init__(self, spec: str, handler: Callable[..., Any]) -> None:
+    def __init__(self, spec: str, handler: Callable[..., Any], bind: bool = False) -> None:
         self.spec = spec
+        parts = task_parts(handler)
+        if parts is not None:
+            handler, bind = parts.fun, parts.bind
         try:
-            signature = inspect.signature(handler, eval_str=True)
+            signature = _unbound(inspect.signature(handler, eval_str=True), spec, bind)
             hints = typing.get_type_hints(_annotated(handler))
         except (TypeError, ValueError) as exc:  # no signature (some builtins), odd callables
             raise ImportProblem(
@@ -153,11 +159,29 @@ class InputContract:
         return schema
 
 
+def _unbound(signature: inspect.Signature, spec: str, bind: bool) -> inspect.Signature:
+    """A bound handler's signature without its first parameter (the task)."""
+    if not bind:
+        return signature
+    params = list(signature.parameters.values())
+    if not params or params[0].kind not in (
+        params[0].POSITIONAL_ONLY,
+        params[0].POSITIONAL_OR_KEYWORD,
+    ):
+        raise ImportProblem(
+            f"{spec!r} is bound (`bind: true`) but takes no first argument for the task"
+        )
+    return signature.replace(parameters=params[1:])
+
+
 def _annotated(handler: Callable[..., Any]) -> Any:
-    """Where a callable's parameter hints live: a class's __init__, an object's __call__."""
+    """Where a callable's parameter hints live: a class's __init__, an object's __call__,
+    a partial's function (typing.get_type_hints refuses the partial object itself)."""
     if inspect.isclass(handler):
         return handler.__init__
-    if inspect.isroutine(handler) or isinstance(handler, functools.partial):
+    if isinstance(handler, functools.partial):
+        return _annotated(handler.func)
+    if inspect.isroutine(handler):
         return handler
     return type(handler).__call__
 
@@ -215,7 +239,8 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 @functools.cache
-def contract_for(spec: str) -> InputContract:
+def contract_for(spec: str, bind: bool = False) -> InputContract:
     """The contract of the handler `spec` (imports it); ImportProblem when it cannot be had.
-    Its pydantic checks are built on first use."""
-    return InputContract(spec, import_handler(spec))
+    `bind`: tasks.yaml's `bind: true` (a task object says so itself). Its pydantic checks
+    are built on first use."""
+    return InputContract(spec, import_handler(spec), bind)

@@ -100,6 +100,11 @@ def worker_args(group: WorkerGroup, node: str) -> list[str]:
         args += ["--max-tasks-per-child", str(group.max_tasks_per_child)]
     if group.child_memory_limit is not None:
         args += ["--max-memory-per-child", str(group.child_memory_limit)]
+    for flag, value in group.options:  # queues.yaml `options:`, checked by validate
+        if value is True:
+            args.append(f"--{flag}")
+        elif value is not False:
+            args.append(f"--{flag}={value}")
     return [*args, "--loglevel", group.loglevel]
 
 

@@ -18,6 +18,7 @@ class BeatReport:
     holder: dict[str, Any] | None = None  # host, pid, since
     status: dict[str, Any] = field(default_factory=dict)  # config_hash, generation, next
     last: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> due, sent
+    expired: dict[str, int] = field(default_factory=dict)  # name -> runs revoked unstarted
     pauses: dict[str, Any] = field(default_factory=dict)  # name -> Pause (operator overrides)
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> last run record
 
@@ -83,5 +84,12 @@ def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
     finally:
         client.close()
     return BeatReport(
-        disk, None, state["holder"], state["status"] or {}, state["last"], pauses, runs
+        disk,
+        None,
+        state["holder"],
+        state["status"] or {},
+        state["last"],
+        state["expired"],
+        pauses=pauses,
+        runs=runs,
     )

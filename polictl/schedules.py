@@ -24,6 +24,7 @@ def schedule_rows(platform, count: int, beat: BeatReport | None = None) -> list[
             "enabled": s.enabled,
             "catchup": s.catchup,
             "jitter_offset": s.jitter_offset,  # seconds every fire time moves; in `next`
+            "expires": s.expires,  # seconds; None: its messages never expire
             "next": [t.isoformat() for t in s.next_runs(count)],
         }
         for s in platform.schedules
@@ -31,6 +32,7 @@ def schedule_rows(platform, count: int, beat: BeatReport | None = None) -> list[
     for row in rows if beat else []:
         row["last_run"] = beat.last_run(row["name"])
         row["beat_next"] = beat.next_run(row["name"])
+        row["expired"] = beat.expired.get(row["name"], 0)  # runs a worker dropped unstarted
         row["paused"] = beat.paused(row["name"])
     return rows
 

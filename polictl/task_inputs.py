@@ -53,7 +53,7 @@ def check_arguments(task: Task, args: list[Any], kwargs: dict[str, Any]) -> None
     from engine.inputs import InvalidTaskInput, check_call
 
     try:
-        check_call(task.handler, task.name, args, kwargs)
+        check_call(task.handler, task.name, args, kwargs, task.bind)
     except ImportProblem as problem:
         raise UserError(f"task {task.name!r}: {problem}") from None
     except InvalidTaskInput as misfit:

@@ -20,7 +20,7 @@ def task_row(task: Task) -> dict[str, Any]:
     from engine.inputs import contract_for
 
     try:
-        contract = contract_for(task.handler)
+        contract = contract_for(task.handler, task.bind)
         signature, schema = str(contract.signature), contract.json_schema(task.name)
     except ImportProblem as problem:
         raise UserError(f"task {task.name!r}: {problem}") from None
@@ -35,7 +35,15 @@ def task_row(task: Task) -> dict[str, Any]:
         "rate_limit": task.rate_limit,
         "acks_late": task.acks_late,
         "ignore_result": task.ignore_result,
-        "retry": retry and {**retry, "retry_on": list(task.retry.retry_on)},
+        "expires": task.expires,
+        "bind": task.bind,
+        "base": task.base,
+        "retry": retry
+        and {
+            **retry,
+            "retry_on": list(task.retry.retry_on),
+            "dont_retry_on": list(task.retry.dont_retry_on),
+        },
         "description": task.description,
         "input_schema": schema,
     }
@@ -46,6 +54,7 @@ def _limits(row: dict[str, Any]) -> str:
         f"time {format_duration(row['time_limit'])}" if row["time_limit"] else "no time limit",
         f"soft {format_duration(row['soft_time_limit'])}" if row["soft_time_limit"] else "",
         f"rate {row['rate_limit']}" if row["rate_limit"] else "",
+        f"expires {format_duration(row['expires'])}" if row["expires"] else "",
         "acks late" if row["acks_late"] else "acks early",
     ]
     return ", ".join(p for p in parts if p)
@@ -57,7 +66,8 @@ def _retry(policy: RetryPolicy | None) -> str:
     delays = f"{format_duration(policy.initial)} up to {format_duration(policy.max)}"
     how = f"{policy.backoff} from {delays}" if policy.backoff == "exponential" else delays
     jitter = ", jitter" if policy.jitter else ""
-    return f"{policy.name}: {policy.max_retries} retries, {how}{jitter}; on {', '.join(policy.retry_on)}"
+    never = f"; never on {', '.join(policy.dont_retry_on)}" if policy.dont_retry_on else ""
+    return f"{policy.name}: {policy.max_retries} retries, {how}{jitter}; on {', '.join(policy.retry_on)}{never}"
 
 
 def format_rows(platform: Platform, rows: list[dict[str, Any]]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 from pathlib import Path
 
@@ -11,9 +12,35 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import skip_policy  # noqa: E402
 from redis_server import RedisServer  # noqa: E402
 
 _db_numbers = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get(
+        "POLI_UPDATE_GOLDEN"
+    ):  # a test that writes its golden compares it with itself
+        raise pytest.UsageError(
+            "POLI_UPDATE_GOLDEN is set: the tests never write golden files. "
+            "Unset it; `make golden` regenerates them and prints the diff to review"
+        )
+    skip_policy.register(config)  # POLI_STRICT_SKIPS=1: an unlisted skip fails the session
+
+
+@pytest.fixture(autouse=True)
+def _fresh_engine_caches() -> None:
+    """Under `make mutation` only: mutmut forks each mutant from a process that ran the
+    tests unmutated, so a memoised engine function (functools caches) would answer with
+    the unmutated result and hide the mutant. Every such cache starts empty instead."""
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return
+    for name, module in list(sys.modules.items()):
+        if name == "engine" or name.startswith("engine."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
 
 
 @pytest.fixture(scope="session")

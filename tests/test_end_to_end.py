@@ -95,19 +95,34 @@ def test_preventive_weekly_and_frequent_alerts(app, worker, database):
     assert isinstance(run(app, "alerts.frequent", min_alerts=2), dict)
 
 
-def test_cleanup_deletes_only_old_resolved_alerts(app, worker, database):
+def add_alert(database, key: str, created: str, resolved: str | None) -> int:
     with database.begin() as conn:
-        conn.execute(
+        row = conn.execute(
             sa.text(
-                "update alerts set resolved_at = '2000-01-01 00:00:00', "
-                "created_at = '2000-01-01 00:00:00' where id in "
-                "(select id from alerts order by id limit 2)"
-            )
+                "insert into alerts (kind, severity, record_type, record_id, message, event_on, "
+                "created_at, resolved_at, dedup_key) values ('test', 'info', 'pollination', 0, "
+                "'made by the test', '2000-01-01', :created, :resolved, :key) returning id"
+            ),
+            {"created": created, "resolved": resolved, "key": key},
         )
+        return row.scalar_one()
+
+
+def test_cleanup_deletes_only_old_resolved_alerts(app, worker, database):
+    """Its own rows (alone or in any order the table may hold no alert yet): two resolved
+    long ago go, one resolved today and one never resolved stay."""
+    now = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+    for n in (1, 2):
+        add_alert(database, f"cleanup-old-{n}", "2000-01-01", "2000-01-02")
+    recent = add_alert(database, "cleanup-recent", "2000-01-01", now)
+    open_ = add_alert(database, "cleanup-open", "2000-01-01", None)
     before = count(database, "alerts")
     result = run(app, "alerts.cleanup", older_than_days=30, batch_size=1)
-    assert result["deleted"] == 2
+    assert (result["deleted"], result["batches"]) == (2, 2)
     assert count(database, "alerts") == before - 2
+    with database.connect() as conn:
+        left = conn.execute(sa.text("select id from alerts where dedup_key like 'cleanup-%'"))
+        assert sorted(left.scalars()) == sorted([recent, open_])
 
 
 def test_report_is_generated_and_exported(app, worker, database, data_dir):

@@ -36,7 +36,13 @@ except ImportError:  # pragma: no cover - 3.12 renamed it; other Pythons: hashli
         from hashlib import sha256
 
 ENGINE = Path(__file__).resolve().parent.parent
-CODE = ("config/**/*.py", "schemas/*.json", "model/*.py", "*.py")  # what loading and checking run
+CODE = (
+    "config/**/*.py",
+    "config/**/*.txt",
+    "schemas/*.json",
+    "model/*.py",
+    "*.py",
+)  # loading, checks
 ENV_NAMES = re.compile(rb"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 FORMAT = b"poli-model-cache-1"
 KEEP = 8  # cache entries kept per data dir
@@ -91,7 +97,9 @@ def _modules(platform: Platform) -> list[tuple[str, int, int]]:
     """(file, size, mtime) of every module a handler or retried exception comes from."""
     names = {task.handler.partition(":")[0] for task in platform.tasks}
     for task in platform.tasks:
-        names.update(n.partition(":")[0] for n in (task.retry.retry_on if task.retry else ()))
+        policy = task.retry
+        exceptions = (*policy.retry_on, *policy.dont_retry_on) if policy else ()
+        names.update(n.partition(":")[0] for n in (*exceptions, *filter(None, [task.base])))
     files = []
     for name in sorted(names):
         file = getattr(sys.modules.get(name), "__file__", None)

@@ -12,23 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.durations import parse_duration
-from engine.model import schedule_times
 from engine.model.broker import EMBEDDED_BROKER, REDIS_KINDS, BrokerKind, broker_kind
 from engine.model.deploy import Beat, Console, Deploy, Flower, Host
 from engine.model.kubernetes import Kubernetes
 from engine.model.reliability import Reliability
+from engine.model.schedule import CATCHUP_GRACE_SECONDS, Schedule
 
 # Seconds added to the longest hard time limit so that a warm shutdown lets the
 # running task finish and the worker still has time to ack and exit.
 STOP_MARGIN_SECONDS = 30
-# `catchup: skip` still sends a run at most this late (a restart, a handover), like
-# sidekiq-cron's grace; older misses are skipped.
-CATCHUP_GRACE_SECONDS = 60
 # Pools in which Celery enforces neither soft nor hard time limits.
 NO_TIME_LIMITS = ("solo", "threads", "gevent", "eventlet")
 # Where a task no route matches lands (and where Celery sends an unrouted task).
@@ -43,6 +38,8 @@ __all__ = [
     "Host",
     "Kubernetes",
     "Reliability",
+    "Schedule",
+    "CATCHUP_GRACE_SECONDS",
 ]  # engine.model.*
 
 
@@ -110,6 +107,7 @@ class WorkerGroup:
     memory_limit: int | None  # KiB, for the whole worker (main process + pool)
     loglevel: str
     profile: str | None  # engine/config/profiles.py: already applied to the above
+    options: tuple[tuple[str, Any], ...]  # more `celery worker` flags: (long name, value)
 
     @property
     def child_memory_limit(self) -> int | None:
@@ -128,6 +126,7 @@ class RetryPolicy:
     max: float
     jitter: bool
     retry_on: tuple[str, ...]
+    dont_retry_on: tuple[str, ...]  # never retried, even where retry_on matches
 
 
 @dataclass(frozen=True)
@@ -143,53 +142,9 @@ class Task:
     ignore_result: bool
     description: str
     track_started: bool
-
-
-@dataclass(frozen=True)
-class Schedule:
-    name: str
-    task: str
-    queue: str  # resolved: explicit queue, else the task's
-    cron: str | None
-    every: float | None
-    args: tuple[Any, ...]
-    kwargs: tuple[tuple[str, Any], ...]
-    timezone: str
-    catchup: str  # once | skip | a duration (90s, 10m)
-    enabled: bool
-    description: str
-    jitter: float  # seconds; 0: none
-
-    @property
-    def jitter_offset(self) -> int:
-        """Whole seconds in [0, jitter) every fire time moves by: a hash of the name, so
-        every beat on every host and the preview agree, and a restart keeps it."""
-        if self.jitter < 1:
-            return 0
-        import hashlib
-
-        digest = hashlib.sha256(self.name.encode()).digest()
-        return int.from_bytes(digest[:8], "big") % int(self.jitter)
-
-    @property
-    def kwargs_dict(self) -> dict[str, Any]:
-        return dict(self.kwargs)
-
-    @property
-    def catchup_deadline(self) -> float | None:
-        """How late a run may be sent, in seconds; None: any time (`once`).
-        `skip` still sends a run that is merely late (a restart), within a grace."""
-        if self.catchup == "once":
-            return None
-        if self.catchup == "skip":
-            return CATCHUP_GRACE_SECONDS
-        return parse_duration(self.catchup)
-
-    def next_runs(self, count: int, now: datetime | None = None) -> list[datetime]:
-        return schedule_times.next_runs(self, count, now)
-
-    def describe(self) -> str:
-        return schedule_times.describe(self)
+    expires: float | None  # seconds after sending; a message not started by then is revoked
+    bind: bool  # the handler takes the task as its first argument (a task object's own bind)
+    base: str | None  # "module:Class": the user's Task subclass, beneath poli's
 
 
 @dataclass(frozen=True)
@@ -213,6 +168,7 @@ class Platform:
     # the Kubernetes ConfigMap (engine.model.files names them)
     sources: tuple[tuple[str, str], ...]
     env_reads: tuple[str, ...]  # the ${VAR} names the files read (not "ignored" when set)
+    celery: tuple[tuple[str, Any], ...]  # queues.yaml `celery:`: settings poli does not model
 
     def host(self, name: str) -> Host:
         return next(h for h in self.hosts if h.name == name)
@@ -252,6 +208,13 @@ class Platform:
 
     def tasks_for_group(self, group: WorkerGroup) -> tuple[Task, ...]:
         return tuple(t for t in self.tasks if t.queue in group.queues)
+
+    def reached_by(self, queue: str) -> tuple[str, ...]:
+        """What lands on `queue`: its tasks' names, and `schedule NAME` for a schedule's own
+        queue. None: only code that names the queue (`apply_async(queue=...)`) reaches it."""
+        tasks = [t.name for t in self.tasks if t.queue == queue]
+        own = [f"schedule {s.name}" for s in self.schedules if s.queue == queue]
+        return (*tasks, *own)
 
     def consumers_of(self, queue: str) -> tuple[WorkerGroup, ...]:
         return tuple(w for w in self.workers if queue in w.queues)

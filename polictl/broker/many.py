@@ -87,7 +87,7 @@ def _misfits(task: Task, calls: list[tuple[int, Any]], file: str, split: Any) ->
     for line, call in calls:
         args, kwargs = split(call)
         try:
-            check_call(task.handler, task.name, list(args), dict(kwargs))
+            check_call(task.handler, task.name, list(args), dict(kwargs), task.bind)
         except InvalidTaskInput as misfit:
             out.append(Diagnostic(file, line, 1, ERROR, "bad-call", str(misfit)))
     return out

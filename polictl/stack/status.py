@@ -28,6 +28,7 @@ class QueueRow:
     groups: tuple[str, ...]  # worker groups declared to consume it
     hosts: tuple[str, ...] = ()  # hosts of the live consumers (their node names' @HOST)
     declared_hosts: tuple[str, ...] = ()  # hosts of `hosts:` placed to consume it
+    routed: bool = True  # a task or schedule lands on it (else: reached from code only)
 
     @property
     def missing_hosts(self) -> tuple[str, ...]:
@@ -41,6 +42,7 @@ class ScheduleRow:
     queue: str
     next_run: datetime | None  # None when disabled
     last_run: str | None = None  # the due time of the run beat sent last
+    expired: int = 0  # runs a worker revoked unstarted, past their `expires`
     paused: str | None = None  # an operator's pause, in words (polictl pause)
 
 
@@ -97,6 +99,7 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
             tuple(g.name for g in platform.consumers_of(name)),
             hosts.live_hosts(live.get(name, ())),
             platform.hosts_consuming(name),
+            routed=bool(platform.reached_by(name)),
         )
         for name in names
     )
@@ -130,6 +133,7 @@ def schedules(platform: Platform, beat: BeatReport | None = None) -> tuple[Sched
             s.queue,
             s.next_runs(1)[0] if s.enabled else None,
             beat.last_run(s.name) if beat else None,
+            beat.expired.get(s.name, 0) if beat else 0,
             beat.paused(s.name) if beat else None,
         )
         for s in platform.schedules

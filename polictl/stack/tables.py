@@ -49,16 +49,22 @@ def print_status(report: StatusReport, con: Console | None = None) -> None:
     for q in report.queues:
         consumers = ", ".join(q.consumers) or "[yellow]none[/]"
         depth = "-" if q.depth is None else str(q.depth)
-        row = [q.name, depth, consumers, ", ".join(q.groups) or "[yellow]none declared[/]"]
+        groups = ", ".join(q.groups) or "[yellow]none declared[/]"
+        row = [
+            q.name if q.routed else f"{q.name} [dim](from code only)[/]",
+            depth,
+            consumers,
+            groups,
+        ]
         queues.add_row(*row, *([_hosts_cell(q)] if report.by_host else []))
     con.print(queues)
-    last = ("LAST RUN",) if report.beat else ()
+    last = ("LAST RUN", "EXPIRED") if report.beat else ()
     schedules = _table(con, "Schedules", "SCHEDULE", "TASK", "QUEUE", *last, "NEXT RUN")
     for s in report.schedules:
         when = s.next_run.isoformat() if s.next_run else "[dim]disabled[/]"
         if s.paused:
             when = f"[yellow]{s.paused}[/]"
-        ran = (s.last_run or "-",) if report.beat else ()
+        ran = (s.last_run or "-", str(s.expired)) if report.beat else ()
         schedules.add_row(s.name, s.task, s.queue, *ran, when)
     con.print(schedules)
     for line in report.beat.lines() if report.beat else []:

@@ -184,6 +184,6 @@ def test_status_names_missed_failed_and_overdue_schedules(tmp_path, runs, last, 
         tmp_path, "  daily: {task: system.echo, cron: '0 9 * * *', args: [d]}\n"
     )
     holder = {"host": "h", "pid": 1, "since": "x"}
-    beat = BeatReport("hash", None, holder, {}, {"daily": last}, {}, {"daily": runs})
+    beat = BeatReport("hash", None, holder, {}, {"daily": last}, runs={"daily": runs})
     now = datetime(2027, 5, 3, 10, 0, tzinfo=UTC)
     assert schedule_problems(platform, beat, now) == expected

@@ -194,7 +194,10 @@ def test_queues_show_depth_consumers_and_missing_groups(page, artifacts):
     page.screenshot(path=str(artifacts / "config.png"), full_page=True)
 
 
-def test_metrics_name_schedules_dead_letters_queues_and_the_lock_holder(page):
+def test_metrics_name_schedules_dead_letters_queues_and_the_lock_holder(page, app, console_config):
+    failed = app.send_task("default.fail", args=[str(console_config / "journal")])
+    wait_for_letter(app, failed.id)
+    _reload_until(page, "often-work", "success")  # tests run in random order
     text = page.request.get("/metrics").text()
     assert 'poli_schedule_runs_total{schedule="often-work",outcome="success"}' in text
     assert 'poli_schedule_last_success_timestamp_seconds{schedule="often-work"' in text

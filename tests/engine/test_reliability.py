@@ -116,6 +116,24 @@ def test_a_poison_message_is_dead_lettered_after_max_deliveries(app, redis_url, 
     )
 
 
+def test_an_acks_late_false_task_whose_worker_died_is_a_dead_letter(app, redis_url, tmp_path):
+    """README: acknowledged before it ran, it is never delivered again, so its one lost run
+    is a failure for good: a dead letter with reason `worker lost`, and a failed result."""
+    book = tmp_path / "journal"
+    with worker(app, redis_url, tmp_path / "w.log"):
+        result = app.send_task("default.crash_early", args=[str(book)])
+        letter = wait_for_letter(app, result.id, timeout=30)
+        assert type(result.get(timeout=10, propagate=False)).__name__ == "WorkerLostError"
+    assert [row[0] for row in journal(book)] == ["start"]  # one delivery, never redelivered
+    assert (letter.task, letter.queue, letter.reason, letter.attempts) == (
+        "default.crash_early",
+        "default",
+        "worker lost",
+        1,
+    )
+    assert letter.args == [str(book)]
+
+
 def test_failures_for_good_are_dead_letters(app, redis_url, tmp_path):
     book = tmp_path / "journal"
     with worker(app, redis_url, tmp_path / "w.log"):

@@ -103,3 +103,21 @@ def test_an_overlay_switches_eager_mode_on_and_inputs_are_still_checked(tmp_path
         app.tasks["system.sleep"].delay("0.01")
     with pytest.raises(InvalidTaskInput, match="got an unexpected keyword argument 'secs'"):
         app.tasks["system.sleep"].apply(kwargs={"secs": 1})
+
+
+def test_eager_results_stay_in_memory_and_send_task_still_publishes(tmp_path, redis_url) -> None:
+    """README, eager mode's caveats: results are EagerResults, nothing reaches the result
+    backend; `app.send_task("name")` is not eager, it still publishes to the broker."""
+    import redis
+
+    config = _minimal_with(tmp_path, "eager: true\n")
+    app = build_app(load(config, "development", env={"POLI_BROKER_URL": redis_url}).platform)
+    client = redis.Redis.from_url(redis_url)
+    ran = app.tasks["system.echo"].delay("here")
+    assert (type(ran).__name__, ran.get()["value"]) == ("EagerResult", "here")
+    assert client.keys("celery-task-meta-*") == [] and client.llen("system") == 0
+    with pytest.warns(Warning, match="task_always_eager has no effect on send_task"):
+        sent = app.send_task("system.echo", args=["there"])  # Celery says so too
+    assert type(sent).__name__ == "AsyncResult" and client.llen("system") == 1
+    app.close()
+    client.close()

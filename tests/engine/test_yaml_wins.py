@@ -98,6 +98,25 @@ def test_visibility_timeout_below_a_hard_limit_or_retry_cap_is_a_warning_naming_
 # Celery's own environment variables
 
 
+def test_a_real_worker_ignores_celery_broker_read_and_write_urls(tmp_path, redis_url, monkeypatch):
+    """Celery reads and writes through these over broker_url; both point at a dead broker
+    here, in the test process and the worker alike: the task runs on queues.yaml's."""
+    dead = dead_url()
+    variables = {"CELERY_BROKER_READ_URL": dead, "CELERY_BROKER_WRITE_URL": dead}
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    _, app = built(MINIMAL, POLI_BROKER_URL=redis_url)
+    assert (app.conf.broker_read_url, app.conf.broker_write_url) == (redis_url, redis_url)
+    log = tmp_path / "worker.log"
+    with celery_worker(app, MINIMAL, redis_url, ["default"], log, **variables):
+        assert app.send_task("default.echo", args=["rw"]).get(timeout=30)["value"] == "rw"
+    app.close()
+    for name in variables:
+        assert f"poli: {name} is set and ignored: the broker is broker.url in queues.yaml" in (
+            log.read_text()
+        )
+
+
 def test_a_real_worker_ignores_celery_broker_url_and_says_so(tmp_path, redis_url, monkeypatch):
     dead = dead_url()
     monkeypatch.setenv("CELERY_BROKER_URL", dead)  # the in-process app ignores it too

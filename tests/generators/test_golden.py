@@ -1,39 +1,45 @@
 """Rendered files equal the reviewed ones under tests/golden/<format>/<case>/.
 
-Regenerate them only on purpose, then review the diff:
-`POLI_UPDATE_GOLDEN=1 .venv/bin/pytest tests/generators/test_golden.py`.
+Regenerate them only on purpose with `make golden` (tests/update_golden.py), then review the
+diff it prints. The tests never write them, and refuse to run with POLI_UPDATE_GOLDEN set.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
+import subprocess
+import sys
 
 import pytest
-from render_cases import EXTERNAL_BROKER, GOLDEN, load_case
+from render_cases import EXTERNAL_BROKER, GOLDEN, GOLDEN_CASES, ROOT, load_case, read_tree
 
 from generators.formats import RENDERERS
-from polictl.files import write_tree
 
-CASES = [(fmt, case) for fmt in sorted(RENDERERS) for case in ("full", "stack")]
-# Kubernetes refuses `full`'s embedded broker; `cluster` has every `kubernetes:` key.
-CASES = [c for c in CASES if c != ("kubernetes", "full")] + [("kubernetes", "cluster")]
 FULL = {"kubernetes": "cluster"}  # the case with every feature, per format
 
 
-@pytest.mark.parametrize(("fmt", "case"), CASES)
+@pytest.mark.parametrize(("fmt", "case"), GOLDEN_CASES)
 def test_rendered_files_match_golden(fmt: str, case: str) -> None:
     files = RENDERERS[fmt](load_case(case))
-    golden = GOLDEN / fmt / case
-    if os.environ.get("POLI_UPDATE_GOLDEN") == "1":
-        shutil.rmtree(golden, ignore_errors=True)
-        write_tree(golden, files)
-    on_disk = {
-        p.relative_to(golden).as_posix(): p.read_text() for p in golden.rglob("*") if p.is_file()
-    }
-    assert files == on_disk, (
-        "rendered output changed: regenerate (module docstring) and review the diff"
+    assert files == read_tree(GOLDEN / fmt / case), (
+        "rendered output changed: `make golden` and review the diff"
     )
+
+
+def test_the_golden_tests_refuse_to_run_with_the_update_variable() -> None:
+    """The old way (`POLI_UPDATE_GOLDEN=1 pytest`) wrote each golden, then compared it with
+    itself: every golden test passed by construction. Now the session refuses to start."""
+    golden = GOLDEN / "systemd" / "full"
+    before = read_tree(golden)
+    test = f"{__file__}::test_rendered_files_match_golden"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", test],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "POLI_UPDATE_GOLDEN": "1"},
+    )  # fmt: skip
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
+    assert "POLI_UPDATE_GOLDEN is set" in done.stderr and "make golden" in done.stderr
+    assert " passed" not in done.stdout and read_tree(golden) == before
 
 
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))

@@ -6,31 +6,24 @@ Regenerate with `make golden` only on purpose, then review the diff.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
-from render_cases import GOLDEN, load_case, local_deploy
+from render_cases import GOLDEN, GOLDEN_HOSTS, load_case, local_deploy, read_tree
 from test_systemd_verify import instances, verify
 
 from polictl.files import write_tree
 from polictl.render_hosts import HOST_FORMATS, all_host_files, host_files
 
-HOSTS = ("host-b", "host-c")
+HOSTS = GOLDEN_HOSTS
 
 
 @pytest.mark.parametrize(("fmt", "host"), [(f, h) for f in HOST_FORMATS for h in HOSTS])
 def test_host_bundles_match_golden(fmt: str, host: str) -> None:
     files = host_files(fmt, load_case("hosts"), host)
-    golden = GOLDEN / "hosts" / fmt / host
-    if os.environ.get("POLI_UPDATE_GOLDEN") == "1":
-        shutil.rmtree(golden, ignore_errors=True)
-        write_tree(golden, files)
-    on_disk = {
-        p.relative_to(golden).as_posix(): p.read_text() for p in golden.rglob("*") if p.is_file()
-    }
-    assert files == on_disk, "rendered output changed: `make golden` and review the diff"
+    assert files == read_tree(GOLDEN / "hosts" / fmt / host), (
+        "rendered output changed: `make golden` and review the diff"
+    )
 
 
 @pytest.mark.parametrize("host", HOSTS)

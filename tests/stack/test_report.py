@@ -66,13 +66,16 @@ def test_status_shows_the_beat_holding_the_lock_and_what_it_runs() -> None:
     )
     row = ScheduleRow("nightly", "system.ping", "system", datetime(2030, 1, 2, 1, tzinfo=UTC))
     report = StatusReport(True, (), "redis://h/0", None, (), (row,), beat)
-    report = replace(report, schedules=(replace(row, last_run=beat.last_run("nightly")),))
+    row = replace(row, last_run=beat.last_run("nightly"), expired=2)
+    queue = QueueRow("probes", 0, ("w1@web-2",), ("default",), routed=False)
+    report = replace(report, schedules=(row,), queues=(queue,))
     con, out = plain()
     print_status(report, con)
     lines = [line.rstrip() for line in out.getvalue().splitlines()]
+    assert "probes (from code only)  0        w1@web-2   default" in lines
     assert lines[-6:] == [
-        "SCHEDULE  TASK         QUEUE   LAST RUN                   NEXT RUN",
-        "nightly   system.ping  system  2030-01-01T01:00:00+00:00  2030-01-02T01:00:00+00:00",
+        "SCHEDULE  TASK         QUEUE   LAST RUN                   EXPIRED  NEXT RUN",
+        "nightly   system.ping  system  2030-01-01T01:00:00+00:00  2        2030-01-02T01:00:00+00:00",
         "beat: active on web-2 pid 4242 since 2030-01-01T00:00:00+00:00",
         "beat: runs config aaaaaaaaaaaa, generation 3, loaded 2030-01-01T01:00:00+00:00",
         "beat: the files on disk differ (bbbbbbbbbbbb): invalid, or not yet read",

@@ -26,7 +26,7 @@ EXPORT = (
 @pytest.fixture
 def config(tmp_path: Path) -> Stack:
     """The repository's YAML in a directory of its own; nothing started, so nothing to stop."""
-    from engine.runtime.embedded import free_port
+    from engine.runtime.app.embedded import free_port
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLI_")}
     env["POLI_DATA_DIR"] = str(tmp_path / "data")
@@ -167,7 +167,16 @@ def _local_config(config: Stack, tmp_path: Path) -> None:
         "    return tries\n\n"
         "def slow(seconds: float) -> float:\n"
         "    time.sleep(seconds)\n"
-        "    return seconds\n"
+        "    return seconds\n\n"
+        "def stubborn(seconds: float) -> str:\n"
+        "    from celery.exceptions import SoftTimeLimitExceeded\n"
+        "    deadline = time.monotonic() + seconds\n"
+        "    while time.monotonic() < deadline:\n"
+        "        try:\n"
+        "            time.sleep(max(0.0, deadline - time.monotonic()))\n"
+        "        except SoftTimeLimitExceeded:  # swallowed, as careless code does\n"
+        "            print('soft limit ignored', flush=True)\n"
+        "    return 'finished'\n"
     )
     tasks = config.config_dir / "tasks.yaml"
     tasks.write_text(
@@ -177,6 +186,7 @@ def _local_config(config: Stack, tmp_path: Path) -> None:
         )
         + '  system.flaky: {handler: "localhandlers:flaky", retry: quick}\n'
         + '  system.slow: {handler: "localhandlers:slow", time_limit: 3s, soft_time_limit: 1s}\n'
+        + '  system.stubborn: {handler: "localhandlers:stubborn", time_limit: 3s, soft_time_limit: 1s, retry: none}\n'
     )
 
 
@@ -208,6 +218,24 @@ def test_run_local_runs_in_process_with_retries_and_time_limits(
     refused = config.polictl("run", "system.slow", "--args", '["10"]', "--local")
     assert refused.returncode == 2
     assert "seconds: input should be a valid number, got '10'" in refused.stderr
+
+
+def test_run_local_hard_limit_stops_a_handler_that_swallows_the_soft_one(
+    config: Stack, tmp_path: Path
+) -> None:
+    """README: the hard limit raises TimeLimitExceeded in the process (a timer), at 3s, not
+    after the 30s the handler wanted; the soft one, swallowed, did not stop it."""
+    _local_config(config, tmp_path)
+    config.env["POLI_BROKER_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    started = time.monotonic()
+    ran = config.polictl("run", "system.stubborn", "--args", "[30]", "--local")
+    took = time.monotonic() - started
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert "soft limit ignored" in ran.stdout
+    assert ran.stderr.splitlines()[-1] == (
+        "error: system.stubborn failed: TimeLimitExceeded('time limit (3s)')"
+    )
+    assert 3 <= took < 15, took  # the hard limit, not the handler's 30 s
 
 
 def test_purge_all_asks_then_empties_every_queue(config: Stack, broker: redis.Redis) -> None:

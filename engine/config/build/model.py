@@ -67,6 +67,7 @@ def build(
         reliability=_reliability(effective("reliability", q["reliability"])),
         sources=tuple(sorted((sources or {}).items())),
         env_reads=tuple(sorted(env_reads)),
+        celery=tuple(sorted(q["celery"].items())),
     )
 
 
@@ -121,6 +122,7 @@ def _worker(name: str, spec: dict[str, Any], tasks: tuple[Task, ...]) -> WorkerG
         memory_limit=parse_size(values["memory_limit"]),
         loglevel=values["loglevel"],
         profile=values["profile"],
+        options=tuple(sorted(values["options"].items())),
     )
 
 
@@ -143,6 +145,7 @@ def _policy(name: str, values: dict[str, Any]) -> RetryPolicy:
         max=parse_duration(values["max"]),
         jitter=values["jitter"],
         retry_on=tuple(values["retry_on"]),
+        dont_retry_on=tuple(values["dont_retry_on"]),
     )
 
 
@@ -176,6 +179,9 @@ def _task(
         ignore_result=options["ignore_result"],
         description=options["description"],
         track_started=options["track_started"],
+        expires=_seconds(options["expires"]),
+        bind=options["bind"],
+        base=options["base"],
     )
 
 
@@ -194,6 +200,7 @@ def _schedule(name: str, values: dict[str, Any], tasks: dict[str, Task], tz: str
         catchup=f"{values['catchup']}s"
         if isinstance(values["catchup"], int)
         else values["catchup"],
+        expires=_seconds(values["expires"]) if values["expires"] is not None else task.expires,
         enabled=values["enabled"],
         description=values["description"],
         jitter=_seconds(values["jitter"]) or 0.0,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.config.options import effective
+from engine.config.options import effective, effective_task_options
 from engine.config.read.loader import Document, error
 from engine.diagnostics import Diagnostic, did_you_mean
 from engine.durations import parse_duration
@@ -100,7 +100,8 @@ class ScheduleChecks:
         ):
             return
         try:
-            contract = contract_for(handler_spec)
+            bind = effective_task_options(self.t.data, task).get("bind") is True
+            contract = contract_for(handler_spec, bind)
         except ImportProblem:
             return  # reported on the task itself
         base = ("schedules", name)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config.check import broker, deploy
+from engine.config.check import broker, celery_passthrough, deploy
 from engine.config.check import hosts as placement
+from engine.config.check.handlers import check_base, check_handler, declared_values
 from engine.config.check.kubernetes import check_kubernetes
 from engine.config.check.pools import check_pools
 from engine.config.check.reliability import check_reliability
@@ -19,7 +20,6 @@ from engine.config.read.loader import Document, error
 from engine.diagnostics import WARNING, Diagnostic, did_you_mean
 from engine.durations import parse_duration
 from engine.imports import ImportProblem, resolve_exception
-from engine.inputs import contract_for
 from engine.model import DEFAULT_QUEUE
 
 
@@ -93,12 +93,13 @@ class Checker(ScheduleChecks):
                         "lower `initial` or raise `max`",
                     )
                 )
-            for index, exc in enumerate(_names(policy.get("retry_on"))):
-                try:
-                    resolve_exception(exc)
-                except ImportProblem as problem:
-                    path = ("retry_policies", name, "retry_on", index)
-                    self.out.append(error(self.t.pos(path), "bad-exception", str(problem)))
+            for key in ("retry_on", "dont_retry_on"):
+                for index, exc in enumerate(_names(policy.get(key))):
+                    try:
+                        resolve_exception(exc)
+                    except ImportProblem as problem:
+                        path = ("retry_policies", name, key, index)
+                        self.out.append(error(self.t.pos(path), "bad-exception", str(problem)))
 
     def tasks_check(self) -> None:
         policies = list(mapping(self.t.data.get("retry_policies")))
@@ -131,7 +132,10 @@ class Checker(ScheduleChecks):
                     )
                 )
             if isinstance(spec.get("handler"), str) and ":" in spec["handler"]:
-                self.handler(name, spec["handler"])
+                queue = spec.get("queue") or route_queue(name, self.routes)
+                declared = declared_values(options, queue, self.t.data.get("retry_policies"))
+                self.out += check_handler(self.t, name, spec["handler"], declared)
+            self.out += check_base(self.t, name, options.get("base"), "base" in spec)
 
     def time_limits(self, name: str, spec: dict, options: dict) -> None:
         hard = parse_duration(options.get("time_limit"))
@@ -150,18 +154,6 @@ class Checker(ScheduleChecks):
                 )
             )
 
-    def handler(self, name: str, spec: str) -> None:
-        try:
-            contract_for(spec)  # imports it, and resolves its type hints
-        except ImportProblem as problem:
-            self.out.append(
-                error(
-                    self.t.pos(("tasks", name, "handler")),
-                    "bad-handler",
-                    f"task {name!r}: {problem}",
-                )
-            )
-
     def landing(self) -> dict[str, list[str]]:
         """Queue -> what is routed to it: task names, and `schedule NAME` for a schedule's queue."""
         landing: dict[str, list[str]] = {}
@@ -175,7 +167,9 @@ class Checker(ScheduleChecks):
         return landing
 
     def queue_usage(self) -> None:
-        """A routed-to queue without consumers never runs its tasks; an unused queue is noise."""
+        """A queue no worker group consumes never runs what reaches it: a route, a schedule,
+        or code that names it (`apply_async(queue=...)`), so it is an error either way. A
+        consumed queue no route names is fine: code may reach it (`polictl status` says so)."""
         landing = self.landing()
         consumed = {
             q
@@ -183,27 +177,22 @@ class Checker(ScheduleChecks):
             for q in _names(mapping(g).get("queues"))
         }
         for queue in self.declared:
-            pos = self.q.key_pos(("queues", queue))
-            if queue in landing and queue not in consumed:
-                self.out.append(
-                    error(
-                        pos,
-                        "unconsumed-queue",
-                        f"queue {queue!r} is consumed by no worker group, but {landing[queue][0]!r} is routed to it (it would never run)",
-                        "add the queue to a worker group's `queues:`",
-                    )
+            if queue in consumed:
+                continue
+            hint = "add the queue to a worker group's `queues:`"
+            if queue in landing:
+                what = f"but {landing[queue][0]!r} is routed to it (it would never run)"
+            else:
+                what = "so a task sent to it from code (apply_async(queue=...)) would never run"
+                hint += ", or remove it"
+            self.out.append(
+                error(
+                    self.q.key_pos(("queues", queue)),
+                    "unconsumed-queue",
+                    f"queue {queue!r} is consumed by no worker group, {what}",
+                    hint,
                 )
-            elif queue not in landing and queue != DEFAULT_QUEUE:  # the fallback for unrouted sends
-                self.out.append(
-                    Diagnostic(
-                        pos.file,
-                        pos.line,
-                        pos.column,
-                        WARNING,
-                        "unused-queue",
-                        f"queue {queue!r} is declared but no task is routed to it",
-                    )
-                )
+            )
 
 
 def check(docs: dict[str, Document]) -> list[Diagnostic]:
@@ -216,4 +205,5 @@ def check(docs: dict[str, Document]) -> list[Diagnostic]:
         + check_kubernetes(docs["queues"])
         + hosts
         + check_reliability(docs["queues"])
+        + celery_passthrough.check(docs["queues"])
     )

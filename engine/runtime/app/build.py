@@ -10,10 +10,10 @@ from typing import Any
 
 from kombu import Exchange, Queue
 
-from engine.imports import ensure_on_path, import_handler, resolve_exception
+from engine.imports import ensure_on_path, resolve_exception
 from engine.model import DEFAULT_QUEUE, Platform, Task
 from engine.model.broker import TCP_REDIS_KINDS, broker_kind
-from engine.runtime.app import heartbeat
+from engine.runtime.app import expiry, heartbeat
 from engine.runtime.app.yaml_only import YamlOnlyLoader, yaml_only
 from engine.runtime.beat import runs as schedule_runs
 from engine.runtime.beat.schedule import build_beat_schedule
@@ -26,6 +26,7 @@ from engine.runtime.delivery.reliability import (
     uses_redis,
 )
 from engine.runtime.tasks.checked import PoliCelery
+from engine.runtime.tasks.declared import register
 
 REDIS_TRANSPORT = "engine.runtime.delivery.transport:Transport"  # by name: kombu imports it
 
@@ -42,6 +43,7 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
     glob_routes = [{r.match: {"queue": r.queue}} for r in platform.routes]
     url = broker_url(platform)
     return {
+        **dict(platform.celery),  # queues.yaml `celery:`: none of the keys below (validate)
         "broker_url": url,
         # kombu's Redis transport without a new redis-py client per command: redis_transport.py
         "broker_transport": REDIS_TRANSPORT if broker_kind(url) in TCP_REDIS_KINDS else None,
@@ -89,12 +91,14 @@ def task_options(task: Task) -> dict[str, Any]:
         "acks_late": task.acks_late,
         "track_started": task.track_started,  # a result-backend write per task: opt-in
         "ignore_result": task.ignore_result,
+        "expires": task.expires,  # the message carries it; a worker revokes it when late
         "max_retries": 0,
     }
     policy = task.retry
     if policy is not None:
         options.update(
             autoretry_for=tuple(resolve_exception(name) for name in policy.retry_on),
+            dont_autoretry_for=tuple(resolve_exception(name) for name in policy.dont_retry_on),
             max_retries=policy.max_retries,
             retry_backoff=int(policy.initial) if policy.backoff == "exponential" else False,
             retry_backoff_max=int(policy.max),
@@ -114,7 +118,8 @@ def build_app(platform: Platform, main: str = "poli") -> PoliCelery:
     app.conf.update(celery_settings(platform))
     heartbeat.install(app)  # `worker --heartbeat-file`, for liveness probes
     for task in platform.tasks:
-        app.task(**task_options(task))(import_handler(task.handler))
+        register(app, task, task_options(task))
     install(app)
+    expiry.install(app)
     schedule_runs.install(lambda app: broker_client(app) if uses_redis(app) else None)
     return app

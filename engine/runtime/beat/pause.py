@@ -10,12 +10,14 @@ console show the override. This module talks to a redis-py client only.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 PAUSE = "poli:beat:pause:"  # + schedule name -> {"by", "at", "until"} (expires at `until`)
 MAX_PAUSE_SECONDS = 7 * 24 * 3600  # bounded: a week at most
+logger = logging.getLogger("poli.beat")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,18 @@ def paused(client: Any, names: list[str]) -> dict[str, Pause]:
         for name, value in zip(names, values, strict=True)
         if value is not None
     }
+
+
+def held_back(client: Any, names: list[str]) -> dict[str, str]:
+    """For beat: the schedules among `names` paused now, each with its pause in words; none
+    without Redis, and none when Redis does not answer (its sends fail too: no guessing)."""
+    if client is None or not names:
+        return {}
+    try:
+        return {name: record.describe() for name, record in paused(client, names).items()}
+    except Exception as exc:
+        logger.warning("beat: could not read pauses: %s", exc)
+        return {}
 
 
 def _iso(when: datetime) -> str:

@@ -111,7 +111,7 @@ def build_beat_schedule(platform: Platform) -> dict[str, dict[str, Any]]:
             "schedule": celery_schedule(s),
             "args": list(s.args),
             "kwargs": s.kwargs_dict,
-            "options": {"queue": s.queue},
+            "options": {"queue": s.queue, **({"expires": s.expires} if s.expires else {})},
         }
         for s in platform.enabled_schedules
     }

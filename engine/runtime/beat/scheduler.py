@@ -22,7 +22,7 @@ from engine.config.fingerprint import config_hash
 from engine.diagnostics import format_text
 from engine.model import Platform, Schedule
 from engine.model.schedule_times import fire_after, plan
-from engine.runtime.beat.pause import paused
+from engine.runtime.beat.pause import held_back
 from engine.runtime.beat.store import BeatStore
 
 logger = logging.getLogger("poli.beat")
@@ -138,7 +138,7 @@ class PoliScheduler(Scheduler):
     def _send_due(self) -> None:
         now = utcnow()
         due_now = [n for n, due in self.next.items() if due is not None and due <= now]
-        fired, held = False, self._paused(due_now)
+        fired, held = False, held_back(self.store.client if self.store else None, due_now)
         for name in due_now:
             schedule = self.schedules[name]
             decision = plan(schedule, self.last[name], now)
@@ -155,16 +155,6 @@ class PoliScheduler(Scheduler):
                 )
         if fired:
             self._publish()
-
-    def _paused(self, names: list[str]) -> dict[str, str]:
-        """Schedules an operator paused (engine.runtime.beat.pause); none without Redis."""
-        if self.store is None or not names:
-            return {}
-        try:
-            return {n: p.describe() for n, p in paused(self.store.client, names).items()}
-        except Exception as exc:  # the broker away: sends fail too; do not skip on a guess
-            logger.warning("beat: could not read pauses: %s", exc)
-            return {}
 
     def _claim(self, name: str, schedule: Schedule, due: datetime) -> bool:
         if self.store is None:
@@ -193,6 +183,8 @@ class PoliScheduler(Scheduler):
                 queue=schedule.queue,
                 producer=self.producer,
                 headers=headers,
+                # the schedule's own, else the task's (an explicit None would clear that)
+                **({"expires": schedule.expires} if schedule.expires else {}),
             )
             if self.store is not None:
                 self.store.sent(schedule.name, due, utcnow())

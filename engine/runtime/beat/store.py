@@ -22,6 +22,8 @@ DUE = PREFIX + "due"  # schedule -> epoch seconds of the last due time handled
 RULE = PREFIX + "rule"  # schedule -> fingerprint of the timing rule that due time belongs to
 LAST = PREFIX + "last"  # schedule -> {"due": ISO, "sent": ISO} of the last run sent
 STATUS = PREFIX + "status"  # what the active beat runs: config hash, generation, next runs
+EXPIRED_RUNS = PREFIX + "expired"  # schedule -> runs a worker revoked unstarted (expires)
+EXPIRED_TASKS = "poli:expired"  # task -> messages a worker revoked unstarted (expires)
 
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -99,6 +101,7 @@ class BeatStore:
 def read(client: Any) -> dict[str, Any]:
     """Everything `polictl` shows about the running beat: holder, status, last runs."""
     holder, status, last = client.get(LOCK), client.get(STATUS), client.hgetall(LAST)
+    expired = client.hgetall(EXPIRED_RUNS)
     holder_info = json.loads(holder) if holder else None
     if holder_info:
         holder_info.pop("token", None)
@@ -106,4 +109,5 @@ def read(client: Any) -> dict[str, Any]:
         "holder": holder_info,
         "status": json.loads(status) if status else None,
         "last": {k.decode(): json.loads(v) for k, v in last.items()},
+        "expired": {k.decode(): int(v) for k, v in expired.items()},
     }

@@ -37,7 +37,7 @@ def _contract(app: Celery, name: str) -> InputContract | None:
         else:
             from engine.inputs import contract_for
 
-            contracts[name] = contract_for(handler)  # ImportProblem: not kept, raised again
+            contracts[name] = contract_for(*handler)  # ImportProblem: not kept, raised again
     return contracts[name]
 
 
@@ -104,14 +104,14 @@ class PoliCelery(Celery):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.poli_handlers: dict[str, str] = {}  # task name -> handler spec (input contracts)
+        self.poli_handlers: dict[str, tuple[str, bool]] = {}  # task -> (handler spec, bind)
         self.poli_contracts: dict[str, InputContract | None] = {}  # built on first use
         self.poli_broker_client: tuple[int | None, Any] = (None, None)  # (pid, redis client)
 
     def use_platform(self, platform: Platform) -> None:
         """The model this app runs: its tasks' handlers are what inputs are checked against."""
         self.platform = platform
-        self.poli_handlers = {task.name: task.handler for task in platform.tasks}
+        self.poli_handlers = {task.name: (task.handler, task.bind) for task in platform.tasks}
         self.poli_contracts = {}
 
     def send_task(
@@ -127,8 +127,8 @@ def _build_checks_before_forking(sender: Any = None, **_: Any) -> None:
     them instead of each paying for pydantic on its first task."""
     from engine.inputs import contract_for
 
-    for spec in set(getattr(getattr(sender, "app", None), "poli_handlers", {}).values()):
+    for handler in set(getattr(getattr(sender, "app", None), "poli_handlers", {}).values()):
         try:
-            contract_for(spec).adapter  # noqa: B018 - built and cached
+            contract_for(*handler).adapter  # noqa: B018 - built and cached
         except ImportProblem:
             pass  # the task itself will fail with this message when it runs

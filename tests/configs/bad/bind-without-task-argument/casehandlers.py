@@ -1,0 +1,2 @@
+def nothing(*, value: int = 0):
+    return value

@@ -1,0 +1,118 @@
+"""What beat keeps in Redis and `polictl status`/`schedules` read back, in-process on the
+session's real Redis: the holder's record, due times handled, last runs, status, and the
+client for each broker URL form."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from datetime import UTC, datetime
+
+import pytest
+import redis
+
+from engine.runtime.beat import store as beat_store
+from engine.runtime.beat.store import DUE, LAST, LOCK, RULE, STATUS, BeatStore
+
+DUE_AT = datetime(2027, 5, 3, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def client(redis_url: str):
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+def test_the_holder_is_named_and_its_token_stays_private(client) -> None:
+    store = BeatStore(client)
+    before = datetime.now(UTC).replace(microsecond=0)
+    assert store.acquire(2.5)
+    held = json.loads(client.get(LOCK))
+    assert set(held) == {"host", "pid", "since", "token"} and len(held["token"]) == 32
+    assert (held["host"], held["pid"]) == (socket.gethostname(), os.getpid())
+    since = datetime.fromisoformat(held["since"])
+    assert since.tzinfo == UTC and before <= since <= datetime.now(UTC)
+    assert 2400 < client.pttl(LOCK) <= 2500  # milliseconds, from seconds
+    assert store.renew(1.5) and 1400 < client.pttl(LOCK) <= 1500
+    shown = beat_store.read(client)["holder"]
+    assert shown == {"host": held["host"], "pid": held["pid"], "since": held["since"]}
+    assert BeatStore(client).value == ""  # a store holds nothing until it acquires
+
+
+def test_handled_due_times_come_back_as_aware_times_with_their_rule(client) -> None:
+    store = BeatStore(client)
+    assert store.acquire(5)
+    assert store.claim("tick", DUE_AT, "every 1s") == 1
+    assert store.claim("tick", DUE_AT, "every 1s") == 0  # handled already
+    assert store.claim("tick", DUE_AT, "every 2s") == 1  # retimed: a new rule's run
+    client.hset(DUE, "legacy", repr(DUE_AT.timestamp()))  # a due time without a rule
+    handled = store.handled()
+    assert handled == {"tick": (DUE_AT, "every 2s"), "legacy": (DUE_AT, "")}
+    assert handled["tick"][0].tzinfo == UTC
+    assert client.hget(RULE, "tick") == b"every 2s"
+
+
+def test_the_last_run_sent_and_the_status_are_read_back(client) -> None:
+    store = BeatStore(client)
+    sent_at = datetime(2027, 5, 3, 9, 0, 0, 123456, tzinfo=UTC)
+    store.sent("tick", DUE_AT, sent_at)
+    store.publish({"generation": 2, "hash": "abc"})
+    assert json.loads(client.get(STATUS)) == {"generation": 2, "hash": "abc"}
+    assert json.loads(client.hget(LAST, "tick")) == {
+        "due": "2027-05-03T09:00:00+00:00",
+        "sent": "2027-05-03T09:00:00.123+00:00",
+    }
+    assert beat_store.read(client) == {
+        "holder": None,
+        "status": {"generation": 2, "hash": "abc"},
+        "last": {
+            "tick": {"due": "2027-05-03T09:00:00+00:00", "sent": "2027-05-03T09:00:00.123+00:00"}
+        },
+    }
+
+
+def test_a_holder_recorded_without_a_token_still_shows(client) -> None:
+    client.set(LOCK, json.dumps({"host": "h1", "pid": 7, "since": "2027-05-03T09:00:00+00:00"}))
+    assert beat_store.read(client)["holder"] == {
+        "host": "h1",
+        "pid": 7,
+        "since": "2027-05-03T09:00:00+00:00",
+    }
+
+
+def test_the_default_timeout_is_one_second() -> None:
+    kwargs = beat_store.client_for("redis://h:6379/0").connection_pool.connection_kwargs
+    assert (kwargs["socket_connect_timeout"], kwargs["socket_timeout"]) == (1.0, 1.0)
+
+
+def test_nothing_recorded_reads_as_nothing(client) -> None:
+    assert beat_store.read(client) == {"holder": None, "status": None, "last": {}}
+    assert BeatStore(client).handled() == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        ("redis://10.0.0.1:6380/2", {"host": "10.0.0.1", "port": 6380, "db": 2}),
+        ("rediss://cache.example:6390/0", {"host": "cache.example", "port": 6390, "db": 0}),
+        ("redis+socket:///run/poli/redis.sock", {"path": "/run/poli/redis.sock"}),
+    ],
+)
+def test_a_client_for_each_redis_url_form_with_its_timeouts(url: str, where: dict) -> None:
+    client = beat_store.client_for(url, timeout=2.5)
+    kwargs = client.connection_pool.connection_kwargs
+    assert {key: kwargs.get(key) for key in where} == where
+    assert kwargs["socket_timeout"] == 2.5
+    if "path" not in where:  # redis-py has no connect timeout for a unix socket
+        assert kwargs["socket_connect_timeout"] == 2.5
+    kind = {"redis": "Connection", "rediss": "SSLConnection"}.get(url.split(":")[0])
+    assert client.connection_pool.connection_class.__name__ == (
+        kind or "UnixDomainSocketConnection"
+    )
+
+
+@pytest.mark.parametrize("url", ["amqp://guest@rabbit//", "redis+sentinel://s:26379/mymaster"])
+def test_no_client_for_a_broker_that_is_not_plain_redis(url: str) -> None:
+    assert beat_store.client_for(url) is None

@@ -1,0 +1,167 @@
+"""The dead-letter store on the session's real Redis, in-process: order, filters, lookup by
+prefix, and retention by age and by count with their exact boundaries (the README's "older
+than `keep` or beyond the newest `max_entries` are dropped on each write")."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+import redis
+
+from engine.runtime.delivery.deadletter import (
+    INDEX,
+    RECORDS,
+    TASKS,
+    AmbiguousId,
+    DeadLetter,
+    DeadLetterStore,
+)
+
+NOW = 1_800_000_000.0  # a fixed "now" (epoch seconds): every age below is relative to it
+
+
+def letter(id: str, at: float, task: str = "alerts.process", **fields) -> DeadLetter:
+    values = {
+        "queue": "alerts",
+        "args": [1],
+        "kwargs": {"k": "v"},
+        "exception": "ValueError: bad",
+        "traceback": "Traceback ...",
+        "reason": "not retried",
+        "attempts": 1,
+        **fields,
+    }
+    return DeadLetter(id=id, task=task, failed_at=at, **values)
+
+
+@pytest.fixture
+def client(redis_url: str):
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+def ids(letters: list[DeadLetter]) -> list[str]:
+    return [item.id for item in letters]
+
+
+def test_letters_list_oldest_first_by_task_and_since(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=3600, max_entries=10)
+    store.add(letter("b", NOW - 10, task="reports.export"))
+    store.add(letter("a", NOW - 20))
+    store.add(letter("c", NOW - 5))
+    assert ids(store.list()) == ["a", "b", "c"]
+    assert ids(store.list(task="alerts.process")) == ["a", "c"]
+    assert ids(store.list(task="nope")) == []
+    assert ids(store.list(since=NOW - 10)) == ["b", "c"]  # at `since` counts
+    assert ids(store.list(task="reports.export", since=NOW - 9)) == []
+    assert store.counts() == {"alerts.process": 2, "reports.export": 1}
+
+
+def test_a_letter_round_trips_whole(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=3600, max_entries=10)
+    kept = letter("x1", NOW, replay_of="x0", extra={"hostname": "w1"}, attempts=3)
+    store.add(kept)
+    assert store.get("x1") == kept and store.list() == [kept]
+    assert DeadLetter.from_json(kept.to_json()) == kept
+
+
+def test_get_by_id_or_a_unique_prefix(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=3600, max_entries=10)
+    for name in ("abc-1", "abd-2", "abd-3"):
+        store.add(letter(name, NOW))
+    assert store.get("abc-1").id == "abc-1"
+    assert store.get("abc").id == "abc-1"
+    assert store.get("zzz") is None
+    with pytest.raises(AmbiguousId):
+        store.get("abd")
+    assert store.get("abd-3").id == "abd-3"  # a whole id wins over being a prefix
+
+
+def test_each_write_drops_letters_older_than_keep(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=100, max_entries=10)
+    store.add(letter("old", NOW - 101))
+    store.add(letter("edge", NOW - 100))  # exactly `keep` old: kept
+    store.add(letter("new", NOW))
+    assert ids(store.list()) == ["edge", "new"]
+    assert client.hkeys(RECORDS) and set(client.hkeys(TASKS)) == {b"edge", b"new"}
+    assert client.zcard(INDEX) == 2
+
+
+def test_each_write_keeps_only_the_newest_max_entries(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=3600, max_entries=3)
+    for n in range(5):
+        store.add(letter(f"l{n}", NOW - 50 + n))
+    assert ids(store.list()) == ["l2", "l3", "l4"]
+    assert (client.hlen(RECORDS), client.hlen(TASKS), client.zcard(INDEX)) == (3, 3, 3)
+
+
+def test_trim_counts_age_and_surplus_together(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=3600, max_entries=100)
+    for n, age in enumerate((5000, 4000, 30, 20, 10)):
+        store.add(letter(f"l{n}", NOW - 6000 + n))  # all fresh when written ...
+        client.zadd(INDEX, {f"l{n}": NOW - age})  # ... then aged as the test needs
+    store.max_entries = 2
+    assert store.trim(NOW) == 3  # two too old, then one beyond the newest two
+    assert ids(store.list()) == ["l3", "l4"]
+    assert store.trim(NOW) == 0
+
+
+def test_purge_everything_or_only_older_letters(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=3600, max_entries=10)
+    for name, age in (("a", 300), ("b", 200), ("c", 100)):
+        store.add(letter(name, NOW - age))
+    assert store.purge(older_than=200, now=NOW) == 1  # exactly 200 s old stays
+    assert ids(store.list()) == ["b", "c"]
+    assert store.purge() == 2 and store.list() == [] and store.counts() == {}
+    assert store.remove([]) == 0
+
+
+def test_an_empty_store_lists_nothing_for_any_filter(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=3600, max_entries=10)
+    assert store.list(task="alerts.process") == [] and store.list(since=NOW) == []
+    assert store.get("a") is None and store.counts() == {} and store.trim() == 0
+
+
+def test_a_whole_id_that_prefixes_another_is_that_letter(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=3600, max_entries=10)
+    store.add(letter("abc", NOW))
+    store.add(letter("abc-1", NOW))
+    assert store.get("abc").id == "abc"
+    with pytest.raises(AmbiguousId) as ambiguous:
+        store.get("ab")
+    assert str(ambiguous.value) == "ab"
+
+
+def test_retention_and_purge_count_from_the_clock_when_no_time_is_given(client) -> None:
+    store = DeadLetterStore(client, keep_seconds=3600, max_entries=10)
+    now = time.time()
+    store.add(letter("fresh", now - 10))
+    store.add(letter("older", now - 600))
+    client.zadd(INDEX, {"stale": now - 7200})  # written long ago by another process
+    client.hset(RECORDS, "stale", letter("stale", now - 7200).to_json())
+    assert store.trim() == 1 and ids(store.list()) == ["older", "fresh"]
+    assert store.purge(older_than=300) == 1 and ids(store.list()) == ["fresh"]
+
+
+def test_a_client_that_decodes_replies_reads_the_same_letters(redis_url: str) -> None:
+    text_client = redis.Redis.from_url(redis_url, decode_responses=True)
+    store = DeadLetterStore(text_client, keep_seconds=3600, max_entries=1)
+    store.add(letter("a", NOW - 1))
+    store.add(letter("b", NOW, task="reports.export"))
+    assert ids(store.list(task="reports.export")) == ["b"]
+    assert store.counts() == {"reports.export": 1} and store.get("b").task == "reports.export"
+    text_client.close()
+
+
+def test_a_letter_is_stored_as_sorted_json_with_reprs_for_what_json_lacks(client) -> None:
+    odd = letter("x", NOW, kwargs={"when": datetime(2027, 5, 3, tzinfo=UTC)})
+    assert odd.to_json() == (
+        '{"args": [1], "attempts": 1, "exception": "ValueError: bad", "extra": {}, '
+        '"failed_at": 1800000000.0, "id": "x", "kwargs": {"when": '
+        '"datetime.datetime(2027, 5, 3, 0, 0, tzinfo=datetime.timezone.utc)"}, '
+        '"queue": "alerts", "reason": "not retried", "replay_of": null, '
+        '"task": "alerts.process", "traceback": "Traceback ..."}'
+    )

@@ -1,0 +1,157 @@
+"""InputContract on handlers written here: the JSON Schema `polictl tasks` prints, whole;
+every misfit reported at once; long values cut; the hints of classes, callable objects and
+partials; and the messages when a handler's hints cannot be had. Expected values by hand."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from engine.imports import ImportProblem
+from engine.inputs import InputContract, InvalidTaskInput
+
+SCHEMA = "https://json-schema.org/draft/2020-12/schema"
+
+
+class Thing:
+    """Not JSON: described in the schema, never a default."""
+
+
+def report(kind: str, count: int = 3, thing: Thing | None = None, *extra: int, **options: str):
+    return kind
+
+
+def plain(a: int, b: object = Thing(), c: float = float("nan")):
+    return a
+
+
+def anything(*values, **rest):
+    return rest
+
+
+class Job:
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+class Runner:
+    def __call__(self, steps: int) -> int:
+        return steps
+
+
+def test_the_schema_of_every_parameter_kind() -> None:
+    assert InputContract("m:report", report).json_schema("t.report") == {
+        "$schema": SCHEMA,
+        "title": "t.report",
+        "type": "object",
+        "properties": {
+            "kind": {"type": "string"},
+            "count": {"type": "integer", "default": 3},
+            "thing": {
+                "anyOf": [{"description": "a Python Thing (not JSON)"}, {"type": "null"}],
+                "default": None,
+            },
+        },
+        "required": ["kind"],
+        "additionalProperties": {"type": "string"},
+        "x-varargs": {"name": "extra", "items": {"type": "integer"}},
+    }
+
+
+def test_defaults_that_are_not_json_are_left_out_and_no_extra_keyword_is_allowed() -> None:
+    assert InputContract("m:plain", plain).json_schema("t.plain") == {
+        "$schema": SCHEMA,
+        "title": "t.plain",
+        "type": "object",
+        "properties": {"a": {"type": "integer"}, "b": {}, "c": {"type": "number"}},
+        "required": ["a"],
+        "additionalProperties": False,
+    }
+
+
+def test_untyped_variadics_take_anything() -> None:
+    assert InputContract("m:anything", anything).json_schema("t.any") == {
+        "$schema": SCHEMA,
+        "title": "t.any",
+        "type": "object",
+        "properties": {},
+        "additionalProperties": True,
+        "x-varargs": {"name": "values", "items": {}},
+    }
+
+
+def test_every_misfit_is_reported_at_once_joined_by_semicolons() -> None:
+    contract = InputContract("m:report", report)
+    misfits = contract.misfits(["k", "3"], {"zzz": 1, "thing": 5}) + contract.misfits(
+        [], {"count": 1}
+    )
+    assert [(m.where, m.message, m.on_key) for m in misfits] == [
+        (("args", 1), "count: input should be a valid integer, got '3'", False),
+        (("kwargs", "thing"), "thing: input should be an instance of Thing, got 5", False),
+        (("kwargs", "zzz"), "options.zzz: input should be a valid string, got 1", False),
+        ((), "missing a required argument: 'kind'", False),
+    ]
+    strict = InputContract("m:plain", plain)
+    both = strict.misfits([], {"a": "1", "zzz": 1})
+    assert [(m.where, m.message, m.on_key) for m in both] == [
+        (("kwargs", "zzz"), "got an unexpected keyword argument 'zzz'", True),
+        (("kwargs", "a"), "a: input should be a valid integer, got '1'", False),
+    ]
+    with pytest.raises(InvalidTaskInput) as refused:
+        strict.check("t.plain", [], {"a": "1", "zzz": 1})
+    assert str(refused.value) == (
+        "t.plain: arguments do not fit m:plain(a: int, b: object = <"
+        + repr(plain.__defaults__[0])[1:]
+        + ", c: float = nan): got an unexpected keyword argument 'zzz'; "
+        "a: input should be a valid integer, got '1'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("x" * 58, "'" + "x" * 58 + "'"),  # 60 characters with the quotes: whole
+        ("x" * 59, "'" + "x" * 56 + "..."),  # 61: cut to 57, then "..."
+    ],
+)
+def test_a_long_value_is_cut_to_sixty_characters(value: str, shown: str) -> None:
+    (misfit,) = InputContract("m:plain", plain).misfits([value], {})
+    assert misfit.message == f"a: input should be a valid integer, got {shown}"
+
+
+@pytest.mark.parametrize(
+    ("spec", "handler", "call", "message"),
+    [
+        ("m:Job", Job, {"size": "2"}, "size: input should be a valid integer, got '2'"),
+        ("m:runner", Runner(), {"steps": 1.5}, "steps: input should be a valid integer, got 1.5"),
+        (
+            "m:partial",
+            functools.partial(report, "k"),
+            {"count": "x"},
+            "count: input should be a valid integer, got 'x'",
+        ),
+    ],
+)
+def test_hints_come_from_init_call_or_the_wrapped_function(spec, handler, call, message) -> None:
+    contract = InputContract(spec, handler)
+    assert [m.message for m in contract.misfits([], call)] == [message]
+    assert contract.json_schema("t")["title"] == "t"
+
+
+def unresolved(x: NoSuchType) -> None:  # noqa: F821 - the point of the test
+    return None
+
+
+def test_handlers_whose_hints_cannot_be_had_are_import_problems() -> None:
+    with pytest.raises(ImportProblem) as no_signature:
+        InputContract("builtins:dict", dict)
+    assert str(no_signature.value) == (
+        "'builtins:dict' has no signature to check arguments against: "
+        "no signature found for builtin type <class 'dict'>"
+    )
+    with pytest.raises(ImportProblem) as unresolvable:
+        InputContract("m:unresolved", unresolved)
+    assert str(unresolvable.value) == (
+        "the type hints of 'm:unresolved' do not resolve: name 'NoSuchType' is not defined"
+    )
