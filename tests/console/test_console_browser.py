@@ -8,6 +8,7 @@ import base64
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 from celery_process import built_app, celery_beat, celery_env
@@ -33,7 +34,19 @@ def running(app, console_config, console_broker, tmp_path_factory):
         celery_beat(console_config, console_broker, logs, logs / "beat.log"),
         console_server(console_config, console_broker, logs / "console.log") as url,
     ):
+        wait_for_the_lock(app, logs / "beat.log")
         yield url
+
+
+def wait_for_the_lock(app, log, timeout: float = 30) -> None:
+    """Beat holds its lock before any test looks (tests run in random order)."""
+    from engine.runtime.beat.store import LOCK
+    from engine.runtime.delivery.reliability import broker_client
+
+    deadline = time.monotonic() + timeout
+    while not broker_client(app).exists(LOCK):
+        assert time.monotonic() < deadline, f"beat took no lock:\n{log.read_text()}"
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
