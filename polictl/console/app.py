@@ -133,7 +133,9 @@ def create_app(
         platform = platform_of()
         report = pages.queues_page(platform)
         groups = pages.worker_groups(platform, report)
-        return render_template("queues.html", report=report, groups=groups)
+        # a deployed console has no local stack: StatusReport.problems names that first
+        problems = report.problems[0 if report.supervisord else 1 :]
+        return render_template("queues.html", report=report, groups=groups, problems=problems)
 
     @app.get("/config")
     def config() -> str:
