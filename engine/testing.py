@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
+import secrets
 import subprocess
 import time
 from collections.abc import Iterator
@@ -33,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from engine.model.broker import loopback_url, server_args, socket_fits, socket_url
+from engine.model.broker import AUTH_FILE, loopback_url, server_args, socket_fits, socket_url
 from engine.runtime.embedded import free_port, redis_binary
 
 START_TIMEOUT = 10.0
@@ -51,7 +52,10 @@ def _start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
         args, url = server_args(str(directory), socket=str(socket)), socket_url(socket)
     else:
         port = free_port()
-        args, url = server_args(str(directory), port=port), loopback_url(port)
+        password = secrets.token_hex(16)  # never a Redis on TCP without one
+        (directory / AUTH_FILE).write_text(f"requirepass {password}\n")
+        (directory / AUTH_FILE).chmod(0o600)
+        args, url = server_args(str(directory), port=port), loopback_url(port, password)
     log = (directory / "redis.log").open("w")
     return subprocess.Popen([redis_binary(), *args], stdout=log, stderr=subprocess.STDOUT), url
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from engine.model import Platform, WorkerGroup
 from generators.common import (
+    SERVICE_GID,
+    SERVICE_UID,
     beat_args,
     console_args,
     flower_args,
@@ -16,7 +18,6 @@ from generators.common import (
 APP_DIR = "/app"  # the image's working directory: code and YAML (POLI_CONFIG_DIR)
 FLOWER_PORT = 5555  # inside the container; published on deploy.flower.address:port
 CONSOLE_PORT = 5556  # likewise, on deploy.console.address:port
-EMBEDDED_BROKER_URL = "redis://redis:6379/0"  # the compose Redis: no secret in it
 IMAGE_USER = "poli"
 
 
@@ -28,15 +29,15 @@ def render_compose(
     """`{"compose.yaml", "Dockerfile"}`. `build_context` is the project root relative to
     the output directory; `dockerfile` is this Dockerfile relative to that root."""
     deploy = platform.deploy
+    # The broker URL (the compose Redis's carries its password) comes from the env file.
     environment = runtime_environment(platform, config_dir=APP_DIR)
-    if platform.broker.embedded:
-        environment["POLI_BROKER_URL"] = EMBEDDED_BROKER_URL
     services = [_worker(platform, group) for group in platform.workers]
     compose = render_template(
         "compose/compose.yaml",
         deploy=deploy,
         environment=environment,
-        env_file_required=not platform.broker.embedded,
+        uid=SERVICE_UID,
+        gid=SERVICE_GID,
         build_context=build_context,
         dockerfile=dockerfile,
         workers=services,
@@ -47,7 +48,12 @@ def render_compose(
         console_port=CONSOLE_PORT,
     )
     dockerfile_text = render_template(
-        "compose/Dockerfile", deploy=deploy, app_dir=APP_DIR, user=deploy.user or IMAGE_USER
+        "compose/Dockerfile",
+        deploy=deploy,
+        app_dir=APP_DIR,
+        user=deploy.user or IMAGE_USER,
+        uid=SERVICE_UID,
+        gid=SERVICE_GID,
     )
     return {"Dockerfile": dockerfile_text, "compose.yaml": compose}
 

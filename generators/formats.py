@@ -26,6 +26,7 @@ OWNED: dict[str, tuple[str, ...]] = {
     "compose": ("compose.yaml", "Dockerfile"),
     "kubernetes": (
         "configmap.yaml",
+        "networkpolicy.yaml",
         "worker-*.yaml",
         "beat.yaml",
         "flower.yaml",

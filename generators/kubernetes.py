@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from engine.model import Platform, WorkerGroup
+from engine.model import BEAT_HEARTBEAT_ENV, Platform, WorkerGroup
 from engine.model.kubernetes import Resources
 from generators.common import (
     HEADER,
@@ -26,12 +26,21 @@ from generators.common import (
 )
 from generators.keda import keda_objects
 from generators.kubernetes_names import labels, metadata, selector, worker_component
+from generators.kubernetes_security import (
+    container_security,
+    disruption_budget,
+    network_policies,
+    pod_security,
+    secret_env,
+    writable_dirs,
+)
 
 CONFIG_MOUNT = "/etc/poli/config"  # the ConfigMap, read-only: POLI_CONFIG_DIR
 CONFIG_MAP = "poli-config"
 FLOWER_PORT = 5555
 CONSOLE_PORT = 5556
 HEARTBEAT_FILE = "/tmp/poli-worker.alive"  # touched by the worker: engine/runtime/heartbeat.py
+BEAT_HEARTBEAT_FILE = "/tmp/poli-beat.alive"  # touched by beat's every tick: the same module
 STALE_SECONDS = 120  # a heartbeat older than this: the worker's event loop is stuck
 # Pools that run tasks inside the worker's own event loop: a long task delays the
 # heartbeat, so there it may be as old as the group's stop timeout.
@@ -49,16 +58,19 @@ def render_kubernetes(
     texts = dict(sorted(sources.items()) if sources is not None else platform.sources)
     digest = hashlib.sha256(yaml.safe_dump(texts).encode()).hexdigest()
     files = {"configmap.yaml": dump(_configmap(platform, texts))}
+    files["networkpolicy.yaml"] = dump(*network_policies(platform))
     for group in platform.workers:
         note = _grace_note(platform, group)
-        files[f"{worker_component(group)}.yaml"] = dump(_worker(platform, group, digest), note=note)
+        worker = _worker(platform, group, digest, texts)
+        budget = disruption_budget(platform, group)
+        files[f"{worker_component(group)}.yaml"] = dump(worker, budget, note=note)
     files["beat.yaml"] = dump(
-        _beat(platform, digest), note="One replica holds beat's lock; more may stand by."
+        _beat(platform, digest, texts), note="One replica holds beat's lock; more may stand by."
     )
     if platform.deploy.flower.enabled:
-        files["flower.yaml"] = dump(*_flower(platform, digest))
+        files["flower.yaml"] = dump(*_flower(platform, digest, texts))
     if platform.deploy.console.enabled:
-        files["console.yaml"] = dump(*_console(platform, digest))
+        files["console.yaml"] = dump(*_console(platform, digest, texts))
     files.update({path: dump(*docs) for path, docs in keda_objects(platform).items()})
     return dict(sorted(files.items()))
 
@@ -95,21 +107,17 @@ def _configmap(platform: Platform, texts: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _worker(platform: Platform, group: WorkerGroup, digest: str) -> dict[str, Any]:
+def _worker(
+    platform: Platform, group: WorkerGroup, digest: str, texts: Mapping[str, str]
+) -> dict[str, Any]:
     component = worker_component(group)
     settings = platform.kubernetes.group(group.name)
     args = [*worker_args(group, f"{group.name}@%h"), "--heartbeat-file", HEARTBEAT_FILE]
-    container = _container(platform, component, args, settings.resources)
+    container = _container(platform, component, args, settings.resources, texts)
     stale = STALE_SECONDS
     if group.pool in LOOP_POOLS:
         stale = max(stale, platform.stop_timeout(group))
-    container["livenessProbe"] = {
-        "exec": {"command": ["/bin/sh", "-c", fresh_file_test(HEARTBEAT_FILE, stale)]},
-        "initialDelaySeconds": 30,
-        "periodSeconds": 30,
-        "timeoutSeconds": 5,
-        "failureThreshold": 3,
-    }
+    container["livenessProbe"] = fresh_file_probe(HEARTBEAT_FILE, stale)
     # With a ScaledObject, KEDA owns the replica count: a `replicas` here would reset
     # it on every `kubectl apply`.
     replicas = None if settings.autoscaling.enabled else group.replicas
@@ -117,6 +125,16 @@ def _worker(platform: Platform, group: WorkerGroup, digest: str) -> dict[str, An
     pod = deployment["spec"]["template"]["spec"]
     pod["terminationGracePeriodSeconds"] = platform.stop_timeout(group)
     return deployment
+
+
+def fresh_file_probe(path: str, seconds: int) -> dict[str, Any]:
+    return {
+        "exec": {"command": ["/bin/sh", "-c", fresh_file_test(path, seconds)]},
+        "initialDelaySeconds": 30,
+        "periodSeconds": 30,
+        "timeoutSeconds": 5,
+        "failureThreshold": 3,
+    }
 
 
 def fresh_file_test(path: str, seconds: int) -> str:
@@ -132,19 +150,21 @@ def _grace_note(platform: Platform, group: WorkerGroup) -> str:
     )
 
 
-def _beat(platform: Platform, digest: str) -> dict[str, Any]:
-    state_dir = platform.deploy.state_dir
-    container = _container(platform, "beat", beat_args(state_dir), platform.kubernetes.beat)
-    container["volumeMounts"].append({"name": "state", "mountPath": state_dir})
+def _beat(platform: Platform, digest: str, texts: Mapping[str, str]) -> dict[str, Any]:
+    args = beat_args(platform.deploy.state_dir)
+    container = _container(platform, "beat", args, platform.kubernetes.beat, texts)
+    container["env"].append({"name": BEAT_HEARTBEAT_ENV, "value": BEAT_HEARTBEAT_FILE})
+    # Beat ticks at least every RELOAD_CHECK_SECONDS, standing by or active.
+    container["livenessProbe"] = fresh_file_probe(BEAT_HEARTBEAT_FILE, STALE_SECONDS)
     # Recreate: the old scheduler stops before the new one starts, never two at once.
-    deployment = _deployment(platform, "beat", container, digest, replicas=1, strategy="Recreate")
-    deployment["spec"]["template"]["spec"]["volumes"].append({"name": "state", "emptyDir": {}})
-    return deployment
+    return _deployment(platform, "beat", container, digest, replicas=1, strategy="Recreate")
 
 
-def _flower(platform: Platform, digest: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _flower(
+    platform: Platform, digest: str, texts: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     args = flower_args("0.0.0.0", FLOWER_PORT)
-    container = _container(platform, "flower", args, platform.kubernetes.flower)
+    container = _container(platform, "flower", args, platform.kubernetes.flower, texts, web=True)
     container["ports"] = [{"name": "http", "containerPort": FLOWER_PORT}]
     probe = {"httpGet": {"path": "/healthcheck", "port": "http"}, "periodSeconds": 30}
     container["readinessProbe"] = probe
@@ -161,13 +181,18 @@ def _flower(platform: Platform, digest: str) -> tuple[dict[str, Any], dict[str, 
     return _deployment(platform, "flower", container, digest, replicas=1), service
 
 
-def _console(platform: Platform, digest: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The operator console: its login (POLI_WEB_PASSWORD) from the Secret like the broker's."""
+def _console(
+    platform: Platform, digest: str, texts: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The operator console: its login (POLI_WEB_PASSWORD) from the Secret, as Flower's."""
     args = console_args(CONFIG_MOUNT, "0.0.0.0", CONSOLE_PORT)
-    container = _container(platform, "console", args, Resources((), ()))
+    # a light web app like Flower: Flower's declared resources serve it too
+    container = _container(platform, "console", args, platform.kubernetes.flower, texts, web=True)
     container["command"] = ["polictl", *args]
     container["ports"] = [{"name": "http", "containerPort": CONSOLE_PORT}]
-    container["readinessProbe"] = {"httpGet": {"path": "/healthz", "port": "http"}}
+    probe = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 30}
+    container["readinessProbe"] = probe
+    container["livenessProbe"] = {**probe, "initialDelaySeconds": 30}
     port = {"name": "http", "port": CONSOLE_PORT, "targetPort": "http"}
     service = {
         "apiVersion": "v1",
@@ -179,22 +204,29 @@ def _console(platform: Platform, digest: str) -> tuple[dict[str, Any], dict[str,
 
 
 def _container(
-    platform: Platform, name: str, args: list[str], resources: Resources
+    platform: Platform,
+    name: str,
+    args: list[str],
+    resources: Resources,
+    texts: Mapping[str, str],
+    web: bool = False,
 ) -> dict[str, Any]:
     environment = runtime_environment(platform, config_dir=CONFIG_MOUNT)
+    mounts = [{"name": "config", "mountPath": CONFIG_MOUNT, "readOnly": True}]
+    mounts += [{"name": n, "mountPath": path} for n, path in writable_dirs(platform).items()]
     container: dict[str, Any] = {
         "name": name,
         "image": platform.kubernetes.image,
         "imagePullPolicy": platform.kubernetes.image_pull_policy,
         "command": ["celery", *args],
-        "env": [{"name": key, "value": value} for key, value in environment.items()],
-        # Secrets (POLI_BROKER_URL, POLI_RESULT_BACKEND, ...) only from the Secret, by name.
-        "envFrom": [{"secretRef": {"name": platform.kubernetes.secret}}],
-        "volumeMounts": [{"name": "config", "mountPath": CONFIG_MOUNT, "readOnly": True}],
+        # Secrets (POLI_BROKER_URL, ...) only from the Secret, each by its key.
+        "env": [{"name": key, "value": value} for key, value in environment.items()]
+        + secret_env(platform, texts, web),
+        "volumeMounts": mounts,
+        "securityContext": container_security(),
     }
     declared = {"requests": dict(resources.requests), "limits": dict(resources.limits)}
-    if any(declared.values()):
-        container["resources"] = {key: value for key, value in declared.items() if value}
+    container["resources"] = {key: value for key, value in declared.items() if value}
     return container
 
 
@@ -217,8 +249,10 @@ def _deployment(
             "annotations": {"poli.dev/config-sha256": digest},
         },
         "spec": {
+            **pod_security(),
             "containers": [container],
-            "volumes": [{"name": "config", "configMap": {"name": CONFIG_MAP}}],
+            "volumes": [{"name": "config", "configMap": {"name": CONFIG_MAP}}]
+            + [{"name": name, "emptyDir": {}} for name in writable_dirs(platform)],
         },
     }
     return {

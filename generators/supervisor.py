@@ -149,7 +149,7 @@ def _redis(platform: Platform, redis: EmbeddedRedis) -> Program:
     directory = shellquote(percent_escape(redis_dir(platform.deploy)))
     words = [redis.binary, *embedded_redis_args(platform.deploy, redis.port)]
     server = " ".join(shellquote(percent_escape(w)) for w in words)
-    script = f"mkdir -p {directory} && exec {server}"
+    script = f"mkdir -p -m 0700 {directory} && exec {server}"
     # Outside [group:poli]: supervisord stops a group's members all at once, and a worker
     # finishing its task in a warm shutdown still needs the broker to ack it and store its result.
     log = _log(platform, "redis.log")
@@ -175,6 +175,9 @@ def _log(platform: Platform, name: str) -> str:
 
 
 def _quote_value(value: str) -> str:
-    """A value for supervisor's `environment=KEY="value",...` (its own shlex parsing)."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return percent_escape(f'"{escaped}"')
+    """A value for supervisor's `environment=KEY="value",...`: supervisor splits it with
+    shlex in non-POSIX mode, where nothing inside quotes is an escape, so the value goes
+    in a quote it does not hold (the values here are checked paths and names; the local
+    stack refuses paths with quotes)."""
+    quote = "'" if '"' in value else '"'
+    return percent_escape(f"{quote}{value}{quote}")

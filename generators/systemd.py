@@ -3,7 +3,9 @@ Flower, the embedded Redis when there is one, and `poli.target` pulling them all
 
 from __future__ import annotations
 
-from engine.model import Platform, WorkerGroup
+from dataclasses import dataclass
+
+from engine.model import Deploy, Platform, WorkerGroup
 from generators.common import (
     Verbatim,
     beat_args,
@@ -15,10 +17,26 @@ from generators.common import (
     systemdquote,
     worker_args,
 )
-from generators.redis import embedded_redis_args
+from generators.redis import embedded_redis_args, redis_dir
 
 REDIS_SERVER = "/usr/bin/redis-server"
 TARGET = "poli.target"
+INTERNET = "AF_UNIX AF_INET AF_INET6"
+# gevent's libuv loop and eventlet's hubs call back through cffi/libffi closures, which
+# may map writable, executable memory: only these pools run under MemoryDenyWriteExecute=.
+WRITE_EXECUTE_FREE_POOLS = frozenset({"prefork", "threads", "solo"})
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """What one unit may do beyond the hardening every unit gets."""
+
+    # ReadWritePaths=: the only paths it writes. Every Celery process keeps its model
+    # cache in the state dir (beat and Flower nothing else); Redis its AOF and socket.
+    read_write: str
+    address_families: str = INTERNET
+    private_network: bool = False
+    deny_write_execute: bool = True
 
 
 def render_systemd(platform: Platform) -> dict[str, str]:
@@ -30,6 +48,7 @@ def render_systemd(platform: Platform) -> dict[str, str]:
             "beat",
             "poli beat (the one scheduler)",
             _exec(platform, beat_args(platform.deploy.state_dir)),
+            sandbox=Sandbox(_paths(platform.deploy.state_dir)),
         )
     if platform.deploy.flower.enabled:
         flower = platform.deploy.flower
@@ -38,18 +57,27 @@ def render_systemd(platform: Platform) -> dict[str, str]:
             "flower",
             "poli Flower",
             _exec(platform, flower_args(flower.address, flower.port)),
+            sandbox=Sandbox(_paths(platform.deploy.state_dir)),
         )
     if platform.deploy.console.enabled:
         console = platform.deploy.console
         args = console_args(platform.deploy.working_directory, console.address, console.port)
         command = " ".join(systemdquote(w) for w in [platform.deploy.polictl_bin, *args])
-        files["poli-console.service"] = _unit(platform, "console", "poli operator console", command)
+        files["poli-console.service"] = _unit(
+            platform,
+            "console",
+            "poli operator console",
+            command,
+            sandbox=Sandbox(_paths(platform.deploy.state_dir)),  # the model cache, as Flower
+        )
     if platform.broker.embedded:
         command = " ".join(
             systemdquote(w) for w in [REDIS_SERVER, *embedded_redis_args(platform.deploy)]
         )
+        # Its append-only file and socket only; the socket is all it serves (no TCP).
+        sandbox = Sandbox(_paths(redis_dir(platform.deploy)), "AF_UNIX", private_network=True)
         files["poli-redis.service"] = _unit(
-            platform, "redis", "poli embedded Redis broker", command
+            platform, "redis", "poli embedded Redis broker", command, sandbox=sandbox
         )
     files[TARGET] = render_template("systemd/poli.target", wants=_target_wants(platform))
     files["tmpfiles.d/poli.conf"] = render_template(
@@ -73,6 +101,11 @@ def _worker(platform: Platform, group: WorkerGroup) -> str:
         group=group,
         stop_timeout=platform.stop_timeout(group),
         stop_note=platform.stop_timeout_note(group),
+        # Handlers write their logs and data (POLI_LOG_DIR, POLI_DATA_DIR).
+        sandbox=Sandbox(
+            _paths(platform.deploy.log_dir, platform.deploy.state_dir),
+            deny_write_execute=group.pool in WRITE_EXECUTE_FREE_POOLS,
+        ),
     )
 
 
@@ -88,10 +121,24 @@ def _unit(platform: Platform, kind: str, description: str, exec_start: str, **ex
         environment=environment,
         # The broker URL lives in the environment file; only the embedded broker may do without.
         environment_file=("-" if platform.broker.embedded else "") + deploy.environment_file,
+        protect_home=_protect_home(deploy),
         embedded=platform.broker.embedded,
-        read_write=" ".join(systemdquote(p) for p in (deploy.log_dir, deploy.state_dir)),
         **extra,
     )
+
+
+def _protect_home(deploy: Deploy) -> str:
+    """ProtectHome=yes hides /home, /root and /run/user: read-only instead when the
+    deployment lives there (its paths must stay reachable; ReadWritePaths= still apply)."""
+    paths = (deploy.working_directory, deploy.virtualenv, deploy.environment_file)
+    paths += (deploy.log_dir, deploy.state_dir)
+    homes = ("/home/", "/root/", "/run/user/")
+    inside = any((path.rstrip("/") + "/").startswith(homes) for path in paths)
+    return "read-only" if inside else "yes"
+
+
+def _paths(*paths: str) -> str:
+    return " ".join(systemdquote(p) for p in paths)
 
 
 def _target_wants(platform: Platform) -> list[str]:

@@ -23,11 +23,11 @@ def write_text(path: Path, text: str, mode: int = 0o644) -> None:
         raise
 
 
-def write_tree(out_dir: Path, files: dict[str, str]) -> list[Path]:
+def write_tree(out_dir: Path, files: dict[str, str], mode: int = 0o644) -> list[Path]:
     """Write every `{relative_path: text}` under `out_dir`; returns the paths written."""
     written = []
     for rel, text in sorted(files.items()):
         target = out_dir / rel
-        write_text(target, text)
+        write_text(target, text, mode)
         written.append(target)
     return written

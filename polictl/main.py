@@ -113,6 +113,18 @@ class PoliGroup(click.Group):
         ctx.exit(code or 0)
 
 
+def _environment_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The overlay's name reaches file names and every generated file: a name, or refused."""
+    if value is None:
+        return None
+    from engine.config.check.schema import name_problem
+
+    problem = name_problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
 @click.group(cls=PoliGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-C",
@@ -122,7 +134,13 @@ class PoliGroup(click.Group):
     show_default=True,
     help="Directory holding queues.yaml, tasks.yaml and schedules.yaml.",
 )
-@click.option("-e", "--env", "environment", help="Environment overlay to apply (e.g. production).")
+@click.option(
+    "-e",
+    "--env",
+    "environment",
+    callback=_environment_name,
+    help="Environment overlay to apply (e.g. production).",
+)
 @click.pass_context
 def cli(ctx: click.Context, config_dir: Path, environment: str | None) -> None:
     """poli: declarative Celery queues, tasks, schedules and deployments."""

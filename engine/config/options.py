@@ -24,6 +24,7 @@ SCHEMA_NODES: dict[str, tuple[str, ...]] = {
     "console": ("queues", "properties", "deploy", "properties", "console"),
     "kubernetes": ("queues", "properties", "kubernetes"),
     "k8s_autoscaling": ("queues", "$defs", "k8s_autoscaling"),
+    "k8s_resources": ("queues", "$defs", "k8s_resources"),
     "reliability": ("queues", "properties", "reliability"),
     "dead_letters": ("queues", "properties", "reliability", "properties", "dead_letters"),
     "tasks.yaml": ("tasks",),

@@ -79,6 +79,10 @@ def _load(
     config_dir: Path, environment: str | None, env: Mapping[str, str] | None, target: str | None
 ) -> LoadResult:
     env = os.environ if env is None else env
+    if environment and (problem := schema.name_problem(environment)):
+        # It names overlay files and reaches every generated file: refused before either.
+        where = Pos("queues.yaml", 1, 1)
+        return LoadResult(None, [error(where, "bad-environment", f"environment: {problem}")])
     docs: dict[str, Document] = {}
     diagnostics: list[Diagnostic] = []
     overlays = 0

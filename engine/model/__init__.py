@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.model.broker import EMBEDDED_BROKER, REDIS_KINDS, BrokerKind, broker_kind
-from engine.model.deploy import Beat, Console, Deploy, Flower, Host
+from engine.model.deploy import BEAT_HEARTBEAT_ENV, Beat, Console, Deploy, Flower, Host
 from engine.model.kubernetes import Kubernetes
 from engine.model.reliability import Reliability
 from engine.model.schedule import CATCHUP_GRACE_SECONDS, Schedule
@@ -31,6 +31,7 @@ DEFAULT_QUEUE = "default"
 
 __all__ = [
     "EMBEDDED_BROKER",
+    "BEAT_HEARTBEAT_ENV",
     "Beat",
     "Deploy",
     "Console",

@@ -32,6 +32,8 @@ TCP_REDIS_KINDS: frozenset[str] = frozenset({"redis", "rediss"})
 # sockaddr_un.sun_path is 108 bytes on Linux, including the terminating NUL.
 MAX_SOCKET_PATH = 107
 SOCKET_NAME = "redis.sock"
+# The loopback fallback's redis-server config file, beside its data: its password, never argv.
+AUTH_FILE = "auth.conf"
 
 
 def broker_kind(url: str) -> BrokerKind:
@@ -67,8 +69,10 @@ def socket_url(path: str | os.PathLike[str]) -> str:
     return f"redis+socket://{path}"
 
 
-def loopback_url(port: int) -> str:
-    return f"redis://127.0.0.1:{port}/0"
+def loopback_url(port: int, password: str = "") -> str:
+    """The embedded broker on loopback (the socket path was too long): behind a password."""
+    auth = f":{password}@" if password else ""
+    return f"redis://{auth}127.0.0.1:{port}/0"
 
 
 def deployed_redis_dir(state_dir: str) -> str:
@@ -93,4 +97,6 @@ def server_args(directory: str, socket: str | None = None, port: int = 0) -> lis
     args += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
     if socket is not None:
         return [*args, "--port", "0", "--unixsocket", socket, "--unixsocketperm", "700"]
-    return [*args, "--port", str(port), "--bind", "127.0.0.1"]
+    # The config file (first, as redis-server wants it) holds the password: never argv.
+    config = f"{directory.rstrip('/')}/{AUTH_FILE}"
+    return [config, *args, "--port", str(port), "--bind", "127.0.0.1"]

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Beat touches the file this variable names on every tick (for a liveness probe).
+BEAT_HEARTBEAT_ENV = "POLI_BEAT_HEARTBEAT_FILE"
+
 
 @dataclass(frozen=True)
 class Beat:

@@ -2,17 +2,20 @@
 
 It persists to an append-only file in `<data>/redis` and listens on a unix socket
 there (no TCP), unless that socket path is too long for the kernel: then on a free
-loopback port, recorded in `<data>/redis/port` so every process finds the same one.
+loopback port, recorded in `<data>/redis/port` so every process finds the same one, and
+behind a password generated for it (`<data>/redis/auth.conf`, mode 0600), since any
+local user can reach a loopback port.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 from pathlib import Path
 
-from engine.model.broker import SOCKET_NAME, loopback_url, socket_fits, socket_url
+from engine.model.broker import AUTH_FILE, SOCKET_NAME, loopback_url, socket_fits, socket_url
 from engine.model.files import DATA_DIR_ENV
 
 
@@ -33,6 +36,20 @@ def socket_path(config_dir: Path) -> Path:
 
 def port_file(config_dir: Path) -> Path:
     return redis_dir(config_dir) / "port"
+
+
+def auth_file(directory: Path | str) -> Path:
+    """The loopback fallback's redis-server config file: its `requirepass` only."""
+    return Path(directory) / AUTH_FILE
+
+
+def loopback_password(config_dir: Path) -> str:
+    """The password `prepare` generated for the loopback fallback ("" when there is none)."""
+    try:
+        text = auth_file(redis_dir(config_dir)).read_text()
+    except OSError:
+        return ""
+    return text.removeprefix("requirepass ").strip()
 
 
 def uses_socket(config_dir: Path) -> bool:
@@ -72,15 +89,27 @@ def broker_url(config_dir: Path) -> str:
     """The URL Celery, kombu and Flower use for the embedded broker (and result backend)."""
     if uses_socket(config_dir):
         return socket_url(socket_path(config_dir))
-    return loopback_url(loopback_port(config_dir))
+    return loopback_url(loopback_port(config_dir), loopback_password(config_dir))
 
 
 def prepare(config_dir: Path) -> int | None:
     """Create `<data>/redis`; on the loopback fallback choose a free port, record it and
     return it (None: the broker listens on its unix socket)."""
-    redis_dir(config_dir).mkdir(parents=True, exist_ok=True)
+    redis_dir(config_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
     if uses_socket(config_dir):
         return None
     port = free_port()
     port_file(config_dir).write_text(f"{port}\n")
+    if not loopback_password(config_dir):
+        _write_private(auth_file(redis_dir(config_dir)), f"requirepass {secrets.token_hex(24)}\n")
     return port
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Created 0600 from the start (never readable by others, even for an instant)."""
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.unlink(missing_ok=True)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(temp, path)

@@ -6,7 +6,6 @@ commands that send work through the broker are in `queue_commands` (ping, run) a
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from engine.diagnostics import UserError, did_you_mean
 from engine.model import Platform
 from polictl.stack import supervisor as sup
 from polictl.stack.layout import Layout
+from polictl.stack.login import web_login
 
 # When the config no longer loads, `down` still waits this long for running tasks.
 UNKNOWN_STOP_GRACE = 3600
@@ -49,8 +49,7 @@ def up(obj: Any, names: tuple[str, ...], flower: bool, detach: bool, timeout: fl
     layout = Layout.of(obj.config_dir)
     if sup.Supervisor(layout).alive():
         raise UserError("the stack is already running", hint="polictl status, or polictl down")
-    console = chosen.console and _console_login(layout)
-    local = sup.local_platform(platform, layout, chosen.groups, chosen.flower, console)
+    local = sup.local_platform(platform, layout, chosen.groups, chosen.flower, chosen.console)
     sup.write_config(local, layout, beat=chosen.beat)
     _where_to_look(local, layout, detach, chosen.describe())
     if detach:
@@ -65,28 +64,16 @@ def _where_to_look(platform: Platform, layout: Layout, detach: bool, running: st
     click.echo(f"poli: {running}; broker: ", nl=False)
     click.echo(broker if platform.broker.embedded else "the configured URL")
     click.echo(f"  logs:    {layout.logs}  (polictl logs NAME -f; supervisord.log there too)")
-    if platform.deploy.flower.enabled:
-        flower = platform.deploy.flower
-        click.echo(f"  flower:  http://{flower.address}:{flower.port}/")
-    if platform.deploy.console.enabled:
-        user = os.environ.get("POLI_WEB_USER") or "admin"
-        click.echo(f"  console: {platform.deploy.console.url}  (login {user}, POLI_WEB_PASSWORD)")
+    flower, console = platform.deploy.flower, platform.deploy.console
+    web = [("flower", f"http://{flower.address}:{flower.port}/")] if flower.enabled else []
+    web += [("console", console.url)] if console.enabled else []
+    for name, url in web:
+        click.echo(f"  {name + ':':8} {url}")
+    if web:  # one operator login for both
+        login = web_login(layout)
+        click.echo(f"           login {login.user}, password in {login.source}")
     click.echo("  status:  polictl status   probe: polictl ping")
     click.echo("  stop:    polictl down" if detach else "  stop:    Ctrl-C (running tasks finish)")
-
-
-def _console_login(layout: Layout) -> bool:
-    """The console starts only with an operator password (the environment, or the
-    stack's environment file); without one `up` says so and runs the rest."""
-    if os.environ.get("POLI_WEB_PASSWORD"):
-        return True
-    try:
-        if "POLI_WEB_PASSWORD=" in layout.environment_file.read_text():
-            return True
-    except OSError:
-        pass
-    click.echo("poli: console not started: set POLI_WEB_PASSWORD to run it (polictl console)")
-    return False
 
 
 def _foreground(layout: Layout, timeout: float) -> None:

@@ -68,6 +68,11 @@ class Layout:
         return self.logs / "supervisord.log"
 
     @property
+    def web_password_file(self) -> Path:
+        """The web UIs' generated password (mode 0600), when POLI_WEB_PASSWORD is not set."""
+        return self.data / "web-password"
+
+    @property
     def environment_file(self) -> Path:
         return self.data / "poli.env"
 

@@ -26,6 +26,7 @@ from engine.model import Platform
 from engine.runtime import embedded
 from polictl import files as atomic
 from polictl.stack.layout import Layout
+from polictl.stack.login import web_login
 
 # Set only in supervisord's environment (and so its children's): finds this stack's
 # processes, and nothing else, when `down` sweeps up leftovers.
@@ -42,14 +43,16 @@ def local_platform(
 ) -> Platform:
     """The platform as the local stack runs it: this user, this venv, paths under the data dir.
 
-    These paths never went through `validate`; the renderer quotes spaces and `%`, but a
-    control character would end a line of supervisord's config."""
+    These paths never went through `validate`: refused when supervisord's config cannot
+    carry them (see `_unfit`) rather than cut short or read as something else."""
     for path in (layout.config_dir, layout.data, Path(sys.prefix)):
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in str(path)):
+        problem = _unfit(str(path), in_include=path == layout.data)
+        if problem:
             raise UserError(
-                f"the local stack cannot run from a path with control characters: {str(path)!r}",
+                f"the local stack cannot run from a path with {problem}: {str(path)!r}",
                 hint="move the project (or POLI_DATA_DIR) to a plain directory name",
             )
+    web = platform.deploy
     deploy = dataclasses.replace(
         platform.deploy,
         user="",
@@ -59,13 +62,25 @@ def local_platform(
         log_dir=str(layout.logs),
         state_dir=str(layout.data),
         environment_file=str(layout.environment_file),
-        flower=dataclasses.replace(platform.deploy.flower, enabled=flower),
-        console=dataclasses.replace(
-            platform.deploy.console, enabled=console and platform.deploy.console.enabled
-        ),
+        flower=dataclasses.replace(web.flower, enabled=flower),
+        console=dataclasses.replace(web.console, enabled=console and web.console.enabled),
     )
     workers = tuple(w for w in platform.workers if groups is None or w.name in groups)
     return dataclasses.replace(platform, deploy=deploy, workers=workers)
+
+
+def _unfit(path: str, in_include: bool) -> str | None:
+    """A control character ends a line of supervisord's config, `;` starts a comment, `%`
+    is its expansion (expanded twice in some values), `environment=` cannot escape a quote,
+    and whitespace separates the files of `[include]` (the programs live under the data
+    dir)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path):
+        return "control characters"
+    if any(ch in path for ch in ";%'\""):
+        return "`;`, `%` or quotes"
+    if in_include and any(ch.isspace() for ch in path):
+        return "spaces (as the data dir)"
+    return None
 
 
 def _ini(value: str) -> str:
@@ -115,6 +130,7 @@ childlogdir={_ini(str(layout.logs))}
 directory={_ini(str(layout.config_dir))}
 identifier=poli
 silent=true
+umask=027
 {_run_as()}
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
@@ -128,9 +144,18 @@ def write_config(platform: Platform, layout: Layout, beat: bool = True) -> Path:
     """Render the programs for `platform` (already local) and write supervisord.conf."""
     from generators.supervisor import EmbeddedRedis, render_supervisor
 
-    for directory in (layout.logs, layout.supervisor_dir):
-        directory.mkdir(parents=True, exist_ok=True)
-    env = "".join(f"{key}={shlex.quote(value)}\n" for key, value in layout.environment().items())
+    # Every file under the data dir (messages, results, logs, the database) is this
+    # user's alone: the dir 0700, and supervisord's programs create files 0640 (umask).
+    layout.data.mkdir(mode=0o700, parents=True, exist_ok=True)
+    layout.data.chmod(0o700)
+    for directory in (layout.logs, layout.supervisor_dir, layout.programs_dir):
+        directory.mkdir(mode=0o750, parents=True, exist_ok=True)
+    layout.supervisord_log.touch(mode=0o640)  # supervisord opens it before its umask applies
+    layout.supervisord_log.chmod(0o640)
+    environment = layout.environment()
+    if platform.deploy.flower.enabled or platform.deploy.console.enabled:
+        environment |= web_login(layout).environment()  # the file is 0600
+    env = "".join(f"{key}={shlex.quote(value)}\n" for key, value in environment.items())
     atomic.write_text(layout.environment_file, env, mode=0o600)
     redis = None
     if platform.broker.embedded:
@@ -138,7 +163,7 @@ def write_config(platform: Platform, layout: Layout, beat: bool = True) -> Path:
     for old in layout.programs_dir.glob("*.conf"):
         old.unlink()
     programs = render_supervisor(platform, redis, beat=beat)
-    written = atomic.write_tree(layout.programs_dir, programs)
+    written = atomic.write_tree(layout.programs_dir, programs, mode=0o640)
     atomic.write_text(layout.supervisord_conf, supervisord_conf(layout, written), mode=0o600)
     return layout.supervisord_conf
 

@@ -4,18 +4,22 @@ client for each broker URL form."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import redis
 
+from engine.config import load
 from engine.runtime.beat import store as beat_store
 from engine.runtime.beat.store import DUE, LAST, LOCK, RULE, STATUS, BeatStore
 
 DUE_AT = datetime(2027, 5, 3, 9, tzinfo=UTC)
+MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
 
 
 @pytest.fixture
@@ -70,6 +74,7 @@ def test_the_last_run_sent_and_the_status_are_read_back(client) -> None:
         "last": {
             "tick": {"due": "2027-05-03T09:00:00+00:00", "sent": "2027-05-03T09:00:00.123+00:00"}
         },
+        "expired": {},
     }
 
 
@@ -82,13 +87,25 @@ def test_a_holder_recorded_without_a_token_still_shows(client) -> None:
     }
 
 
+def client_for(url: str, **options: float):
+    """engine.runtime.broker.redis_client for a platform whose broker is `url`."""
+    from engine.runtime.broker import redis_client
+
+    result = load(MINIMAL, env={"POLI_BROKER_URL": "redis://127.0.0.1:1/0"})
+    assert result.platform is not None, result.diagnostics
+    broker = dataclasses.replace(
+        result.platform.broker, url=url, transport_options=(("master_name", "mymaster"),)
+    )
+    return redis_client(dataclasses.replace(result.platform, broker=broker), **options)
+
+
 def test_the_default_timeout_is_one_second() -> None:
-    kwargs = beat_store.client_for("redis://h:6379/0").connection_pool.connection_kwargs
+    kwargs = client_for("redis://h:6379/0").connection_pool.connection_kwargs
     assert (kwargs["socket_connect_timeout"], kwargs["socket_timeout"]) == (1.0, 1.0)
 
 
 def test_nothing_recorded_reads_as_nothing(client) -> None:
-    assert beat_store.read(client) == {"holder": None, "status": None, "last": {}}
+    assert beat_store.read(client) == {"holder": None, "status": None, "last": {}, "expired": {}}
     assert BeatStore(client).handled() == {}
 
 
@@ -101,7 +118,7 @@ def test_nothing_recorded_reads_as_nothing(client) -> None:
     ],
 )
 def test_a_client_for_each_redis_url_form_with_its_timeouts(url: str, where: dict) -> None:
-    client = beat_store.client_for(url, timeout=2.5)
+    client = client_for(url, timeout=2.5)
     kwargs = client.connection_pool.connection_kwargs
     assert {key: kwargs.get(key) for key in where} == where
     assert kwargs["socket_timeout"] == 2.5
@@ -113,6 +130,17 @@ def test_a_client_for_each_redis_url_form_with_its_timeouts(url: str, where: dic
     )
 
 
-@pytest.mark.parametrize("url", ["amqp://guest@rabbit//", "redis+sentinel://s:26379/mymaster"])
-def test_no_client_for_a_broker_that_is_not_plain_redis(url: str) -> None:
-    assert beat_store.client_for(url) is None
+def test_no_client_for_a_broker_that_is_not_redis() -> None:
+    assert client_for("amqp://guest@rabbit//") is None
+
+
+def test_a_sentinel_broker_gets_a_client_on_its_named_master() -> None:
+    client = client_for("sentinel://:pw@s1:26379/3;sentinel://s2:26380", timeout=2.5)
+    pool = client.connection_pool
+    assert (pool.service_name, pool.connection_kwargs["db"]) == ("mymaster", 3)
+    assert pool.connection_kwargs["password"] == "pw"
+    addresses = [
+        (c.connection_pool.connection_kwargs["host"], c.connection_pool.connection_kwargs["port"])
+        for c in pool.sentinel_manager.sentinels
+    ]
+    assert addresses == [("s1", 26379), ("s2", 26380)]

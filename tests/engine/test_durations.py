@@ -51,7 +51,7 @@ def test_parse_duration(value: object, seconds: int | None) -> None:
         (3660, "1h1m"),
         (3601, "1h1s"),
         (5400, "1h30m"),
-        (90061, "25h1m1s"),
+        (90061, "1d1h1m1s"),
         (89.9, "1m29s"),  # whole seconds, truncated
     ],
 )

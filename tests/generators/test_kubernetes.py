@@ -82,6 +82,8 @@ def test_every_object_passes_its_schema(case: str) -> None:
     assert kinds == [
         "ConfigMap",
         "Deployment",
+        "NetworkPolicy",
+        "PodDisruptionBudget",
         "ScaledObject",
         "Service",  # Flower's (cluster) and the console's (both)
         "TriggerAuthentication",
@@ -148,8 +150,8 @@ def test_scaled_object_reads_each_queue_list_of_its_group() -> None:
     assert default["triggers"][0]["metadata"]["listLength"] == "20"
     # A group with autoscaling off keeps its fixed replicas and has no ScaledObject.
     assert "keda/worker-reports-solo.yaml" not in files
-    assert yaml.safe_load(files["worker-reports-solo.yaml"])["spec"]["replicas"] == 1
-    assert "replicas" not in yaml.safe_load(files["worker-alerts.yaml"])["spec"]
+    assert next(yaml.safe_load_all(files["worker-reports-solo.yaml"]))["spec"]["replicas"] == 1
+    assert "replicas" not in next(yaml.safe_load_all(files["worker-alerts.yaml"]))["spec"]
 
 
 @pytest.mark.parametrize(
@@ -194,7 +196,8 @@ def test_every_pod_reads_the_secret_and_the_config_map() -> None:
         if obj["kind"] == "Deployment":
             pod = obj["spec"]["template"]["spec"]
             (container,) = pod["containers"]
-            assert container["envFrom"] == [{"secretRef": {"name": "poli-env"}}]
+            refs = [e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e]
+            assert {ref["name"] for ref in refs} == {"poli-env"}  # by key: test_kubernetes_security
             assert {"name": "config", "configMap": {"name": "poli-config"}} in pod["volumes"]
 
 
@@ -203,7 +206,7 @@ def test_grace_period_is_the_stop_timeout_rule_and_beat_is_one_recreated_pod() -
     files = render_kubernetes(platform)
     for group in platform.workers:
         name = "worker-" + group.name.replace("_", "-")
-        pod = yaml.safe_load(files[f"{name}.yaml"])["spec"]["template"]["spec"]
+        pod = next(yaml.safe_load_all(files[f"{name}.yaml"]))["spec"]["template"]["spec"]
         assert pod["terminationGracePeriodSeconds"] == platform.stop_timeout(group)
     solo = next(g for g in platform.workers if g.name == "reports_solo")
     assert platform.stop_timeout(solo) == 1830  # 30m + 30s

@@ -12,13 +12,20 @@ from pathlib import Path
 
 import pytest
 import yaml
-from celery_process import celery_worker
+from celery_process import celery_beat, celery_worker
 from render_cases import load_case
 
 from engine.config import load
+from engine.model import BEAT_HEARTBEAT_ENV
 from engine.runtime.app.build import build_app
-from engine.runtime.app.heartbeat import HEARTBEAT_SECONDS
-from generators.kubernetes import HEARTBEAT_FILE, STALE_SECONDS, fresh_file_test, render_kubernetes
+from engine.runtime.heartbeat import HEARTBEAT_SECONDS
+from generators.kubernetes import (
+    BEAT_HEARTBEAT_FILE,
+    HEARTBEAT_FILE,
+    STALE_SECONDS,
+    fresh_file_test,
+    render_kubernetes,
+)
 
 MINIMAL = Path(__file__).resolve().parents[1] / "configs" / "minimal"
 
@@ -46,7 +53,7 @@ def make_old(path: Path) -> None:
 
 def test_the_rendered_probe_is_this_shell_test_on_the_heartbeat_file() -> None:
     files = render_kubernetes(load_case("cluster"))
-    container = yaml.safe_load(files["worker-alerts.yaml"])["spec"]["template"]["spec"][
+    container = next(yaml.safe_load_all(files["worker-alerts.yaml"]))["spec"]["template"]["spec"][
         "containers"
     ][0]
     assert container["command"][-2:] == ["--heartbeat-file", HEARTBEAT_FILE]
@@ -54,7 +61,7 @@ def test_the_rendered_probe_is_this_shell_test_on_the_heartbeat_file() -> None:
     assert container["livenessProbe"]["exec"]["command"] == ["/bin/sh", "-c", test]
     # A solo worker runs its tasks in its event loop: its heartbeat may be as old as
     # its longest task plus the margin before it counts as stuck.
-    solo = yaml.safe_load(files["worker-reports-solo.yaml"])["spec"]["template"]["spec"]
+    solo = next(yaml.safe_load_all(files["worker-reports-solo.yaml"]))["spec"]["template"]["spec"]
     command = solo["containers"][0]["livenessProbe"]["exec"]["command"]
     assert command[-1] == fresh_file_test(HEARTBEAT_FILE, 1830)
 
@@ -94,3 +101,30 @@ def test_a_real_worker_keeps_the_file_fresh_until_it_is_stuck(redis_url, tmp_pat
             assert probe(path) == 0
     finally:
         app.close()
+
+
+def test_beats_probe_is_the_same_test_on_its_own_heartbeat_file() -> None:
+    beat = next(yaml.safe_load_all(render_kubernetes(load_case("cluster"))["beat.yaml"]))
+    (container,) = beat["spec"]["template"]["spec"]["containers"]
+    assert {"name": BEAT_HEARTBEAT_ENV, "value": BEAT_HEARTBEAT_FILE} in container["env"]
+    test = fresh_file_test(BEAT_HEARTBEAT_FILE, STALE_SECONDS)
+    assert container["livenessProbe"]["exec"]["command"] == ["/bin/sh", "-c", test]
+
+
+@pytest.mark.timeout(120)
+def test_a_real_beat_keeps_its_file_fresh_until_it_is_stuck(redis_url, tmp_path) -> None:
+    path = tmp_path / "beat.alive"
+    env = {BEAT_HEARTBEAT_ENV: str(path)}
+    with celery_beat(MINIMAL, redis_url, tmp_path, tmp_path / "beat.log", **env) as process:
+        wait_fresh(path, timeout=30)
+        assert probe(path) == 0
+        os.killpg(process.pid, signal.SIGSTOP)
+        try:
+            time.sleep(0.5)
+            make_old(path)
+            time.sleep(3)  # beat ticks at least every second (RELOAD_CHECK_SECONDS)
+            assert probe(path) != 0
+        finally:
+            os.killpg(process.pid, signal.SIGCONT)
+        wait_fresh(path)
+        assert probe(path) == 0

@@ -19,7 +19,7 @@ def test_embedded_broker_program_takes_binary_port_and_priority():
     platform = load_case("stack", broker_url="embedded")
     default = _section(render_supervisor(platform)["poli.conf"], "redis")
     assert default["command"] == (
-        '/bin/sh -c "mkdir -p /var/lib/poli/redis && exec redis-server --dir /var/lib/poli/redis'
+        '/bin/sh -c "mkdir -p -m 0700 /var/lib/poli/redis && exec redis-server --dir /var/lib/poli/redis'
         " --daemonize no --appendonly yes --appendfsync everysec --save '' --port 0"
         ' --unixsocket /var/lib/poli/redis/redis.sock --unixsocketperm 700"'
     )
@@ -27,7 +27,8 @@ def test_embedded_broker_program_takes_binary_port_and_priority():
     local = EmbeddedRedis(binary="/opt/redis/bin/redis-server", port=6399, priority=5)
     section = _section(render_supervisor(platform, local)["poli.conf"], "redis")
     assert section["command"].endswith(
-        "exec /opt/redis/bin/redis-server --dir /var/lib/poli/redis --daemonize no"
+        "exec /opt/redis/bin/redis-server /var/lib/poli/redis/auth.conf --dir /var/lib/poli/redis"
+        " --daemonize no"
         " --appendonly yes --appendfsync everysec --save '' --port 6399 --bind 127.0.0.1\""
     )
     assert section["priority"] == "5"

@@ -6,10 +6,10 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from waiting import wait_for  # noqa: F401 - the stack tests import it from here
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICTL = str(Path(sys.prefix) / "bin" / "polictl")
@@ -52,16 +52,11 @@ def small_config(target: Path, flower_port: int, console_port: int = 0) -> Path:
         shutil.copy(ROOT / name, target / name)
     queues = (target / "queues.yaml").read_text()
     queues = re.sub(r"concurrency: \d+", "concurrency: 1", queues)
-    queues = queues.replace("port: 5556", f"port: {console_port or flower_port + 1}")
+    if not console_port:
+        from engine.runtime.embedded import free_port
+
+        console_port = free_port()
+    queues = queues.replace("port: 5556", f"port: {console_port}")
     queues = queues.replace("port: 5555", f"port: {flower_port}")
     (target / "queues.yaml").write_text(queues)
     return target
-
-
-def wait_for(check: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(interval)
-    return check()

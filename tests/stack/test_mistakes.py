@@ -70,7 +70,11 @@ def test_embedded_broker_falls_back_to_loopback_when_socket_path_is_too_long(
     server = subprocess.Popen(embedded_command(tmp_path), stdout=subprocess.DEVNULL)
     try:
         url = embedded.broker_url(tmp_path)
-        assert url == f"redis://127.0.0.1:{(deep / 'redis' / 'port').read_text().strip()}/0"
+        port = (deep / "redis" / "port").read_text().strip()
+        password = embedded.loopback_password(tmp_path)
+        assert len(password) == 48 and url == f"redis://:{password}@127.0.0.1:{port}/0"
+        assert (deep / "redis" / "auth.conf").stat().st_mode & 0o777 == 0o600
+        assert password not in Path(f"/proc/{server.pid}/cmdline").read_text()  # never argv
         client = redis.Redis.from_url(url, socket_connect_timeout=0.2)
         for _ in range(50):
             try:
@@ -85,6 +89,9 @@ def test_embedded_broker_falls_back_to_loopback_when_socket_path_is_too_long(
         else:
             raise AssertionError("embedded redis did not answer on its loopback port")
         assert (deep / "redis").is_dir()
+        anyone = redis.Redis.from_url(f"redis://127.0.0.1:{port}/0")
+        with pytest.raises(redis.AuthenticationError):  # a local user without the password
+            anyone.config_set("dir", "/tmp")
     finally:
         server.terminate()
         server.wait(10)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
+import stat
 import subprocess
+import urllib.error
 import urllib.request
 
+import pytest
 from stack_helpers import POLICTL, Stack, wait_for
 
 from polictl.stack.processes import _alive
@@ -59,7 +63,13 @@ def test_embedded_stack_runs_answers_recovers_and_stops_clean(stack: Stack) -> N
         .split("port: ")[1]
         .rstrip("}")
     )
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/broker", timeout=5) as page:
+    broker_page = urllib.request.Request(f"http://127.0.0.1:{port}/broker")
+    with pytest.raises(urllib.error.HTTPError, match="401"):
+        urllib.request.urlopen(broker_page, timeout=5)
+    password = (stack.data_dir / "web-password").read_text().strip()
+    token = base64.b64encode(f"admin:{password}".encode()).decode()
+    broker_page.add_header("Authorization", f"Basic {token}")
+    with urllib.request.urlopen(broker_page, timeout=5) as page:
         assert b"redis+socket://" in page.read()
 
     # A worker dies hard: status says so, supervisord brings it back.
@@ -78,6 +88,11 @@ def test_embedded_stack_runs_answers_recovers_and_stops_clean(stack: Stack) -> N
     assert down.returncode == 0, down.stdout + down.stderr
     assert [pid for pid in pids if _alive(pid)] == []
     assert stack.polictl("status").returncode == 1
+    # Messages, results, logs: nothing under the data dir is for other local users.
+    assert stat.S_IMODE(stack.data_dir.stat().st_mode) == 0o700
+    files = [p for p in stack.data_dir.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"appendonly.aof.1.incr.aof", "celery_beat.log"}
+    assert [p for p in files if p.stat().st_mode & 0o007] == []
 
 
 def test_explicit_broker_url_runs_no_redis_of_its_own(stack: Stack, redis_url: str) -> None:

@@ -26,7 +26,7 @@ EXPORT = (
 @pytest.fixture
 def config(tmp_path: Path) -> Stack:
     """The repository's YAML in a directory of its own; nothing started, so nothing to stop."""
-    from engine.runtime.app.embedded import free_port
+    from engine.runtime.embedded import free_port
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLI_")}
     env["POLI_DATA_DIR"] = str(tmp_path / "data")

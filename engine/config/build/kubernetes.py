@@ -31,16 +31,20 @@ def _group(group: WorkerGroup, common: dict[str, Any], spec: dict[str, Any]) -> 
     scaling = effective_autoscaling(common, spec.get("autoscaling") or {})
     if scaling["min_replicas"] is None:
         scaling["min_replicas"] = group.replicas
-    return KubernetesGroup(
-        resources=_resources(spec.get("resources")), autoscaling=Autoscaling(**scaling)
-    )
+    resources = _resources(spec.get("resources"), group.memory_limit)
+    return KubernetesGroup(resources=resources, autoscaling=Autoscaling(**scaling))
 
 
-def _resources(spec: dict[str, Any] | None) -> Resources:
-    spec = spec or {}
+def _resources(spec: dict[str, Any] | None, memory_limit: int | None = None) -> Resources:
+    """Declared requests and limits over the schema's defaults; the group's memory_limit
+    (KiB) is its memory limit unless one is declared."""
+    values = effective("k8s_resources", spec)
+    declared = (spec or {}).get("limits") or {}
+    if memory_limit is not None and "memory" not in declared:
+        values["limits"] = {**declared, "memory": f"{memory_limit}Ki"}
 
     def pairs(key: str) -> tuple[tuple[str, str], ...]:
-        return tuple((name, str(value)) for name, value in (spec.get(key) or {}).items())
+        return tuple((name, str(value)) for name, value in (values.get(key) or {}).items())
 
     return Resources(requests=pairs("requests"), limits=pairs("limits"))
 

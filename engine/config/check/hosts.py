@@ -118,7 +118,7 @@ class PlacementChecker:
     def beat(self) -> None:
         beats = [host for host, spec in self.hosts.items() if spec.get("beat") is True]
         url = _mapping(self.data.get("broker")).get("url")
-        # With Redis, beats share a lock (engine/runtime/scheduler.py): one sends, others wait.
+        # With Redis, beats share a lock (engine/runtime/beat/scheduler.py): one sends, others wait.
         shared_lock = isinstance(url, str) and is_redis(url)
         for host in [] if shared_lock else beats[1:]:
             self.out.append(

@@ -138,6 +138,18 @@ def _custom_message(err: ValidationError) -> str | None:
     return message.format(instance=err.instance) if message else None
 
 
+def name_problem(value: str, what: str = "an environment name") -> str | None:
+    """Why `value` is not a name (queues.schema.json `$defs/name`), or None: for the names
+    that reach files without passing through a YAML file, such as the environment's."""
+    rule = resolve("queues", "#/$defs/name")
+    if _ecma(rule["pattern"]).search(value):
+        return None
+    return (
+        f"invalid name {value!r}: {what} reaches unit, process and Kubernetes names,"
+        " so it starts with a lowercase letter, then up to 62 of a-z 0-9 _ . -"
+    )
+
+
 def _unknown_keys(kind: str, doc: Document, path: Path_, err: ValidationError):
     allowed = sorted(_allowed_keys(kind, err.schema))
     for key in sorted(k for k in err.instance if k not in allowed):

@@ -13,7 +13,8 @@ from kombu import Exchange, Queue
 from engine.imports import ensure_on_path, resolve_exception
 from engine.model import DEFAULT_QUEUE, Platform, Task
 from engine.model.broker import TCP_REDIS_KINDS, broker_kind
-from engine.runtime.app import expiry, heartbeat
+from engine.runtime import heartbeat
+from engine.runtime.app import expiry
 from engine.runtime.app.yaml_only import YamlOnlyLoader, yaml_only
 from engine.runtime.beat import runs as schedule_runs
 from engine.runtime.beat.schedule import build_beat_schedule
@@ -77,7 +78,7 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         # tasks.yaml `eager`: run in the caller; its errors raise there (README: eager mode)
         "task_always_eager": platform.eager,
         "task_eager_propagates": platform.eager,
-        # One active beat (a lock in Redis), the YAML reloaded live: engine/runtime/scheduler.py
+        # One active beat (a lock in Redis), the YAML reloaded live: engine/runtime/beat/scheduler.py
         "beat_scheduler": "engine.runtime.beat.scheduler:PoliScheduler",
     }
 

@@ -22,6 +22,7 @@ from engine.config.fingerprint import config_hash
 from engine.diagnostics import format_text
 from engine.model import Platform, Schedule
 from engine.model.schedule_times import fire_after, plan
+from engine.runtime import heartbeat
 from engine.runtime.beat.pause import held_back
 from engine.runtime.beat.store import BeatStore
 
@@ -67,6 +68,7 @@ class PoliScheduler(Scheduler):
         )
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
+        heartbeat.beat_alive()
         if self.active:  # sends first: they are what is due at this instant
             self._send_due()
         if time.monotonic() >= self._check_at:

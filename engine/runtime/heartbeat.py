@@ -6,11 +6,14 @@ a worker that is stuck. Kubernetes' liveness probe checks the file's age with `s
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 from celery import Celery, bootsteps
+
+from engine.model import BEAT_HEARTBEAT_ENV
 
 HEARTBEAT_SECONDS = 5.0
 
@@ -40,6 +43,14 @@ class HeartbeatFile(bootsteps.StartStopStep):
     def touch(self) -> None:
         assert self.path is not None
         self.path.touch()
+
+
+def beat_alive() -> None:
+    """Beat's every tick (engine.runtime.beat.scheduler) touches $POLI_BEAT_HEARTBEAT_FILE, when
+    set: the same probe as the workers', for the one process without a worker's timer."""
+    path = os.environ.get(BEAT_HEARTBEAT_ENV)
+    if path:
+        Path(path).touch()
 
 
 def install(app: Celery) -> None:

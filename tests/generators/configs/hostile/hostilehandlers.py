@@ -1,0 +1,5 @@
+"""Handlers for the hostile-values case (imported, never run)."""
+
+
+def echo(*args):
+    return args
