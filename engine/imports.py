@@ -122,7 +122,10 @@ def _decorated(kind: type) -> dict[str, Any]:
 
 
 def _proxy_parts(proxy: Any) -> TaskParts | None:
-    local = object.__getattribute__(proxy, "_Proxy__local")
+    try:
+        local = object.__getattribute__(proxy, "_Proxy__local")
+    except AttributeError:  # an evaluated PromiseProxy keeps only the task it made
+        return task_parts(object.__getattribute__(proxy, "__thing"))
     args = object.__getattribute__(proxy, "_Proxy__args")
     if args and callable(args[0]):  # @app.task's lazy PromiseProxy(_task_from_fun, (fun,), opts)
         options = object.__getattribute__(proxy, "_Proxy__kwargs")

@@ -46,7 +46,28 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "console": ("polictl.console.command:console", "The operator console in a browser."),
     "calendar": ("polictl.calendar:calendar", "What fires when, per queue; collisions flagged."),
     "tasks": ("polictl.tasks:tasks", "Tasks: queue, limits, retry policy, input schema."),
+    "import": (
+        "polictl.importer.command:import_app",
+        "Write the three files from an existing Celery app; --check proves them.",
+    ),
 }
+
+
+# Commands of the application this repository also holds (the pollination system), not of
+# poli: offered only where their package is importable from the project (the current
+# directory, as `python -m` and `celery -A` see it). A wheel of poli does not ship them.
+APP_COMMANDS = {"db": "handlers"}
+
+
+def _available(name: str) -> bool:
+    package = APP_COMMANDS.get(name)
+    if package is None:
+        return True
+    import importlib.util
+
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    return importlib.util.find_spec(package) is not None
 
 
 # The render formats with checks of their own (engine.config.pipeline.TARGET_CHECKS),
@@ -87,10 +108,10 @@ class PoliContext:
 
 class PoliGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+        return sorted([*super().list_commands(ctx), *filter(_available, LAZY_COMMANDS)])
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in LAZY_COMMANDS:
+        if name in LAZY_COMMANDS and _available(name):
             module_name, attr = LAZY_COMMANDS[name][0].split(":")
             return getattr(importlib.import_module(module_name), attr)
         return super().get_command(ctx, name)
@@ -98,7 +119,7 @@ class PoliGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """`polictl --help` lists the lazy commands without importing them."""
         rows = [(name, cmd.get_short_help_str()) for name, cmd in self.commands.items()]
-        rows += [(name, short_help) for name, (_, short_help) in LAZY_COMMANDS.items()]
+        rows += [(name, short) for name, (_, short) in LAZY_COMMANDS.items() if _available(name)]
         with formatter.section("Commands"):
             formatter.write_dl(sorted(rows))
 

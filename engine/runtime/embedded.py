@@ -99,7 +99,7 @@ def prepare(config_dir: Path) -> int | None:
     if uses_socket(config_dir):
         return None
     port = free_port()
-    port_file(config_dir).write_text(f"{port}\n")
+    _write_private(port_file(config_dir), f"{port}\n")
     if not loopback_password(config_dir):
         _write_private(auth_file(redis_dir(config_dir)), f"requirepass {secrets.token_hex(24)}\n")
     return port

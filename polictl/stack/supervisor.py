@@ -107,7 +107,7 @@ def control_sections(layout: Layout) -> str:
         url = f"unix://{layout.socket}"
     else:
         port = embedded.free_port()
-        layout.port_file.write_text(f"{port}\n")
+        atomic.write_text(layout.port_file, f"{port}\n", mode=0o600)
         server = f"[inet_http_server]\nport=127.0.0.1:{port}\n{auth}"
         url = f"http://127.0.0.1:{port}"
     return f"{server}\n[supervisorctl]\nserverurl={_ini(url)}\n{auth}"

@@ -155,3 +155,32 @@ def test_handlers_whose_hints_cannot_be_had_are_import_problems() -> None:
     assert str(unresolvable.value) == (
         "the type hints of 'm:unresolved' do not resolve: name 'NoSuchType' is not defined"
     )
+
+
+def bound_report(self, kind: str, count: int = 3):
+    return kind
+
+
+def test_check_call_is_the_one_check_every_send_path_uses() -> None:
+    """check_call by handler spec: silent for a fit, every misfit named for the rest, the
+    bound handler's task parameter never counted, an unimportable handler its own error."""
+    from engine.inputs import check_call
+
+    here = f"{__name__}:report"
+    assert check_call(here, "t", ["a"], {"count": 4}) is None
+    with pytest.raises(InvalidTaskInput) as misfit:
+        check_call(here, "reports.export", [1], {"count": "x"})
+    assert str(misfit.value) == (
+        f"reports.export: arguments do not fit {here}(kind: str, count: int = 3, "
+        "thing: test_input_contract.Thing | None = None, *extra: int, **options: str): "
+        "kind: input should be a valid string, got 1; "
+        "count: input should be a valid integer, got 'x'"
+    )
+    bound = f"{__name__}:bound_report"
+    assert check_call(bound, "t", ["a"], {}, bind=True) is None
+    with pytest.raises(InvalidTaskInput, match=r"missing a required argument: 'kind'"):
+        check_call(bound, "t", [], {}, bind=True)
+    with pytest.raises(InvalidTaskInput, match=r"too many positional arguments"):
+        check_call(bound, "t", ["a", 1, 2], {}, bind=True)
+    with pytest.raises(ImportProblem):
+        check_call("no_such_module_here:f", "t", [], {})

@@ -1,0 +1,5 @@
+from celery import Celery
+
+app = Celery("market")
+app.config_from_object("market.settings", namespace="CELERY")
+app.autodiscover_tasks(["market"])
