@@ -11,6 +11,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,docs]'
+	@# The wheel is poli alone; this repository's application (handlers/) is put on the venv's
+	@# path here, as a team puts its own task package on theirs (docs/moving.md).
+	$(BIN)/python -c "import site, sys; open(site.getsitepackages()[0] + '/poli-application.pth', 'w').write(sys.argv[1] + '\n')" "$(CURDIR)"
 	touch $@
 
 test: install
@@ -56,6 +59,7 @@ $(MVENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(MVENV)
 	$(MVENV)/bin/pip install --quiet --upgrade pip
 	$(MVENV)/bin/pip install --quiet -e '.[dev,mutation]'
+	$(MVENV)/bin/python -c "import site, sys; open(site.getsitepackages()[0] + '/poli-application.pth', 'w').write(sys.argv[1] + '\n')" "$(CURDIR)"
 	touch $@
 
 mutation: $(MVENV)/.installed

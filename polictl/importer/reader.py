@@ -30,7 +30,7 @@ _out: Any = sys.stdout
 def _fail(kind: str, message: str) -> None:
     _out.write(json.dumps({"error": kind, "message": message}))
     _out.flush()
-    raise SystemExit(FAILED)
+    sys.exit(FAILED)  # a subprocess's own exit status (this is no polictl command)
 
 
 _env_reads: set[str] = set()
