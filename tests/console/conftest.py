@@ -35,7 +35,7 @@ schedules:
 
 @pytest.fixture(scope="session")
 def console_config(tmp_path_factory) -> Path:
-    """tests/configs/reliability with a few schedules, on its own broker database (0)."""
+    """tests/configs/reliability with a few schedules."""
     from reliability_process import CONFIG
 
     target = shutil.copytree(CONFIG, tmp_path_factory.mktemp("console") / "config")
@@ -45,14 +45,17 @@ def console_config(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def console_broker(redis_server) -> str:
-    import redis
+def console_broker(tmp_path_factory):
+    """A redis-server of the console tests' own: their worker and beat run for a whole
+    module, so they share no database with other tests."""
+    from redis_server import RedisServer
 
-    url = f"{redis_server.url}/0"  # the per-test fixture hands out 1..15
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    client.close()
-    return url
+    server = RedisServer(tmp_path_factory.mktemp("console-redis"))
+    server.start()
+    try:
+        yield f"{server.url}/0"
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
