@@ -63,20 +63,21 @@ def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
     from engine.runtime.beat.pause import paused
     from engine.runtime.beat.runs import read_runs
     from engine.runtime.beat.store import read
-    from engine.runtime.broker import broker_url, redis_client
+    from engine.runtime.broker import broker_url, state_client
 
     disk = config_hash(platform.config_dir, platform.environment)
     try:
-        client = redis_client(platform, timeout)
+        client = state_client(platform, timeout)
     except UserError as exc:  # the embedded broker was never started
         return BeatReport(disk, problem=f"not running ({exc})")
     if client is None:
         scheme = broker_url(platform).split("://")[0]
         return BeatReport(disk, problem=f"polictl reads beat's lock from Redis, not {scheme}://")
     try:
-        state = read(client)
+        state = read(client, platform.broker.key_prefix)
         names = [s.name for s in platform.schedules]
-        pauses, runs = paused(client, names), read_runs(client, names)
+        prefix = platform.broker.key_prefix
+        pauses, runs = paused(client, names, prefix), read_runs(client, names, prefix)
     except Exception as exc:  # redis-py's connection errors, a wrong password, ...
         if platform.broker.embedded:
             return BeatReport(disk, problem="not running (the embedded broker is down)")

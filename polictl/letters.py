@@ -1,9 +1,10 @@
 """What `polictl dead` and the console's dead-letters page do, once: open the store, find a
 letter, replay letters, purge. Values in, values out; the callers print or render them.
 
-A replay sends the task again through its declared route with a `poli_replay_of` header
-naming the letter, and removes the letter only once the broker took the new message: a
-letter that no longer fits (task gone, arguments refused by the handler's input check) stays.
+A replay claims its letter, sends the task again through its declared route (with an id
+derived from the letter and a `poli_replay_of` header naming it), and removes the letter
+only once the broker took the new message: a letter that no longer fits (task gone,
+arguments refused by the handler's input check, arguments too large to have been kept) stays.
 """
 
 from __future__ import annotations
@@ -39,8 +40,11 @@ def open_store(platform: Platform, timeout: float = 2.0) -> Iterator[tuple[Any, 
     from engine.runtime.delivery.reliability import dead_letters
     from polictl.broker.session import session
 
-    if not platform.broker.is_redis:
-        raise UserError("dead letters need a Redis broker", hint="broker.url in queues.yaml")
+    if platform.broker.state_store is None:
+        raise UserError(
+            "dead letters need a Redis: the broker, the result backend or broker.state_url",
+            hint="broker.result_backend or broker.state_url in queues.yaml",
+        )
     with session(platform, timeout) as app:
         yield app, dead_letters(app)
 
@@ -70,17 +74,32 @@ def replay(app: Any, store: Any, letters: list[Any]) -> list[Replayed]:
             problem = f"task {letter.task!r} is no longer declared"
             outcomes.append(Replayed(letter.id, letter.task, problem=problem))
             continue
-        try:
-            result = app.send_task(
-                task.name,
-                args=letter.args,
-                kwargs=letter.kwargs,
-                queue=task.queue,
-                headers={"poli_replay_of": letter.id},
-            )
-        except (InvalidTaskInput, ImportProblem) as misfit:  # the handler changed since
-            outcomes.append(Replayed(letter.id, letter.task, problem=str(misfit)))
+        problem = _send(app, store, letter, task)
+        if problem:
+            outcomes.append(Replayed(letter.id, letter.task, problem=problem))
             continue
-        store.remove([letter.id])
-        outcomes.append(Replayed(letter.id, letter.task, task.queue, result.id))
+        outcomes.append(Replayed(letter.id, letter.task, task.queue, letter.replay_id))
     return outcomes
+
+
+def _send(app: Any, store: Any, letter: Any, task: Any) -> str | None:
+    """Send one letter again, claimed first: two replays at once, or one repeated, send it
+    once, with the id derived from the letter. What kept it from being sent, or None."""
+    if letter.extra.get("truncated"):
+        return "its arguments were too large to keep (the letter holds a marker)"
+    if not store.claim(letter.id):
+        return "another replay has it, or it is gone"
+    try:
+        app.send_task(
+            task.name,
+            args=letter.args,
+            kwargs=letter.kwargs,
+            queue=task.queue,
+            task_id=letter.replay_id,
+            headers={"poli_replay_of": letter.id},
+        )
+    except (InvalidTaskInput, ImportProblem) as misfit:  # the handler changed since
+        store.release(letter.id)
+        return str(misfit)
+    store.remove([letter.id])  # the claim expires on its own: a late replay finds no letter
+    return None

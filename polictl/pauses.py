@@ -44,10 +44,13 @@ def pause_schedule(platform: Platform, name: str, duration: str, by: str):  # ->
         raise UserError(
             f"{duration!r} is not a pause length", hint="a duration from 1s to 7 days: 30m, 2h"
         )
-    if not platform.broker.is_redis:
-        raise UserError("pauses need a Redis broker", hint="broker.url in queues.yaml")
+    if platform.broker.state_store is None:
+        raise UserError(
+            "pauses need a Redis: the broker, the result backend or broker.state_url",
+            hint="broker.result_backend or broker.state_url in queues.yaml",
+        )
     with session(platform) as app:
-        return pause(broker_client(app), name, seconds, by)
+        return pause(broker_client(app), name, seconds, by, prefix=platform.broker.key_prefix)
 
 
 def resume_schedule(platform: Platform, name: str) -> bool:
@@ -57,10 +60,13 @@ def resume_schedule(platform: Platform, name: str) -> bool:
     from polictl.broker.session import session
 
     _known(platform, name)
-    if not platform.broker.is_redis:
-        raise UserError("pauses need a Redis broker", hint="broker.url in queues.yaml")
+    if platform.broker.state_store is None:
+        raise UserError(
+            "pauses need a Redis: the broker, the result backend or broker.state_url",
+            hint="broker.result_backend or broker.state_url in queues.yaml",
+        )
     with session(platform) as app:
-        return resume(broker_client(app), name)
+        return resume(broker_client(app), name, platform.broker.key_prefix)
 
 
 @click.command("pause")

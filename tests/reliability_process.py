@@ -12,9 +12,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from celery_process import worker_process
+import pytest
+from celery_process import built_app, worker_process
 
 CONFIG = Path(__file__).resolve().parent / "configs" / "reliability"
+
+
+@pytest.fixture(name="app")
+def reliability_app(redis_url):
+    """The reliability config's app on the test's Redis, as a client (a fixture to import)."""
+    with built_app(CONFIG, redis_url) as app:
+        yield app
+
+
+def parent_of(pid: int) -> int:
+    """The parent process of `pid` (a pool process's worker)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 @contextmanager

@@ -114,4 +114,7 @@ def _load(
         return LoadResult(None, sorted(set(diagnostics)), docs)
     platform = build(docs, config_dir, environment, sources, celery_env.interpolated(docs))
     diagnostics += transport.visibility_timeout(platform, docs["queues"])
+    diagnostics += transport.state_store(platform, docs["queues"])
+    if has_errors(diagnostics):  # a model or diagnostics with an error, never both
+        return LoadResult(None, sorted(set(diagnostics)), docs)
     return LoadResult(platform, sorted(set(diagnostics)), docs)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.model.broker import EMBEDDED_BROKER, REDIS_KINDS, BrokerKind, broker_kind
+from engine.model.broker import EMBEDDED_BROKER, REDIS_KINDS, BrokerKind, broker_kind, state_store
 from engine.model.deploy import BEAT_HEARTBEAT_ENV, Beat, Console, Deploy, Flower, Host
 from engine.model.kubernetes import Kubernetes
-from engine.model.reliability import Reliability
+from engine.model.reliability import Reliability, refresh_interval
 from engine.model.schedule import CATCHUP_GRACE_SECONDS, Schedule
 
 # Seconds added to the longest hard time limit so that a warm shutdown lets the
@@ -50,6 +50,7 @@ class Broker:
     result_backend: str | None  # a URL, "broker" (the broker's own Redis), or None: no results
     result_expires: int  # seconds a result is kept
     transport_options: tuple[tuple[str, Any], ...]  # declared ones, durations in seconds
+    state_url: str | None  # a Redis for poli's own state when neither broker nor backend is one
 
     @property
     def embedded(self) -> bool:
@@ -62,14 +63,23 @@ class Broker:
 
     @property
     def is_redis(self) -> bool:
-        """Whether the broker is a Redis poli can keep its own state in (embedded, redis,
-        rediss, a unix socket, Sentinel)."""
+        """Whether the broker is a Redis (embedded, redis, rediss, a unix socket, Sentinel)."""
         return self.kind in REDIS_KINDS
 
     @property
     def master_name(self) -> str | None:
         """The Sentinel master (`transport_options.master_name`), for a sentinel:// broker."""
         return dict(self.transport_options).get("master_name")
+
+    @property
+    def state_store(self) -> str | None:
+        """Where poli keeps its own state (engine.model.broker.state_store)."""
+        return state_store(self.kind, self.result_backend, self.state_url)
+
+    @property
+    def key_prefix(self) -> str:
+        """`transport_options.global_keyprefix`: poli puts it before its own keys itself."""
+        return str(dict(self.transport_options).get("global_keyprefix") or "")
 
     def result_backend_for(self, broker_url: str) -> str | None:
         """Where results go, given the URL the broker is reached at (the embedded broker's
@@ -250,6 +260,16 @@ class Platform:
         """kombu's broker_transport_options: the declared ones over the derived ones (the
         short visibility timeout and its sweep, engine/model/reliability.py)."""
         return {**self.reliability.transport_options, **dict(self.broker.transport_options)}
+
+    @property
+    def visibility_timeout(self) -> float:
+        """The declared visibility timeout, else the derived one: the sweep and refresh's."""
+        return float(self.broker_transport_options["visibility_timeout"])
+
+    @property
+    def refresh_interval(self) -> float:
+        """How often a live worker re-scores the messages it holds (engine.model.reliability)."""
+        return refresh_interval(self.visibility_timeout)
 
     @property
     def task_sent_events(self) -> bool:

@@ -100,3 +100,14 @@ def server_args(directory: str, socket: str | None = None, port: int = 0) -> lis
     # The config file (first, as redis-server wants it) holds the password: never argv.
     config = f"{directory.rstrip('/')}/{AUTH_FILE}"
     return [config, *args, "--port", str(port), "--bind", "127.0.0.1"]
+
+
+def state_store(kind: BrokerKind, result_backend: str | None, state_url: str | None) -> str | None:
+    """Where poli keeps its own state (beat's lock and due times, dead letters, delivery
+    counts): "broker" when the broker is a Redis, else the result backend when it is one,
+    else `broker.state_url`; None when there is no Redis (those features are off)."""
+    if kind in REDIS_KINDS:
+        return "broker"
+    if result_backend and broker_kind(result_backend) in REDIS_KINDS:
+        return result_backend
+    return state_url or None

@@ -8,6 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The held-messages refresher (engine/runtime/delivery/held_messages.py): each attempt gives
+# up after REFRESH_TIMEOUT (to connect, then for a reply) and the next comes REFRESH_RETRY
+# later, so while Redis is away a refresh lands at most REFRESH_RECONNECT_BOUND after it is back.
+REFRESH_TIMEOUT = 1.0
+REFRESH_RETRY = 0.5
+REFRESH_RECONNECT_BOUND = 2 * REFRESH_TIMEOUT + REFRESH_RETRY
+# Live workers refresh every quarter of the visibility timeout: two refreshes and one failed
+# attempt must fit in it, or a live worker's message is swept (validate refuses less).
+MIN_VISIBILITY_TIMEOUT = 2 * REFRESH_RECONNECT_BOUND
+
+
+def refresh_interval(visibility_timeout: float) -> float:
+    """How often live workers re-score what they hold, for the visibility timeout in force."""
+    return visibility_timeout / 4
+
 
 @dataclass(frozen=True)
 class Reliability:
@@ -21,17 +36,14 @@ class Reliability:
 
     @property
     def visibility_timeout(self) -> int:
-        """Unacked messages older than this are swept back; live workers refresh theirs."""
+        """The derived one: unacked messages older than this are swept back. A declared
+        `broker.transport_options.visibility_timeout` wins (`Platform.visibility_timeout`)."""
         return max(3, self.redeliver_within * 3 // 4)
 
     @property
     def sweep_interval(self) -> int:
         """visibility_timeout + sweep_interval = redeliver_within: the declared bound."""
         return max(1, self.redeliver_within - self.visibility_timeout)
-
-    @property
-    def refresh_interval(self) -> float:  # live workers re-score what they hold this often
-        return self.visibility_timeout / 4
 
     @property
     def transport_options(self) -> dict[str, int]:

@@ -49,6 +49,32 @@ def redis_client(platform: Platform, timeout: float = 1.0) -> Any:
     return None
 
 
+def state_client(platform: Platform, timeout: float = 1.0) -> Any:
+    """A redis-py client on the Redis where poli keeps its own state (`Broker.state_store`:
+    the broker, the result backend or `broker.state_url`), or None when there is none."""
+    import redis
+
+    store = platform.broker.state_store
+    if store is None:
+        return None
+    if store == "broker":
+        return redis_client(platform, timeout)
+    options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+    if broker_kind(store) == "redis-socket":
+        return redis.Redis(unix_socket_path=store.split("://", 1)[1], **options)
+    return redis.Redis.from_url(store, **options)
+
+
+def plain_client(channel: Any) -> Any:
+    """A redis-py client on a kombu Redis channel's pool that prefixes no key: kombu's own
+    client prefixes `global_keyprefix` on some commands only (not GET, HGETALL, ZCARD, the
+    keys of a script after the first), so poli's stores prefix their keys themselves
+    (`Broker.key_prefix`)."""
+    import redis
+
+    return redis.Redis(connection_pool=channel.pool)
+
+
 def _database(path: str) -> int:
     """kombu's virtual host of a Redis URL is its database number (`/3`), 0 when none."""
     try:

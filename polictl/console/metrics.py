@@ -37,7 +37,7 @@ def _line(name: str, labels: dict[str, Any], value: float) -> str:
 def samples(platform: Platform) -> list[tuple[str, dict[str, Any], float]]:
     """(metric, labels, value) for everything the broker's Redis knows now."""
     from engine.runtime.beat.runs import outcome_counts
-    from engine.runtime.broker import redis_client
+    from engine.runtime.broker import state_client
     from polictl.beat_report import collect_beat
     from polictl.broker import session as broker
     from polictl.stack.status import dead_letter_counts
@@ -63,10 +63,10 @@ def samples(platform: Platform) -> list[tuple[str, dict[str, Any], float]]:
         if run.get("duration") is not None:
             found.append(("poli_schedule_duration_seconds", labels, run["duration"]))
         found.append(("poli_schedule_paused", labels, 1 if beat.paused(schedule.name) else 0))
-    client = redis_client(platform)
+    client = state_client(platform)
     if client is not None:
         try:
-            for (name, outcome), count in sorted(outcome_counts(client).items()):
+            for (name, outcome), count in sorted(outcome_counts(client, platform.broker.key_prefix).items()):
                 found.append(
                     ("poli_schedule_runs_total", {"schedule": name, "outcome": outcome}, count)
                 )

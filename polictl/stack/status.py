@@ -120,9 +120,9 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
 
 
 def dead_letter_counts(app: Celery) -> tuple[tuple[str, int], ...]:
-    from engine.runtime.delivery.reliability import dead_letters, uses_redis
+    from engine.runtime.delivery.reliability import dead_letters, keeps_state
 
-    return tuple(sorted(dead_letters(app).counts().items())) if uses_redis(app) else ()
+    return tuple(sorted(dead_letters(app).counts().items())) if keeps_state(app) else ()
 
 
 def schedules(platform: Platform, beat: BeatReport | None = None) -> tuple[ScheduleRow, ...]:

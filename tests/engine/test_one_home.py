@@ -143,7 +143,7 @@ def test_a_group_with_no_time_limit_waits_only_the_margin(tmp_path):
     ],
 )
 def test_where_results_go_is_decided_by_the_model(url, backend, reached_at, expected):
-    broker = Broker(url, backend, result_expires=86400, transport_options=())
+    broker = Broker(url, backend, result_expires=86400, transport_options=(), state_url=None)
     assert broker.result_backend_for(reached_at) == expected
 
 

@@ -11,15 +11,14 @@ import signal
 import time
 from collections import Counter
 from contextlib import ExitStack
-from pathlib import Path
 
-import pytest
-from celery_process import built_app
 from reliability_process import (
     CONFIG,
     RestartableRedis,
     journal,
     letters,
+    parent_of,
+    reliability_app,  # noqa: F401 (the `app` fixture)
     wait_for,
     wait_for_letter,
     worker,
@@ -30,16 +29,6 @@ from engine.runtime.app.build import build_app
 
 SECRET_REASON = "cannot reach redis://:S3cretPW@db.example:6379/0"
 BOUND = 8  # redeliver_within in tests/configs/reliability/queues.yaml
-
-
-@pytest.fixture
-def app(redis_url):
-    with built_app(CONFIG, redis_url) as app:
-        yield app
-
-
-def parent_of(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def test_a_killed_pool_process_gives_its_task_back_at_once(app, redis_url, tmp_path):
@@ -156,6 +145,38 @@ def test_failures_for_good_are_dead_letters(app, redis_url, tmp_path):
     assert found[keyed.id].kwargs == {"api_token": "***"}  # a secret-named key: never stored
     log = (tmp_path / "w.log").read_text()
     assert "S3cretPW" not in log and SECRET_REASON.replace("S3cretPW", "***") in log
+
+
+def test_a_task_the_worker_does_not_know_is_a_dead_letter(app, redis_url, tmp_path):
+    """Before issue 22 Celery rejected it with a log line only: the message was gone."""
+    with worker(app, redis_url, tmp_path / "w.log"):
+        sent = app.send_task("default.added_later", args=[1], kwargs={"password": "S3cret"})
+        letter = wait_for_letter(app, sent.id)
+    assert (letter.task, letter.queue, letter.reason) == (
+        "default.added_later",
+        "default",
+        "unregistered task",
+    )
+    assert (letter.args, letter.kwargs) == ([1], {"password": "***"})
+
+
+def test_a_worker_warns_when_its_redis_can_lose_letters(app, redis_url, tmp_path):
+    """The session's Redis keeps nothing on disk; here it also evicts any key when full."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.config_set("maxmemory-policy", "allkeys-lru")
+    try:
+        log = tmp_path / "w.log"
+        with worker(app, redis_url, log):
+            deadline = time.monotonic() + 20
+            while "keeps nothing on disk" not in log.read_text():
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+    finally:
+        client.config_set("maxmemory-policy", "noeviction")
+    text = log.read_text()
+    assert "evicts any key when full (maxmemory-policy allkeys-lru)" in text
 
 
 def test_a_broker_restart_loses_no_task_and_reports_no_false_failure(tmp_path):

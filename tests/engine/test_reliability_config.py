@@ -22,9 +22,10 @@ def config_with(tmp_path: Path, section: str) -> Path:
 
 
 def test_defaults_bound_redelivery_to_two_minutes(tmp_path: Path) -> None:
-    policy = load(config_with(tmp_path, ""), env=ENV).platform.reliability
+    platform = load(config_with(tmp_path, ""), env=ENV).platform
+    policy = platform.reliability
     assert (policy.redeliver_within, policy.max_deliveries) == (120, 3)
-    assert (policy.visibility_timeout, policy.sweep_interval, policy.refresh_interval) == (
+    assert (platform.visibility_timeout, policy.sweep_interval, platform.refresh_interval) == (
         90,
         30,
         22.5,

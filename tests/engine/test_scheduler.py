@@ -144,3 +144,28 @@ def test_a_paused_schedule_is_skipped_until_resumed(config_dir, redis_url, clock
     assert sent(redis_url) == ["2027-05-04T09:00:00+00:00"]
     with pytest.raises(ValueError, match="a pause lasts from 1s to 7 days"):
         pause(client, "daily", 8 * 86400, "ops")
+
+
+def test_a_failed_send_does_not_lose_the_run(config_dir, redis_url, clock, monkeypatch):
+    """The broker refuses the first send (an outage): the record of the run is undone and
+    the run sent on the next try, once (catchup: once)."""
+    active = beat(config_dir)
+    active.tick()
+    real_send, failures = active.app.send_task, []
+
+    def refused_once(*args, **kwargs):
+        if not failures:
+            failures.append(kwargs["headers"]["poli_due"])
+            raise ConnectionError("broker away")
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(active.app, "send_task", refused_once)
+    clock.now = datetime(2027, 5, 3, 9, 0, 0, 4000, tzinfo=UTC)
+    active.tick()
+    assert (failures, sent(redis_url)) == (["2027-05-03T09:00:00+00:00"], [])
+    assert beat(config_dir).store.handled()["daily"][0] < datetime(2027, 5, 3, 9, tzinfo=UTC)
+    active.tick()  # too early for the retry
+    clock.now += timedelta(seconds=scheduler_module.SEND_RETRY_SECONDS)
+    active.tick()
+    active.tick()
+    assert sent(redis_url) == ["2027-05-03T09:00:00+00:00"]

@@ -77,22 +77,43 @@ def test_derived_visibility_timeout_stays_when_none_is_declared(tmp_path):
     assert not result.diagnostics
 
 
-def test_visibility_timeout_below_a_hard_limit_or_retry_cap_is_a_warning_naming_the_task(
-    tmp_path,
-):
-    broker = BROKER_LINES + "  transport_options: {max_connections: 5, visibility_timeout: 1}\n"
-    result, app = built(config(tmp_path, broker))
-    assert app.conf.broker_transport_options["visibility_timeout"] == 1  # declared wins
-    hint = "  hint: raise it above 20s, or remove it (poli derives 1m30s)\n"
+def test_a_visibility_timeout_too_short_for_the_refresh_is_refused(tmp_path):
+    broker = BROKER_LINES + "  transport_options: {max_connections: 5, visibility_timeout: 4}\n"
+    result = load(config(tmp_path, broker), env={"POLI_BROKER_URL": "redis://127.0.0.1:1/0"})
+    assert result.platform is None
     assert format_text(result.diagnostics) == (
-        "queues.yaml:4:63: warning: broker.transport_options.visibility_timeout 1s is below "
-        "the hard time limit of task 'default.echo' (20s): Redis would hand it to another "
-        "worker while it still runs\n"
-        + hint
-        + "queues.yaml:4:63: warning: broker.transport_options.visibility_timeout 1s is below "
-        "the retry delay cap of task 'default.echo' (policy 'quick', max 2s): a retry waiting "
-        "that long would be delivered twice\n" + hint + "0 errors, 2 warnings"
+        "queues.yaml:4:63: error: broker.transport_options.visibility_timeout 4s is too short: "
+        "live workers refresh what they hold every quarter of it and a failed refresh takes "
+        "up to 2.5s, so a running task would be handed to another worker\n"
+        "  hint: at least 5s, or remove it (poli derives 1m30s)\n"
+        "1 error, 0 warnings"
     )
+
+
+def test_an_amqp_broker_without_a_redis_for_poli_s_state_says_what_is_off(tmp_path):
+    amqp = "broker:\n  url: amqp://guest@127.0.0.1:5672//\n  result_backend: none\n"
+    result = load(config(tmp_path, amqp))
+    assert format_text(result.diagnostics) == (
+        "queues.yaml:2:8: warning: no Redis keeps poli's own state with a amqp:// broker: dead "
+        "letters, poison-message counts and beat's lock are off (run exactly one beat)\n"
+        "  hint: set broker.result_backend to a redis:// URL, or broker.state_url\n"
+        "0 errors, 1 warning"
+    )
+    declared = amqp + "  state_url: redis://127.0.0.1:6379/3\n"
+    result = load(config(tmp_path / "declared", declared))
+    assert (result.diagnostics, result.platform.broker.state_store) == (
+        [],
+        "redis://127.0.0.1:6379/3",
+    )
+
+
+def test_a_declared_visibility_timeout_is_the_one_the_sweep_and_refresh_run_on(tmp_path):
+    """Below a task's time limit is fine: live workers refresh on a quarter of it."""
+    broker = BROKER_LINES + "  transport_options: {visibility_timeout: 20s}\n"
+    result, app = built(config(tmp_path, broker))
+    assert not result.diagnostics
+    assert app.conf.broker_transport_options["visibility_timeout"] == 20
+    assert (result.platform.visibility_timeout, result.platform.refresh_interval) == (20, 5)
 
 
 # Celery's own environment variables

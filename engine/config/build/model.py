@@ -103,6 +103,7 @@ def _broker(values: dict[str, Any]) -> Broker:
         result_backend=None if backend in NO_RESULT_BACKEND else backend,
         result_expires=parse_duration(values["result_expires"]),
         transport_options=tuple(sorted(options.items())),
+        state_url=values["state_url"] or None,
     )
 
 

@@ -14,7 +14,7 @@ from engine.config.options import effective
 from engine.config.read.loader import Document, Pos, error
 from engine.diagnostics import WARNING, Diagnostic, did_you_mean
 from engine.model import EMBEDDED_BROKER
-from engine.model.broker import is_redis
+from engine.model.broker import broker_kind, state_store
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 SOCKET_SCHEMES = {"redis+socket", "unix", "socket"}
@@ -117,17 +117,20 @@ class PlacementChecker:
 
     def beat(self) -> None:
         beats = [host for host, spec in self.hosts.items() if spec.get("beat") is True]
-        url = _mapping(self.data.get("broker")).get("url")
-        # With Redis, beats share a lock (engine/runtime/beat/scheduler.py): one sends, others wait.
-        shared_lock = isinstance(url, str) and is_redis(url)
+        broker = _mapping(self.data.get("broker"))
+        url, backend, state = (broker.get(k) for k in ("url", "result_backend", "state_url"))
+        # Beats share a lock in the Redis of poli's state (engine/runtime/beat): one sends.
+        texts = [v if isinstance(v, str) else None for v in (url, backend, state)]
+        shared_lock = texts[0] is not None and state_store(broker_kind(texts[0]), *texts[1:])
         for host in [] if shared_lock else beats[1:]:
             self.out.append(
                 error(
                     self.doc.pos(("hosts", host, "beat")),
                     "several-beats",
-                    f"beat runs on {len(beats)} hosts ({', '.join(beats)}) and the broker is not"
-                    " Redis, where beats share a lock: each would send every schedule",
-                    f"keep `beat: true` on one host, e.g. {beats[0]!r}, or use a Redis broker",
+                    f"beat runs on {len(beats)} hosts ({', '.join(beats)}) and no Redis keeps "
+                    "beat's lock: each would send every schedule",
+                    f"keep `beat: true` on one host, e.g. {beats[0]!r}, or set "
+                    "broker.state_url (or a Redis broker or result backend)",
                 )
             )
         if not beats and self.enabled_schedules:

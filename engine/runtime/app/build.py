@@ -12,7 +12,7 @@ from kombu import Exchange, Queue
 
 from engine.imports import ensure_on_path, resolve_exception
 from engine.model import DEFAULT_QUEUE, Platform, Task
-from engine.model.broker import TCP_REDIS_KINDS, broker_kind
+from engine.model.broker import broker_kind
 from engine.runtime import heartbeat
 from engine.runtime.app import expiry
 from engine.runtime.app.yaml_only import YamlOnlyLoader, yaml_only
@@ -23,13 +23,17 @@ from engine.runtime.delivery.reliability import (
     ReliableTask,
     broker_client,
     install,
+    keeps_state,
     reliability_settings,
-    uses_redis,
 )
 from engine.runtime.tasks.checked import PoliCelery
 from engine.runtime.tasks.declared import register
 
 REDIS_TRANSPORT = "engine.runtime.delivery.transport:Transport"  # by name: kombu imports it
+SENTINEL_TRANSPORT = "engine.runtime.delivery.transport:SentinelTransport"
+# poli's transports (server-clock unacked records, one command client); the embedded broker's
+# redis+socket:// keeps kombu's (engine/runtime/delivery/transport.py says why)
+TRANSPORTS = {"redis": REDIS_TRANSPORT, "rediss": REDIS_TRANSPORT, "sentinel": SENTINEL_TRANSPORT}
 
 
 def _result_transport_options(platform: Platform) -> dict[str, Any]:
@@ -46,8 +50,8 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
     return {
         **dict(platform.celery),  # queues.yaml `celery:`: none of the keys below (validate)
         "broker_url": url,
-        # kombu's Redis transport without a new redis-py client per command: redis_transport.py
-        "broker_transport": REDIS_TRANSPORT if broker_kind(url) in TCP_REDIS_KINDS else None,
+        # kombu's Redis transport, its unacked records by the server's clock: delivery/transport.py
+        "broker_transport": TRANSPORTS.get(broker_kind(url)),
         "result_backend": platform.broker.result_backend_for(url),
         "broker_connection_retry_on_startup": True,
         # Unacked messages come back after this; live workers refresh theirs (reliability)
@@ -122,5 +126,5 @@ def build_app(platform: Platform, main: str = "poli") -> PoliCelery:
         register(app, task, task_options(task))
     install(app)
     expiry.install(app)
-    schedule_runs.install(lambda app: broker_client(app) if uses_redis(app) else None)
+    schedule_runs.install(lambda app: broker_client(app) if keeps_state(app) else None)
     return app

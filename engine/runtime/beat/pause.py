@@ -35,7 +35,9 @@ class Pause:
         return f"paused by {self.by} at {self.at} until {self.until}"
 
 
-def pause(client: Any, name: str, seconds: float, by: str, now: datetime | None = None) -> Pause:
+def pause(
+    client: Any, name: str, seconds: float, by: str, now: datetime | None = None, prefix: str = ""
+) -> Pause:
     """Pause `name` for `seconds` (1s to a week); the key expires when the pause ends."""
     if not 0 < seconds <= MAX_PAUSE_SECONDS:
         raise ValueError(f"a pause lasts from 1s to {MAX_PAUSE_SECONDS // 86400} days")
@@ -43,20 +45,21 @@ def pause(client: Any, name: str, seconds: float, by: str, now: datetime | None 
     until = now + timedelta(seconds=seconds)
     record = Pause(name, by, _iso(now), _iso(until))
     fields = {k: v for k, v in asdict(record).items() if k != "schedule"}
-    client.set(PAUSE + name, json.dumps(fields), px=int(seconds * 1000))
+    client.set(prefix + PAUSE + name, json.dumps(fields), px=int(seconds * 1000))
     return record
 
 
-def resume(client: Any, name: str) -> bool:
+def resume(client: Any, name: str, prefix: str = "") -> bool:
     """End a pause now; whether there was one."""
-    return bool(client.delete(PAUSE + name))
+    return bool(client.delete(prefix + PAUSE + name))
 
 
-def paused(client: Any, names: list[str]) -> dict[str, Pause]:
-    """The schedules among `names` paused now (one round trip)."""
+def paused(client: Any, names: list[str], prefix: str = "") -> dict[str, Pause]:
+    """The schedules among `names` paused now (one round trip); `prefix`: the broker's
+    global_keyprefix (the client prefixes nothing, as beat's store)."""
     if not names:
         return {}
-    values = client.mget([PAUSE + name for name in names])
+    values = client.mget([prefix + PAUSE + name for name in names])
     return {
         name: Pause(name, **json.loads(value))
         for name, value in zip(names, values, strict=True)
@@ -64,13 +67,14 @@ def paused(client: Any, names: list[str]) -> dict[str, Pause]:
     }
 
 
-def held_back(client: Any, names: list[str]) -> dict[str, str]:
-    """For beat: the schedules among `names` paused now, each with its pause in words; none
+def held_back(store: Any, names: list[str]) -> dict[str, str]:
+    """For beat (its BeatStore): the schedules among `names` paused now, each in words; none
     without Redis, and none when Redis does not answer (its sends fail too: no guessing)."""
-    if client is None or not names:
+    if store is None or not names:
         return {}
     try:
-        return {name: record.describe() for name, record in paused(client, names).items()}
+        found = paused(store.client, names, store.prefix)
+        return {name: record.describe() for name, record in found.items()}
     except Exception as exc:
         logger.warning("beat: could not read pauses: %s", exc)
         return {}

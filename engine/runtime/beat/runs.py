@@ -24,12 +24,19 @@ logger = logging.getLogger("poli.runs")
 OUTCOME_OF_STATE = {"SUCCESS": "success", "FAILURE": "failure", "RETRY": "retrying"}
 
 
+def _prefix(task: Any) -> str:
+    """The broker's global_keyprefix, which poli's keys carry (the client adds none)."""
+    return task.app.platform.broker.key_prefix
+
+
 def _header(request: Any, name: str) -> Any:
     headers = getattr(request, "headers", None) or {}
     return headers.get(name) or getattr(request, name, None)
 
 
-def started(client: Any, schedule: str, due: str | None, task_id: str, at: float) -> None:
+def started(
+    client: Any, schedule: str, due: str | None, task_id: str, at: float, prefix: str = ""
+) -> None:
     due_at = datetime.fromisoformat(due).timestamp() if due else None
     record = {
         "due": due,
@@ -38,29 +45,29 @@ def started(client: Any, schedule: str, due: str | None, task_id: str, at: float
         "outcome": "running",
         "lateness": None if due_at is None else max(0.0, at - due_at),
     }
-    client.hset(RUNS, schedule, json.dumps(record))
+    client.hset(prefix + RUNS, schedule, json.dumps(record))
 
 
-def finished(client: Any, schedule: str, outcome: str, at: float) -> None:
-    raw = client.hget(RUNS, schedule)
+def finished(client: Any, schedule: str, outcome: str, at: float, prefix: str = "") -> None:
+    raw = client.hget(prefix + RUNS, schedule)
     record = json.loads(raw) if raw else {}
     record.update(finished=at, outcome=outcome)
     if record.get("started") is not None:
         record["duration"] = max(0.0, at - record["started"])
     pipe = client.pipeline()
-    pipe.hset(RUNS, schedule, json.dumps(record))
-    pipe.hincrby(OUTCOMES, f"{schedule}\x1f{outcome}", 1)
+    pipe.hset(prefix + RUNS, schedule, json.dumps(record))
+    pipe.hincrby(prefix + OUTCOMES, f"{schedule}\x1f{outcome}", 1)
     if outcome == "success":
-        pipe.hset(SUCCESS, schedule, repr(at))
+        pipe.hset(prefix + SUCCESS, schedule, repr(at))
     pipe.execute()
 
 
-def read_runs(client: Any, names: list[str]) -> dict[str, dict[str, Any]]:
+def read_runs(client: Any, names: list[str], prefix: str = "") -> dict[str, dict[str, Any]]:
     """Schedule -> its last run record (with `last_success`), for the schedules in `names`."""
     if not names:
         return {}
-    records = client.hmget(RUNS, names)
-    successes = client.hmget(SUCCESS, names)
+    records = client.hmget(prefix + RUNS, names)
+    successes = client.hmget(prefix + SUCCESS, names)
     found = {}
     for name, raw, success in zip(names, records, successes, strict=True):
         if raw is not None or success is not None:
@@ -70,10 +77,10 @@ def read_runs(client: Any, names: list[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def outcome_counts(client: Any) -> dict[tuple[str, str], int]:
+def outcome_counts(client: Any, prefix: str = "") -> dict[tuple[str, str], int]:
     """(schedule, outcome) -> runs so far."""
     counts = {}
-    for key, value in client.hgetall(OUTCOMES).items():
+    for key, value in client.hgetall(prefix + OUTCOMES).items():
         text = key.decode() if isinstance(key, bytes) else key
         name, _, outcome = text.partition("\x1f")
         counts[(name, outcome)] = int(value)
@@ -81,8 +88,8 @@ def outcome_counts(client: Any) -> dict[tuple[str, str], int]:
 
 
 def install(client_of: Callable[[Any], Any]) -> None:
-    """Connect the worker signals (build_app); `client_of(app)` is the broker's redis-py
-    client, or None when the broker is not Redis."""
+    """Connect the worker signals (build_app); `client_of(app)` is the redis-py client on
+    poli's state (prefixing nothing), or None when there is no such Redis."""
 
     def record(task: Any, write: Callable[[Any, str], None]) -> None:
         name = _header(getattr(task, "request", None), "poli_schedule") if task else None
@@ -98,11 +105,11 @@ def install(client_of: Callable[[Any], Any]) -> None:
 
     def on_prerun(task_id: str = "", task: Any = None, **_: Any) -> None:
         due = _header(getattr(task, "request", None), "poli_due")
-        record(task, lambda client, name: started(client, name, due, task_id, time.time()))
+        record(task, lambda c, name: started(c, name, due, task_id, time.time(), _prefix(task)))
 
     def on_postrun(task: Any = None, state: str = "", **_: Any) -> None:
         outcome = OUTCOME_OF_STATE.get(state or "", (state or "unknown").lower())
-        record(task, lambda client, name: finished(client, name, outcome, time.time()))
+        record(task, lambda c, name: finished(c, name, outcome, time.time(), _prefix(task)))
 
     signals.task_prerun.connect(on_prerun, weak=False, dispatch_uid="poli-schedule-runs-pre")
     signals.task_postrun.connect(on_postrun, weak=False, dispatch_uid="poli-schedule-runs-post")

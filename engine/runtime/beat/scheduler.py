@@ -9,10 +9,9 @@ Due times come from engine.model.schedule_times, the rule `polictl schedules` sh
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery.beat import Scheduler
@@ -24,10 +23,11 @@ from engine.model import Platform, Schedule
 from engine.model.schedule_times import fire_after, plan
 from engine.runtime import heartbeat
 from engine.runtime.beat.pause import held_back
-from engine.runtime.beat.store import BeatStore
+from engine.runtime.beat.store import BeatStore, describe_holder, open_store
 
 logger = logging.getLogger("poli.beat")
 RELOAD_CHECK_SECONDS = 1.0  # a saved edit is running within this (plus a load)
+SEND_RETRY_SECONDS = 2.0  # a failed send is tried again this much later (by its catch-up rule)
 
 
 def utcnow() -> datetime:
@@ -42,6 +42,7 @@ class PoliScheduler(Scheduler):
         self.schedules: dict[str, Schedule] = {}
         self.last: dict[str, datetime] = {}  # last due time handled (sent, skipped or baseline)
         self.next: dict[str, datetime | None] = {}
+        self.unsent: dict[str, datetime] = {}  # a due time whose send failed, retried
         self.store: BeatStore | None = None
         self.active = False
         self.loaded_hash = self.rejected_hash = ""
@@ -53,9 +54,11 @@ class PoliScheduler(Scheduler):
     # --- Celery's Scheduler interface ---------------------------------------------
 
     def setup_schedule(self) -> None:
-        self.store = _store(self.app)
+        self.store = open_store(self.app)
         if self.store is None:
-            logger.warning("beat: the broker is not Redis: no lock, run exactly one beat")
+            logger.warning(
+                "beat: no Redis keeps its state (broker.state_url): no lock, run one beat"
+            )
         self._apply(self.platform, config_hash(self.platform.config_dir, self.platform.environment))
 
     @property
@@ -127,7 +130,7 @@ class PoliScheduler(Scheduler):
                 self._start(name, schedule, due)
             else:  # never run, or retimed while no beat was active
                 self._baseline(name, schedule)
-        logger.info("beat: active (%s)", _holder(self.store))
+        logger.info("beat: active (%s)", describe_holder(self.store))
         self._publish()
 
     # --- sending ------------------------------------------------------------------
@@ -140,16 +143,18 @@ class PoliScheduler(Scheduler):
     def _send_due(self) -> None:
         now = utcnow()
         due_now = [n for n, due in self.next.items() if due is not None and due <= now]
-        fired, held = False, held_back(self.store.client if self.store else None, due_now)
+        fired, held = False, held_back(self.store, due_now)
         for name in due_now:
-            schedule = self.schedules[name]
-            decision = plan(schedule, self.last[name], now)
+            schedule, previous = self.schedules[name], self.last[name]
+            decision = plan(schedule, previous, now)
             self.last[name], self.next[name] = decision.latest, decision.next
             if decision.send is not None and name in held:  # an operator's pause: skip it
                 logger.info("beat: %s skipped its run at %s: %s", name, decision.send, held[name])
             elif decision.send is not None and self._claim(name, schedule, decision.send):
-                self._send(schedule, decision.send)
-                fired = True
+                if self._send(schedule, decision.send):
+                    fired = True
+                else:
+                    self._undo(name, schedule, decision.send, previous)
             elif decision.send is None:
                 missed = decision.latest.isoformat()
                 logger.info(
@@ -161,8 +166,9 @@ class PoliScheduler(Scheduler):
     def _claim(self, name: str, schedule: Schedule, due: datetime) -> bool:
         if self.store is None:
             return True
+        again = self.unsent.pop(name, None) == due  # its send failed: claimed, never sent
         try:
-            outcome = self.store.claim(name, due, _rule(schedule))
+            outcome = self.store.claim(name, due, _rule(schedule), again=again)
         except Exception as exc:
             logger.error("beat: could not record %s at %s: %s", name, due.isoformat(), exc)
             return False
@@ -171,7 +177,18 @@ class PoliScheduler(Scheduler):
             self.active, self._lock_at = False, 0.0
         return outcome > 0
 
-    def _send(self, schedule: Schedule, due: datetime) -> None:
+    def _undo(self, name: str, schedule: Schedule, due: datetime, previous: datetime) -> None:
+        """A failed send does not lose its run: its record goes back to the run before, and
+        it is planned again SEND_RETRY_SECONDS later by its catch-up rule, as a missed run."""
+        self.last[name], self.unsent[name] = previous, due
+        self.next[name] = utcnow() + timedelta(seconds=SEND_RETRY_SECONDS)
+        if self.store is not None:
+            try:
+                self.store.unclaim(name, due, previous)
+            except Exception as exc:  # still retried by this beat, which holds the record
+                logger.warning("beat: could not undo the record of %s: %s", name, exc)
+
+    def _send(self, schedule: Schedule, due: datetime) -> bool:
         when = due.isoformat()
         headers = {"celery_beat_task": True, "poli_schedule": schedule.name, "poli_due": when}
         logger.info(
@@ -188,10 +205,15 @@ class PoliScheduler(Scheduler):
                 # the schedule's own, else the task's (an explicit None would clear that)
                 **({"expires": schedule.expires} if schedule.expires else {}),
             )
-            if self.store is not None:
-                self.store.sent(schedule.name, due, utcnow())
         except Exception as exc:  # one bad send must not stop the others
             logger.error("beat: sending %s failed: %s", schedule.name, exc, exc_info=True)
+            return False
+        if self.store is not None:
+            try:
+                self.store.sent(schedule.name, due, utcnow())
+            except Exception as exc:  # sent: only `polictl schedules`' "last sent" misses it
+                logger.warning("beat: could not note %s as sent: %s", schedule.name, exc)
+        return True
 
     def _sleep(self) -> float:
         wake = min(self._check_at, self._lock_at)
@@ -272,23 +294,7 @@ class PoliScheduler(Scheduler):
             logger.warning("beat: could not publish its status: %s", exc)
 
 
-def _holder(store: BeatStore | None) -> str:
-    if store is None:
-        return "no lock: the broker is not Redis"
-    holder = json.loads(store.value)
-    return f"holding the lock as {holder['host']} pid {holder['pid']}"
-
-
 def _rule(schedule: Schedule) -> str:
     """What a schedule's due times depend on; a change restarts its count."""
     rule = f"{schedule.cron or ''}|{schedule.every or ''}|{schedule.timezone}"
     return rule + (f"|+{schedule.jitter_offset}s" if schedule.jitter_offset else "")
-
-
-def _store(app: Any) -> BeatStore | None:
-    """The broker's own Redis client (kombu's, so embedded sockets and TLS just work)."""
-    connection = app.connection_for_write()
-    if connection.transport.driver_type != "redis":
-        return None
-    connection.ensure_connection(max_retries=app.conf.broker_connection_max_retries)
-    return BeatStore(connection.default_channel.client, connection=connection)

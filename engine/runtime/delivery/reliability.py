@@ -26,6 +26,7 @@ from celery import Task, signals
 from celery.exceptions import Ignore
 
 from engine.model.broker import is_redis
+from engine.runtime.broker import plain_client, state_client
 from engine.runtime.tasks.checked import CheckedTask
 from engine.secrets import mask_keys, mask_secrets
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("poli.reliability")
 DELIVERIES = "poli:deliveries:"  # + task id: deliveries counted since the first redelivery
 DELIVERIES_TTL = 7 * 86400
+STATE_TIMEOUT = 5.0  # seconds: a worker's connect and reply timeout on a state Redis of its own
 
 
 def reliability_settings(platform: Platform) -> dict[str, Any]:
@@ -60,21 +62,39 @@ def uses_redis(app: Celery) -> bool:
     return is_redis(app.conf.broker_url)
 
 
+def keeps_state(app: Celery) -> bool:
+    """Whether a Redis keeps poli's own state (dead letters, delivery counts): the broker,
+    else the result backend, else `broker.state_url` (an amqp:// broker)."""
+    return hasattr(app, "platform") and app.platform.broker.state_store is not None
+
+
 def broker_client(app: Celery) -> Any:
-    """A redis-py client on the broker's database, one per process (pool children fork)."""
+    """A redis-py client on the Redis of poli's state (the broker's database when it is a
+    Redis), one per process (pool children fork). It prefixes nothing: poli's keys take
+    `global_keyprefix` from `key()`."""
     pid, client = app.poli_broker_client
     if pid != os.getpid():
-        connection = app.connection_for_write()
-        client = connection.default_channel.client
+        if uses_redis(app):
+            client = plain_client(app.connection_for_write().default_channel)
+        else:
+            client = state_client(app.platform, timeout=STATE_TIMEOUT)
         app.poli_broker_client = (os.getpid(), client)
     return client
+
+
+def key(app: Celery, name: str) -> str:
+    """One of poli's own keys, after the broker's `global_keyprefix`."""
+    return app.platform.broker.key_prefix + name
 
 
 def dead_letters(app: Celery) -> DeadLetterStore:
     from engine.runtime.delivery.deadletter import DeadLetterStore  # first failure: not at start-up
 
     policy = app.platform.reliability
-    return DeadLetterStore(broker_client(app), policy.dead_letter_keep, policy.dead_letter_max)
+    prefix = app.platform.broker.key_prefix
+    return DeadLetterStore(
+        broker_client(app), policy.dead_letter_keep, policy.dead_letter_max, prefix
+    )
 
 
 class ReliableTask(CheckedTask):
@@ -84,21 +104,21 @@ class ReliableTask(CheckedTask):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = self.request
         redelivered = (request.delivery_info or {}).get("redelivered")
-        if request.called_directly or not redelivered or not uses_redis(self.app):
+        if request.called_directly or not redelivered or not keeps_state(self.app):
             return super().__call__(*args, **kwargs)
         if _already_succeeded(self, request.id):
             logger.info("%s[%s] already succeeded: not run again", self.name, request.id)
             raise Ignore()
-        key = DELIVERIES + request.id
+        counter = key(self.app, DELIVERIES + request.id)
         pipe = broker_client(self.app).pipeline()
-        deliveries = 1 + int(pipe.incr(key).expire(key, DELIVERIES_TTL).execute()[0])
+        deliveries = 1 + int(pipe.incr(counter).expire(counter, DELIVERIES_TTL).execute()[0])
         limit = self.app.platform.reliability.max_deliveries
         if deliveries > limit:
             _poison(self, request, args, kwargs, deliveries - 1)
         try:
             return super().__call__(*args, **kwargs)
         finally:
-            broker_client(self.app).delete(key)
+            broker_client(self.app).delete(counter)
 
 
 def _already_succeeded(task: Task, task_id: str) -> bool:
@@ -120,7 +140,7 @@ def _poison(task: Task, request: Any, args: tuple, kwargs: dict, deliveries: int
     record(task, request, exc, "", args, kwargs, reason="poison message", attempts=deliveries)
     if not task.ignore_result:
         task.backend.mark_as_failure(request.id, exc, request=request)
-    broker_client(task.app).delete(DELIVERIES + request.id)
+    broker_client(task.app).delete(key(task.app, DELIVERIES + request.id))
     raise Ignore()
 
 
@@ -184,12 +204,44 @@ def _on_failure(
     **_: Any,
 ) -> None:
     app = getattr(sender, "app", None)
-    if app is None or not hasattr(app, "platform") or not uses_redis(app):
+    if app is None or not keeps_state(app):
         return
     if app.conf.task_always_eager:  # no broker involved: the caller sees the error
         return
     request = sender.request if sender.request.id == task_id else _Request(task_id)
     record(sender, request, exception, str(einfo.traceback) if einfo else "", args, kwargs)
+
+
+def _on_unknown(
+    sender: Any, message: Any, exc: BaseException, name: str, id: str, **_: Any
+) -> None:
+    """A task this worker does not know (added to tasks.yaml after it started, or a typo in
+    a sender): Celery rejects it without running it; poli keeps it as a dead letter."""
+    app = getattr(sender, "app", None)
+    if app is None or not keeps_state(app):
+        return
+    from engine.runtime.delivery.deadletter import DeadLetter
+
+    try:
+        args, kwargs, _embed = message.decode()
+    except Exception:  # not Celery's message protocol 2: keep what can be kept
+        args, kwargs = [], {}
+    letter = DeadLetter(
+        id=id,
+        task=name,
+        queue=(message.delivery_info or {}).get("routing_key", ""),
+        args=mask_keys(list(args or ())),
+        kwargs=mask_keys(dict(kwargs or {})),
+        exception=f"NotRegistered: {name!r} is not a task of this worker",
+        traceback="",
+        reason="unregistered task",
+        attempts=1,
+        failed_at=time.time(),
+    )
+    try:
+        dead_letters(app).add(letter)
+    except Exception:
+        logger.exception("could not write the dead letter of unregistered %s[%s]", name, id)
 
 
 class _Request:
@@ -226,5 +278,6 @@ def install(app: Celery) -> None:
         "engine.runtime.delivery.held_messages:HeldMessages"
     )  # imported by workers
     signals.task_failure.connect(_on_failure, weak=False, dispatch_uid="poli-dead-letters")
+    signals.task_unknown.connect(_on_unknown, weak=False, dispatch_uid="poli-dead-unknown")
     for signal in (signals.after_setup_logger, signals.after_setup_task_logger):
         signal.connect(_mask_log_handlers, weak=False, dispatch_uid=f"poli-mask-{signal.name}")

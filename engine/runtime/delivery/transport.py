@@ -1,30 +1,65 @@
-"""kombu's Redis transport, without a new redis-py client per command.
+"""kombu's Redis transport with poli's unacked records and one client per channel.
 
-kombu's Redis channel builds a fresh `redis.Redis` for each short command it sends
-(`conn_or_acquire`): publishing a message, recording one as unacked when it is delivered,
-acknowledging it. redis-py fills a case-insensitive table of ~160 response callbacks for
-every client it builds, ~45 µs each: one per send, two per task in a worker, whose main
-loop spends ~670 µs per task at 1,500 tasks/s (issue 15, README "Performance"; draining a
-queue went from 0.83x to 1.06x of Celery's defaults with this alone). Here a channel builds that
-client once and reuses it. Nothing else changes: the same connection pool (redis-py's
-clients are thread-safe on a pool, and a pool resets itself in a forked child), the same
-commands, the same messages. Celery takes it by name through `broker_transport`
-(engine.runtime.app.build) for redis:// and rediss:// brokers; kombu's own serves the
-others (sentinel://, and redis+socket://, which the embedded broker uses on a unix socket).
+Two changes to kombu's Redis channel, nothing else (the same messages, keys and pools):
+
+- Its short commands (publish, record as unacked, ack) share one redis-py client.
+  kombu builds a fresh `redis.Redis` for each (`conn_or_acquire`), and redis-py fills a
+  table of ~160 response callbacks for every client, ~45 µs each: one per send, two per task
+  in a worker (issue 15, [Performance](docs/performance.md); draining a queue went from
+  0.83x to 1.06x of Celery's defaults with this alone).
+- Its unacked records are kept by the Redis server's clock and restored only when still
+  expired (engine.runtime.delivery.unacked, Lua), and a message swept back gets a new
+  delivery tag, so the late ack of a worker that held it cannot delete the next one's record.
+
+Celery takes it by name through `broker_transport` (engine.runtime.app.build) for redis://,
+rediss:// and sentinel:// brokers. The embedded broker (redis+socket://, whose `+` makes
+kombu pick its own transport by name) keeps kombu's: it runs on one host, so every clock
+that scores its messages is the same clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 from kombu.transport import redis as kombu_redis
+from kombu.transport import virtual
+from kombu.utils.encoding import bytes_to_str
+from kombu.utils.json import dumps, loads
+from kombu.utils.uuid import uuid
+
+from engine.runtime.delivery.unacked import Unacked
 
 
-class Channel(kombu_redis.Channel):
-    """A kombu Redis channel whose short commands share one client (and its pool)."""
+class QoS(kombu_redis.QoS):
+    """kombu's Redis QoS, its unacked records in engine.runtime.delivery.unacked."""
 
+    def append(self, message: Any, delivery_tag: str) -> None:
+        delivery = message.delivery_info
+        payload = dumps([message._raw, delivery["exchange"], delivery["routing_key"]])
+        self.channel.unacked.append(delivery_tag, payload)
+        virtual.QoS.append(self, message, delivery_tag)  # kombu's record keeping, not its write
+
+    def restore_visible(self, start: int = 0, num: int = 10, interval: int = 10) -> None:
+        self._vrestore_count += 1
+        if (self._vrestore_count - 1) % (interval or 1):  # kombu's throttle
+            return
+        channel = self.channel
+        with channel.conn_or_acquire() as client:
+            try:
+                with kombu_redis.Mutex(client, self.unacked_mutex_key, self.unacked_mutex_expire):
+                    for tag, raw in channel.unacked.due(self.visibility_timeout, num):
+                        channel.restore_expired(tag, raw, self.visibility_timeout)
+            except kombu_redis.MutexHeld:
+                pass
+
+
+class PoliChannel:
+    """What poli's channels add to kombu's (mixed into its Redis and Sentinel channels)."""
+
+    QoS = QoS
     _command_client: Any = None
 
     @contextmanager
@@ -36,10 +71,45 @@ class Channel(kombu_redis.Channel):
             self._command_client = self._create_client()
         yield self._command_client
 
+    @cached_property
+    def unacked(self) -> Unacked:
+        import redis
+
+        plain = redis.Redis(connection_pool=self.pool)  # unprefixed: Unacked prefixes its keys
+        prefix = self.global_keyprefix or ""
+        return Unacked(plain, prefix, self.unacked_index_key, self.unacked_key)
+
+    def restore_expired(self, tag: str, raw: Any, visibility_timeout: float) -> bool:
+        """Put an expired message back in its queues, with a new delivery tag, if its record
+        is still expired when the script runs (a refresh may have landed since)."""
+        queues, payload = [], ""
+        if raw is not None:  # a record without its message: only the record goes
+            message, exchange, routing_key = loads(bytes_to_str(raw))
+            message["headers"]["redelivered"] = True
+            properties = message["properties"]
+            properties["delivery_info"]["redelivered"] = True
+            properties["delivery_tag"] = uuid()
+            priority = self._get_message_priority(message, reverse=False)
+            queues = [self._q_for_pri(q, priority) for q in self._lookup(exchange, routing_key)]
+            payload = dumps(message)
+        return self.unacked.restore(tag, visibility_timeout, payload, queues, leftmost=False)
+
     def close(self) -> None:
         self._command_client = None
-        super().close()
+        super().close()  # type: ignore[misc]
+
+
+class Channel(PoliChannel, kombu_redis.Channel):
+    """A kombu Redis channel with poli's unacked records and one command client."""
+
+
+class SentinelChannel(PoliChannel, kombu_redis.SentinelChannel):
+    """The same for a Redis behind Sentinel."""
 
 
 class Transport(kombu_redis.Transport):
     Channel = Channel
+
+
+class SentinelTransport(kombu_redis.SentinelTransport):
+    Channel = SentinelChannel
