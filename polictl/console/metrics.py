@@ -66,7 +66,9 @@ def samples(platform: Platform) -> list[tuple[str, dict[str, Any], float]]:
     client = state_client(platform)
     if client is not None:
         try:
-            for (name, outcome), count in sorted(outcome_counts(client, platform.broker.key_prefix).items()):
+            for (name, outcome), count in sorted(
+                outcome_counts(client, platform.broker.key_prefix).items()
+            ):
                 found.append(
                     ("poli_schedule_runs_total", {"schedule": name, "outcome": outcome}, count)
                 )
