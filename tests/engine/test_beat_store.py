@@ -144,3 +144,58 @@ def test_a_sentinel_broker_gets_a_client_on_its_named_master() -> None:
         for c in pool.sentinel_manager.sentinels
     ]
     assert addresses == [("s1", 26379), ("s2", 26380)]
+
+
+# Issue 22's additions, in-process: claims again after a failed send, unclaim, the prefix,
+# the store a beat opens through its app, and how it names itself.
+
+
+def test_a_claim_again_after_a_failed_send_and_unclaim_put_the_run_back(client) -> None:
+    store = BeatStore(client, prefix="p:")
+    assert store.acquire(5)
+    later = DUE_AT.replace(hour=10)
+    assert store.claim("tick", DUE_AT, "r") == 1
+    assert store.claim("tick", DUE_AT, "r") == 0  # handled: not twice
+    assert store.claim("tick", DUE_AT, "r", again=True) == 1  # its send failed: again
+    assert store.claim("tick", later, "r") == 1
+    assert store.claim("tick", DUE_AT, "r", again=True) == 0  # a later run is recorded
+    assert store.unclaim("tick", DUE_AT, DUE_AT) == 0  # only the recorded due time goes back
+    assert store.unclaim("tick", later, DUE_AT) == 1
+    assert store.handled() == {"tick": (DUE_AT, "r")}
+    assert store.claim("tick", DUE_AT, "other rule") == 1  # a changed rule restarts the count
+    assert sorted(k.decode() for k in client.keys("*")) == ["p:" + DUE, "p:" + LOCK, "p:" + RULE]
+    client.delete("p:" + LOCK)
+    assert store.claim("tick", later, "r") == -1
+    assert store.unclaim("tick", later, DUE_AT) == -1
+
+
+def test_read_and_the_holders_name_under_a_prefix(client) -> None:
+    store = BeatStore(client, prefix="p:")
+    assert store.acquire(5)
+    store.sent("tick", DUE_AT, DUE_AT)
+    client.hincrby("p:" + beat_store.EXPIRED_RUNS, "tick", 2)
+    shown = beat_store.read(client, prefix="p:")
+    assert (shown["holder"]["pid"], shown["expired"]) == (os.getpid(), {"tick": 2})
+    assert beat_store.read(client)["holder"] is None  # not under another prefix
+    name = f"holding the lock as {socket.gethostname()} pid {os.getpid()}"
+    assert beat_store.describe_holder(store) == name
+    assert beat_store.describe_holder(None) == "no lock: the broker is not Redis"
+
+
+def test_a_beat_opens_its_store_on_the_brokers_redis_with_the_key_prefix(redis_url) -> None:
+    from engine.runtime.app.build import build_app
+
+    result = load(MINIMAL, env={"POLI_BROKER_URL": redis_url})
+    assert result.platform is not None, result.diagnostics
+    options = (("global_keyprefix", "tenant:"),)
+    broker = dataclasses.replace(result.platform.broker, transport_options=options)
+    app = build_app(dataclasses.replace(result.platform, broker=broker))
+    try:
+        store = beat_store.open_store(app)
+        assert store is not None and store.lock == "tenant:" + LOCK
+        assert store.acquire(5)
+        raw = redis.Redis.from_url(redis_url)
+        assert raw.exists("tenant:" + LOCK) == 1 and raw.exists(LOCK) == 0
+        raw.close()
+    finally:
+        app.close()

@@ -5,6 +5,7 @@ than `keep` or beyond the newest `max_entries` are dropped on each write")."""
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -165,3 +166,118 @@ def test_a_letter_is_stored_as_sorted_json_with_reprs_for_what_json_lacks(client
         '"queue": "alerts", "reason": "not retried", "replay_of": null, '
         '"task": "alerts.process", "traceback": "Traceback ..."}'
     )
+
+
+# Issue 22's additions, in-process: what mutation testing showed the process tests leave open.
+
+
+def test_a_letter_above_the_cap_keeps_a_marker_and_the_end_of_its_traceback() -> None:
+    big = letter("big", NOW, args=["x" * 600], traceback="T" * 50 + "END", exception="E" * 40)
+    assert big.capped(max_bytes=10_000) is big  # under the cap: the very letter
+    size = len(big.to_json().encode())
+    small = big.capped(max_bytes=size - 1)
+    assert small.args == [f"<truncated: the letter was {size} bytes, above {size - 1}>"]
+    assert (small.kwargs, small.extra) == ({}, {"truncated": size})
+    assert (small.id, small.task, small.queue, small.reason) == (
+        "big",
+        "alerts.process",
+        "alerts",
+        "not retried",
+    )
+    exactly = big.capped(max_bytes=size)
+    assert exactly is big  # the cap itself still fits
+
+
+def test_a_capped_letter_keeps_the_last_16_kib_of_its_traceback() -> None:
+    long = letter("long", NOW, traceback="a" * 70_000 + "LAST", exception="b" * 20_000)
+    small = long.capped()
+    assert small.traceback == ("a" * 70_000 + "LAST")[-16 * 1024 :]
+    assert small.exception == "b" * 16 * 1024
+
+
+def test_store_writes_the_capped_letter(client) -> None:
+    store = DeadLetterStore(client, 3600, 10)
+    store.add(letter("huge", time.time(), args=["y" * 70_000]))
+    (kept,) = store.list()
+    assert kept.args[0].startswith("<truncated: the letter was ")
+
+
+def test_a_replay_claims_a_stored_letter_once_until_released(client) -> None:
+    store = DeadLetterStore(client, 3600, 10, prefix="t:")
+    assert not store.claim("missing")  # no such letter: nothing to claim
+    store.add(letter("one", time.time()))
+    assert store.claim("one", seconds=30)
+    assert not store.claim("one")  # a second replay at the same time
+    assert 0 < client.ttl("t:poli:dead:replaying:one") <= 30
+    assert client.get("t:poli:dead:replaying:one") == b"1"
+    store.release("one")
+    assert client.exists("t:poli:dead:replaying:one") == 0
+    assert store.claim("one")
+
+
+def test_replays_of_one_letter_share_one_task_id() -> None:
+    one = letter("abc", NOW)
+    assert one.replay_id == letter("abc", NOW + 5).replay_id
+    assert one.replay_id != letter("abd", NOW).replay_id
+    assert one.replay_id == str(
+        uuid.uuid5(uuid.UUID("6f1c2a52-5a0e-4d6c-9b0e-2f7d3c1a9e41"), "abc")
+    )
+
+
+def test_every_key_of_the_store_takes_the_prefix(client) -> None:
+    store = DeadLetterStore(client, 3600, 10, prefix="tenant:")
+    store.add(letter("p1", time.time(), task="reports.export"))
+    assert sorted(k.decode() for k in client.keys("*")) == [
+        "tenant:" + INDEX,
+        "tenant:" + RECORDS,
+        "tenant:" + TASKS,
+    ]
+    assert [x.id for x in store.list(task="reports.export")] == ["p1"]
+    assert store.list(task="alerts.process") == []
+    assert store.purge(older_than=3600) == 0
+    assert store.purge() == 1
+    assert client.keys("*") == []
+
+
+@pytest.fixture
+def settings(redis_server):
+    """The session server's own settings, put back after the test (our server, no one else's)."""
+    client = redis.Redis.from_url(redis_server.url)
+    saved = {k: client.config_get(k)[k] for k in ("maxmemory-policy", "save", "appendonly")}
+    yield client
+    for key, value in saved.items():
+        client.config_set(key, value)
+    client.close()
+
+
+def test_storage_warnings_name_eviction_and_no_persistence(settings) -> None:
+    from engine.runtime.delivery.deadletter import storage_warnings
+
+    settings.config_set("maxmemory-policy", "noeviction")
+    settings.config_set("save", "")
+    settings.config_set("appendonly", "yes")
+    assert storage_warnings(settings) == []
+    settings.config_set("appendonly", "no")
+    settings.config_set("save", "3600 1")
+    assert storage_warnings(settings) == []
+    settings.config_set("maxmemory-policy", "volatile-lru")
+    assert storage_warnings(settings) == []
+    settings.config_set("maxmemory-policy", "allkeys-lru")
+    settings.config_set("save", "")
+    assert storage_warnings(settings) == [
+        "the Redis that keeps dead letters evicts any key when full (maxmemory-policy "
+        "allkeys-lru): letters, delivery counts and unacked messages can be lost; use "
+        "noeviction or volatile-*",
+        "the Redis that keeps dead letters keeps nothing on disk (no save, appendonly no):"
+        " a restart loses every letter and every queued task",
+    ]
+
+
+def test_storage_warnings_are_quiet_when_redis_will_not_say() -> None:
+    from engine.runtime.delivery.deadletter import storage_warnings
+
+    class NoConfig:
+        def config_get(self, name: str) -> dict:
+            raise redis.ResponseError("unknown command 'CONFIG'")
+
+    assert storage_warnings(NoConfig()) == []

@@ -27,20 +27,30 @@ from engine.inputs import contract_for
 def declared_values(options: dict[str, Any], queue: Any, policies: Any) -> dict[str, Any]:
     """A task's tasks.yaml values under the names of Celery's decorator options (what a task
     object's decorator is compared with); `bind` rides along for the input contract."""
-    retry = options.get("retry")
-    policy = effective("retry_policy", mapping(policies).get(retry)) if retry != "none" else {}
+    retry = options.get("retry")  # any type: this runs even when the schema found problems
+    named = mapping(policies).get(retry) if isinstance(retry, str) and retry != "none" else None
+    policy = effective("retry_policy", named) if isinstance(named, dict) else {}
     values = {key: options.get(key) for key in ("rate_limit", "acks_late", "ignore_result")}
     values |= {key: options.get(key) for key in ("track_started", "bind")}
     for key in ("time_limit", "soft_time_limit", "expires"):
-        values[key] = parse_duration(options.get(key)) if options.get(key) is not None else None
+        values[key] = _seconds(options.get(key))
     values["autoretry_for"] = _exceptions(policy.get("retry_on", ()))
     values["dont_autoretry_for"] = _exceptions(policy.get("dont_retry_on", ()))
     return {**values, "queue": queue, "max_retries": policy.get("max_retries", 0)}
 
 
+def _seconds(value: Any) -> float | None:
+    try:
+        return None if value is None else parse_duration(value)
+    except (TypeError, ValueError):  # reported by the schema check
+        return None
+
+
 def _exceptions(names: Any) -> frozenset[type] | None:
     """The exception classes a policy names (None where one does not resolve: reported on
     the policy itself)."""
+    if not isinstance(names, list | tuple):
+        return None
     try:
         return frozenset(resolve_exception(name) for name in names if isinstance(name, str))
     except ImportProblem:
