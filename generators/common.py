@@ -124,6 +124,11 @@ def flower_args(address: str, port: int) -> list[str]:
     return ["-A", FLOWER_APP, "flower", f"--address={address}", f"--port={port}"]
 
 
+def console_args(config_dir: str, address: str, port: int) -> list[str]:
+    """`polictl console` (the operator console), beside Flower."""
+    return ["-C", config_dir, "console", f"--address={address}", f"--port={port}"]
+
+
 def runtime_environment(platform: Platform, config_dir: str | None = None) -> dict[str, str]:
     """The non-secret variables every process relies on (secrets: environment_file only).
 

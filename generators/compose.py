@@ -8,6 +8,7 @@ from generators.common import (
     SERVICE_GID,
     SERVICE_UID,
     beat_args,
+    console_args,
     flower_args,
     render_template,
     runtime_environment,
@@ -16,6 +17,7 @@ from generators.common import (
 
 APP_DIR = "/app"  # the image's working directory: code and YAML (POLI_CONFIG_DIR)
 FLOWER_PORT = 5555  # inside the container; published on deploy.flower.address:port
+CONSOLE_PORT = 5556  # likewise, on deploy.console.address:port
 IMAGE_USER = "poli"
 
 
@@ -42,6 +44,8 @@ def render_compose(
         beat=["celery", *beat_args(deploy.state_dir)],
         flower=["celery", *flower_args("0.0.0.0", FLOWER_PORT)],
         flower_port=FLOWER_PORT,
+        console=["polictl", *console_args(APP_DIR, "0.0.0.0", CONSOLE_PORT)],
+        console_port=CONSOLE_PORT,
     )
     dockerfile_text = render_template(
         "compose/Dockerfile",

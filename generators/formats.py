@@ -7,12 +7,14 @@ from collections.abc import Callable
 from engine.model import Platform
 from generators.compose import render_compose
 from generators.kubernetes import render_kubernetes
+from generators.prometheus import render_prometheus
 from generators.supervisor import render_supervisor
 from generators.systemd import render_systemd
 
 RENDERERS: dict[str, Callable[[Platform], dict[str, str]]] = {
     "compose": render_compose,
     "kubernetes": render_kubernetes,
+    "prometheus": render_prometheus,
     "supervisor": render_supervisor,
     "systemd": render_systemd,
 }
@@ -28,8 +30,10 @@ OWNED: dict[str, tuple[str, ...]] = {
         "worker-*.yaml",
         "beat.yaml",
         "flower.yaml",
+        "console.yaml",
         "keda/*.yaml",
     ),
+    "prometheus": ("poli-rules.yml",),
     "supervisor": ("poli.conf",),
     "systemd": ("poli-*.service", "poli.target", "tmpfiles.d/poli.conf"),
 }

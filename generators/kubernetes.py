@@ -16,7 +16,14 @@ import yaml
 
 from engine.model import BEAT_HEARTBEAT_ENV, Platform, WorkerGroup
 from engine.model.kubernetes import Resources
-from generators.common import HEADER, beat_args, flower_args, runtime_environment, worker_args
+from generators.common import (
+    HEADER,
+    beat_args,
+    console_args,
+    flower_args,
+    runtime_environment,
+    worker_args,
+)
 from generators.keda import keda_objects
 from generators.kubernetes_names import labels, metadata, selector, worker_component
 from generators.kubernetes_security import (
@@ -31,6 +38,7 @@ from generators.kubernetes_security import (
 CONFIG_MOUNT = "/etc/poli/config"  # the ConfigMap, read-only: POLI_CONFIG_DIR
 CONFIG_MAP = "poli-config"
 FLOWER_PORT = 5555
+CONSOLE_PORT = 5556
 HEARTBEAT_FILE = "/tmp/poli-worker.alive"  # touched by the worker: engine/runtime/heartbeat.py
 BEAT_HEARTBEAT_FILE = "/tmp/poli-beat.alive"  # touched by beat's every tick: the same module
 STALE_SECONDS = 120  # a heartbeat older than this: the worker's event loop is stuck
@@ -61,6 +69,8 @@ def render_kubernetes(
     )
     if platform.deploy.flower.enabled:
         files["flower.yaml"] = dump(*_flower(platform, digest, texts))
+    if platform.deploy.console.enabled:
+        files["console.yaml"] = dump(*_console(platform, digest, texts))
     files.update({path: dump(*docs) for path, docs in keda_objects(platform).items()})
     return dict(sorted(files.items()))
 
@@ -169,6 +179,28 @@ def _flower(
         },
     }
     return _deployment(platform, "flower", container, digest, replicas=1), service
+
+
+def _console(
+    platform: Platform, digest: str, texts: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The operator console: its login (POLI_WEB_PASSWORD) from the Secret, as Flower's."""
+    args = console_args(CONFIG_MOUNT, "0.0.0.0", CONSOLE_PORT)
+    # a light web app like Flower: Flower's declared resources serve it too
+    container = _container(platform, "console", args, platform.kubernetes.flower, texts, web=True)
+    container["command"] = ["polictl", *args]
+    container["ports"] = [{"name": "http", "containerPort": CONSOLE_PORT}]
+    probe = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 30}
+    container["readinessProbe"] = probe
+    container["livenessProbe"] = {**probe, "initialDelaySeconds": 30}
+    port = {"name": "http", "port": CONSOLE_PORT, "targetPort": "http"}
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(platform, "poli-console", "console"),
+        "spec": {"selector": selector("console"), "ports": [port]},
+    }
+    return _deployment(platform, "console", container, digest, replicas=1), service
 
 
 def _container(

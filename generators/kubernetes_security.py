@@ -3,7 +3,7 @@
 the runtime's seccomp profile), a read-only root file system with an emptyDir wherever a
 process writes, no service-account token, each secret by its key, a PodDisruptionBudget per
 worker group and NetworkPolicies (workers and beat talk to the broker only; Flower answers
-only pods labelled `poli.dev/flower-access: "true"`)."""
+only pods labelled `poli.dev/flower-access: "true"`, the console `poli.dev/console-access`)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from generators.common import SERVICE_GID, SERVICE_UID, WEB_PASSWORD, WEB_USER
 from generators.kubernetes_names import metadata, selector, worker_component
 
 FLOWER_ACCESS = {"poli.dev/flower-access": "true"}
+CONSOLE_ACCESS = {"poli.dev/console-access": "true"}
 DEFAULT_PORTS = {"redis": 6379, "rediss": 6379, "redis+sentinel": 26379, "amqp": 5672}
 # `${NAME}` and `${NAME:-default}` in the YAML files (`$${` is a literal `$`).
 _REFERENCE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(:?-)?")
@@ -105,18 +106,20 @@ def network_policies(platform: Platform) -> list[dict[str, Any]]:
             },
         ),
     ]
-    if platform.deploy.flower.enabled:
+    web = [("flower", FLOWER_ACCESS)] if platform.deploy.flower.enabled else []
+    web += [("console", CONSOLE_ACCESS)] if platform.deploy.console.enabled else []
+    for component, allowed in web:  # the web UIs answer only pods labelled for them
         access = {
             "policyTypes": ["Ingress"],
             "ingress": [
                 {
-                    "from": [{"podSelector": {"matchLabels": FLOWER_ACCESS}}],
+                    "from": [{"podSelector": {"matchLabels": allowed}}],
                     "ports": [{"protocol": "TCP", "port": "http"}],
                 }
             ],
         }
-        flower = {"matchLabels": selector("flower")}
-        policies.append(_policy(platform, "poli-flower", flower, access))
+        pods = {"matchLabels": selector(component)}
+        policies.append(_policy(platform, f"poli-{component}", pods, access))
     return policies
 
 

@@ -1,5 +1,5 @@
 """supervisor programs (a conf.d include file, no [supervisord] section): a program per
-worker group (`numprocs` = replicas), beat, Flower, the embedded Redis, `[group:poli]`."""
+worker group (`numprocs` = replicas), beat, Flower, the console, the embedded Redis, `[group:poli]`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from engine.model import Platform, WorkerGroup
 from generators.common import (
     Verbatim,
     beat_args,
+    console_args,
     flower_args,
     percent_escape,
     render_template,
@@ -77,6 +78,11 @@ def supervisor_programs(
     if deploy.flower.enabled:
         args = flower_args(deploy.flower.address, deploy.flower.port)
         programs.append(_program(platform, "flower", args, "celery_flower.log"))
+    if deploy.console.enabled:
+        args = console_args(deploy.working_directory, deploy.console.address, deploy.console.port)
+        programs.append(
+            _program(platform, "console", args, "poli_console.log", bin=deploy.polictl_bin)
+        )
     return programs
 
 
@@ -118,7 +124,13 @@ def _worker(platform: Platform, group: WorkerGroup) -> Program:
 
 
 def _program(
-    platform: Platform, name: str, args: list[str], log: str, files: tuple[str, ...] = (), **extra
+    platform: Platform,
+    name: str,
+    args: list[str],
+    log: str,
+    files: tuple[str, ...] = (),
+    bin: str = "",
+    **extra,
 ) -> Program:
     """A Celery program, run through /bin/sh so it first loads the environment file
     (the secrets) and then execs Celery: supervisor signals Celery itself."""
@@ -127,7 +139,7 @@ def _program(
     if platform.broker.embedded:  # the broker URL is derived, so the file is optional
         path = shellquote(percent_escape(deploy.environment_file))
         source = f"if [ -r {path} ]; then {source}; fi"
-    celery = " ".join(shellquote(percent_escape(w)) for w in [deploy.celery_bin, *args])
+    celery = " ".join(shellquote(percent_escape(w)) for w in [bin or deploy.celery_bin, *args])
     script = f"set -a; {source}; set +a; exec {celery}"
     paths = tuple(_path(platform, f) for f in files or (log,))
     return Program(name, _sh(script), _log(platform, log), paths, **extra)

@@ -9,6 +9,7 @@ from engine.model import Deploy, Platform, WorkerGroup
 from generators.common import (
     Verbatim,
     beat_args,
+    console_args,
     flower_args,
     render_template,
     runtime_environment,
@@ -57,6 +58,17 @@ def render_systemd(platform: Platform) -> dict[str, str]:
             "poli Flower",
             _exec(platform, flower_args(flower.address, flower.port)),
             sandbox=Sandbox(_paths(platform.deploy.state_dir)),
+        )
+    if platform.deploy.console.enabled:
+        console = platform.deploy.console
+        args = console_args(platform.deploy.working_directory, console.address, console.port)
+        command = " ".join(systemdquote(w) for w in [platform.deploy.polictl_bin, *args])
+        files["poli-console.service"] = _unit(
+            platform,
+            "console",
+            "poli operator console",
+            command,
+            sandbox=Sandbox(_paths(platform.deploy.state_dir)),  # the model cache, as Flower
         )
     if platform.broker.embedded:
         command = " ".join(
@@ -139,6 +151,8 @@ def _target_wants(platform: Platform) -> list[str]:
         units.append("poli-beat.service")
     if platform.deploy.flower.enabled:
         units.append("poli-flower.service")
+    if platform.deploy.console.enabled:
+        units.append("poli-console.service")
     if platform.broker.embedded:
         units.append("poli-redis.service")
     return units

@@ -19,6 +19,8 @@ class BeatReport:
     status: dict[str, Any] = field(default_factory=dict)  # config_hash, generation, next
     last: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> due, sent
     expired: dict[str, int] = field(default_factory=dict)  # name -> runs revoked unstarted
+    pauses: dict[str, Any] = field(default_factory=dict)  # name -> Pause (operator overrides)
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> last run record
 
     @property
     def matches_disk(self) -> bool:
@@ -26,6 +28,11 @@ class BeatReport:
 
     def last_run(self, name: str) -> str | None:
         return self.last.get(name, {}).get("due")
+
+    def paused(self, name: str) -> str | None:
+        """The override, in words, when an operator paused the schedule."""
+        record = self.pauses.get(name)
+        return record.describe() if record else None
 
     def next_run(self, name: str) -> str | None:
         return (self.status.get("next") or {}).get(name) if self.holder else None
@@ -53,6 +60,8 @@ class BeatReport:
 
 def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
     """Never raises for a broker that is down or not Redis: the report says so."""
+    from engine.runtime.beat.pause import paused
+    from engine.runtime.beat.runs import read_runs
     from engine.runtime.beat.store import read
     from engine.runtime.broker import broker_url, state_client
 
@@ -66,6 +75,9 @@ def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
         return BeatReport(disk, problem=f"polictl reads beat's lock from Redis, not {scheme}://")
     try:
         state = read(client, platform.broker.key_prefix)
+        names = [s.name for s in platform.schedules]
+        prefix = platform.broker.key_prefix
+        pauses, runs = paused(client, names, prefix), read_runs(client, names, prefix)
     except Exception as exc:  # redis-py's connection errors, a wrong password, ...
         if platform.broker.embedded:
             return BeatReport(disk, problem="not running (the embedded broker is down)")
@@ -73,5 +85,12 @@ def collect_beat(platform: Platform, timeout: float = 1.0) -> BeatReport:
     finally:
         client.close()
     return BeatReport(
-        disk, None, state["holder"], state["status"] or {}, state["last"], state["expired"]
+        disk,
+        None,
+        state["holder"],
+        state["status"] or {},
+        state["last"],
+        state["expired"],
+        pauses=pauses,
+        runs=runs,
     )

@@ -1,8 +1,7 @@
 """`polictl dead list|show|replay|purge`: the tasks that failed for good.
 
-The letters live in the broker's Redis (engine.runtime.delivery.deadletter); a replay sends the
-task again through its declared route, with a `poli_replay_of` header naming the letter,
-and removes the letter once the broker took the new message.
+The letters live in the broker's Redis (engine.runtime.delivery.deadletter); what each command
+does is polictl.letters, the code the console's dead-letters page runs too.
 """
 
 from __future__ import annotations
@@ -17,11 +16,9 @@ from typing import Any
 
 import click
 
-from engine.diagnostics import UserError
 from engine.durations import parse_duration
-from engine.imports import ImportProblem
-from engine.inputs import InvalidTaskInput
 from engine.secrets import mask_secrets
+from polictl import letters as letters_api
 
 
 def echo(text: str, err: bool = False) -> None:
@@ -40,18 +37,9 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 @contextmanager
 def _store(obj: Any) -> Iterator[tuple[Any, Any]]:
-    """(app, DeadLetterStore) in a broker session: every broker error is one user error."""
-    from engine.runtime.delivery.reliability import dead_letters
-    from polictl.broker.session import session
-
-    platform = obj.platform()
-    if platform.broker.state_store is None:
-        raise UserError(
-            "dead letters need a Redis: the broker, the result backend or broker.state_url",
-            hint="broker.result_backend or broker.state_url in queues.yaml",
-        )
-    with session(platform) as app:
-        yield app, dead_letters(app)
+    """(app, DeadLetterStore) in a broker session (polictl.letters, shared with the console)."""
+    with letters_api.open_store(obj.platform()) as opened:
+        yield opened
 
 
 def _when(epoch: float) -> str:
@@ -95,17 +83,7 @@ def list_letters(obj: Any, task_name: str | None, since: int | None, fmt: str) -
 
 
 def _letter(store: Any, letter_id: str) -> Any:
-    from engine.runtime.delivery.deadletter import AmbiguousId
-
-    try:
-        letter = store.get(letter_id)
-    except AmbiguousId:
-        raise UserError(
-            f"{letter_id!r} matches several dead letters", hint="give more of the id"
-        ) from None
-    if letter is None:
-        raise UserError(f"no dead letter {letter_id!r}", hint="polictl dead list")
-    return letter
+    return letters_api.find_letter(store, letter_id)
 
 
 @dead.command()
@@ -149,47 +127,12 @@ def replay(obj: Any, letter_id: str | None, replay_all: bool, task_name: str | N
         raise click.UsageError("--task goes with --all")
     with _store(obj) as (app, store):
         letters = store.list(task=task_name) if replay_all else [_letter(store, letter_id)]
-        declared = {t.name: t for t in app.platform.tasks}
-        skipped = 0
-        for letter in letters:
-            task = declared.get(letter.task)
-            if task is None:
-                echo(f"skipped {letter.id}: task {letter.task!r} is no longer declared", err=True)
-                skipped += 1
-                continue
-            problem = _send(app, store, letter, task)
-            if problem:
-                echo(f"skipped {letter.id}: {problem}", err=True)
-                skipped += 1
-                continue
-            echo(
-                f"replayed {letter.id} ({letter.task}) to queue {task.queue} as {letter.replay_id}"
-            )
-        echo(f"{len(letters) - skipped} replayed, {skipped} skipped")
+        outcomes = letters_api.replay(app, store, letters)
+        skipped = sum(1 for outcome in outcomes if outcome.problem)
+        for outcome in outcomes:
+            echo(outcome.describe(), err=bool(outcome.problem))
+        echo(f"{len(outcomes) - skipped} replayed, {skipped} skipped")
         return 1 if skipped else 0
-
-
-def _send(app: Any, store: Any, letter: Any, task: Any) -> str | None:
-    """Send one letter again, claimed first: two replays at once, or one repeated, send it
-    once, with the id derived from the letter. What kept it from being sent, or None."""
-    if letter.extra.get("truncated"):
-        return "its arguments were too large to keep (the letter holds a marker)"
-    if not store.claim(letter.id):
-        return "another replay has it, or it is gone"
-    try:
-        app.send_task(
-            task.name,
-            args=letter.args,
-            kwargs=letter.kwargs,
-            queue=task.queue,
-            task_id=letter.replay_id,
-            headers={"poli_replay_of": letter.id},
-        )
-    except (InvalidTaskInput, ImportProblem) as misfit:  # the handler changed since
-        store.release(letter.id)
-        return str(misfit)
-    store.remove([letter.id])  # the claim expires on its own: a late replay finds no letter
-    return None
 
 
 @dead.command()

@@ -17,7 +17,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "polictl.schedules:schedules",
         "Schedules in words, with their next fire times.",
     ),
-    "render": ("polictl.render:render", "Render systemd, supervisor, Compose or Kubernetes files."),
+    "render": (
+        "polictl.render:render",
+        "Render systemd, supervisor, Compose, Kubernetes files or Prometheus rules.",
+    ),
     "config": (
         "polictl.config_cmd:config",
         "The effective configuration, each value with where it came from.",
@@ -38,6 +41,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "purge": ("polictl.broker.purge:purge", "Empty a queue, or every queue with --all."),
     "run": ("polictl.broker.commands:run", "Send a declared task through its route."),
     "dead": ("polictl.dead:dead", "Tasks that failed for good: list, show, replay, purge."),
+    "pause": ("polictl.pauses:pause_cmd", "Hold a schedule back for a while (it resumes itself)."),
+    "resume": ("polictl.pauses:resume_cmd", "End a schedule's pause now."),
+    "console": ("polictl.console.command:console", "The operator console in a browser."),
+    "calendar": ("polictl.calendar:calendar", "What fires when, per queue; collisions flagged."),
     "tasks": ("polictl.tasks:tasks", "Tasks: queue, limits, retry policy, input schema."),
     "import": (
         "polictl.importer.command:import_app",

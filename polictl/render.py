@@ -1,4 +1,4 @@
-"""`polictl render {systemd|supervisor|compose|kubernetes} [-o OUT_DIR] [--check]
+"""`polictl render {systemd|supervisor|compose|kubernetes|prometheus} [-o OUT_DIR] [--check]
 [--host NAME | --all-hosts]` (per host: systemd and supervisor)."""
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument(
-    "fmt", metavar="{systemd|supervisor|compose|kubernetes}", type=click.Choice(sorted(RENDERERS))
+    "fmt",
+    metavar="{systemd|supervisor|compose|kubernetes|prometheus}",
+    type=click.Choice(sorted(RENDERERS)),
 )
 @click.option(
     "-o",

@@ -33,6 +33,7 @@ def schedule_rows(platform, count: int, beat: BeatReport | None = None) -> list[
         row["last_run"] = beat.last_run(row["name"])
         row["beat_next"] = beat.next_run(row["name"])
         row["expired"] = beat.expired.get(row["name"], 0)  # runs a worker dropped unstarted
+        row["paused"] = beat.paused(row["name"])
     return rows
 
 
@@ -43,6 +44,8 @@ def format_rows(rows: list[dict]) -> str:
         lines.append(f"{row['name']}  [{state}]  {row['task']} -> queue {row['queue']}")
         shift = f" +{format_duration(row['jitter_offset'])} jitter" if row["jitter_offset"] else ""
         lines.append(f"  {row['expression']} ({row['timezone']}){shift}: {row['description']}")
+        if row.get("paused"):
+            lines.append(f"  override: {row['paused']} (polictl resume {row['name']})")
         if row.get("last_run"):
             lines.append(f"  last: {row['last_run']}")
         lines.extend(f"  next: {when}" for when in row["next"])

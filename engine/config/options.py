@@ -21,6 +21,7 @@ SCHEMA_NODES: dict[str, tuple[str, ...]] = {
     "worker": ("queues", "properties", "workers", "additionalProperties"),
     "deploy": ("queues", "properties", "deploy"),
     "flower": ("queues", "properties", "deploy", "properties", "flower"),
+    "console": ("queues", "properties", "deploy", "properties", "console"),
     "kubernetes": ("queues", "properties", "kubernetes"),
     "k8s_autoscaling": ("queues", "$defs", "k8s_autoscaling"),
     "k8s_resources": ("queues", "$defs", "k8s_resources"),

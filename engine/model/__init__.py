@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.model.broker import EMBEDDED_BROKER, REDIS_KINDS, BrokerKind, broker_kind, state_store
-from engine.model.deploy import BEAT_HEARTBEAT_ENV, Beat, Deploy, Flower, Host
+from engine.model.deploy import BEAT_HEARTBEAT_ENV, Beat, Console, Deploy, Flower, Host
 from engine.model.kubernetes import Kubernetes
 from engine.model.reliability import Reliability, refresh_interval
 from engine.model.schedule import CATCHUP_GRACE_SECONDS, Schedule
@@ -34,6 +34,7 @@ __all__ = [
     "BEAT_HEARTBEAT_ENV",
     "Beat",
     "Deploy",
+    "Console",
     "Flower",
     "Host",
     "Kubernetes",
@@ -185,7 +186,7 @@ class Platform:
 
     def on_host(self, name: str) -> Platform:
         """What runs on host `name`: its worker groups with its replica counts, beat and
-        Flower only if placed there. Generators render this like any platform."""
+        Flower (with the console) only if placed there. Generators render this like any platform."""
         host = self.host(name)
         replicas = dict(host.workers)
         workers = tuple(
@@ -196,7 +197,11 @@ class Platform:
         flower = dataclasses.replace(
             self.deploy.flower, enabled=self.deploy.flower.enabled and host.flower
         )
-        deploy = dataclasses.replace(self.deploy, flower=flower)
+        # the console goes beside Flower: on the hosts declaring `flower: true`
+        console = dataclasses.replace(
+            self.deploy.console, enabled=self.deploy.console.enabled and host.flower
+        )
+        deploy = dataclasses.replace(self.deploy, flower=flower, console=console)
         return dataclasses.replace(self, workers=workers, deploy=deploy, hosts=(host,))
 
     @property

@@ -41,6 +41,20 @@ class Flower:
 
 
 @dataclass(frozen=True)
+class Console:
+    """The operator console (`polictl console`): where it listens."""
+
+    enabled: bool
+    address: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"http://{host}:{self.port}/"
+
+
+@dataclass(frozen=True)
 class Deploy:
     """Where and as whom the generated units run (queues.yaml `deploy:`)."""
 
@@ -52,10 +66,15 @@ class Deploy:
     log_dir: str
     state_dir: str
     flower: Flower
+    console: Console
 
     @property
     def celery_bin(self) -> str:
         return f"{self.virtualenv.rstrip('/')}/bin/celery"
+
+    @property
+    def polictl_bin(self) -> str:
+        return f"{self.virtualenv.rstrip('/')}/bin/polictl"
 
 
 @dataclass(frozen=True)

@@ -254,18 +254,25 @@ def describe(schedule: Schedule) -> str:
         from engine.durations import format_duration
 
         return f"every {format_duration(schedule.every)}"
+    assert schedule.cron is not None
+    return _cron_in_words(schedule.cron)
+
+
+@lru_cache(maxsize=4096)
+def _cron_in_words(expression: str) -> str:
+    """cron_descriptor reads its locale files on every call: once per expression here."""
     from cron_descriptor import Options, get_description
 
     options = Options()
     options.use_24hour_time_format = True
     options.verbose = False
     try:
-        return get_description(schedule.cron, options)
+        return get_description(expression, options)
     except Exception:  # its parser lacks a form cron has (`1,*/3`): say it in values
         try:
-            return get_description(_listed(schedule.cron), options)
+            return get_description(_listed(expression), options)
         except Exception:
-            return f"cron {schedule.cron}"
+            return f"cron {expression}"
 
 
 def _listed(expression: str) -> str:

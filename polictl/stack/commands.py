@@ -49,7 +49,7 @@ def up(obj: Any, names: tuple[str, ...], flower: bool, detach: bool, timeout: fl
     layout = Layout.of(obj.config_dir)
     if sup.Supervisor(layout).alive():
         raise UserError("the stack is already running", hint="polictl status, or polictl down")
-    local = sup.local_platform(platform, layout, chosen.groups, chosen.flower)
+    local = sup.local_platform(platform, layout, chosen.groups, chosen.flower, chosen.console)
     sup.write_config(local, layout, beat=chosen.beat)
     _where_to_look(local, layout, detach, chosen.describe())
     if detach:
@@ -64,10 +64,13 @@ def _where_to_look(platform: Platform, layout: Layout, detach: bool, running: st
     click.echo(f"poli: {running}; broker: ", nl=False)
     click.echo(broker if platform.broker.embedded else "the configured URL")
     click.echo(f"  logs:    {layout.logs}  (polictl logs NAME -f; supervisord.log there too)")
-    if platform.deploy.flower.enabled:
-        flower = platform.deploy.flower
+    flower, console = platform.deploy.flower, platform.deploy.console
+    web = [("flower", f"http://{flower.address}:{flower.port}/")] if flower.enabled else []
+    web += [("console", console.url)] if console.enabled else []
+    for name, url in web:
+        click.echo(f"  {name + ':':8} {url}")
+    if web:  # one operator login for both
         login = web_login(layout)
-        click.echo(f"  flower:  http://{flower.address}:{flower.port}/")
         click.echo(f"           login {login.user}, password in {login.source}")
     click.echo("  status:  polictl status   probe: polictl ping")
     click.echo("  stop:    polictl down" if detach else "  stop:    Ctrl-C (running tasks finish)")

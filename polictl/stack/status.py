@@ -11,6 +11,7 @@ from engine.config.check.celery_env import ignored
 from engine.model import Platform
 from polictl.beat_report import BeatReport, collect_beat
 from polictl.broker import session as broker
+from polictl.runs import schedule_problems
 from polictl.stack import hosts
 from polictl.stack.layout import Layout
 from polictl.stack.supervisor import Program, Supervisor
@@ -42,6 +43,7 @@ class ScheduleRow:
     next_run: datetime | None  # None when disabled
     last_run: str | None = None  # the due time of the run beat sent last
     expired: int = 0  # runs a worker revoked unstarted, past their `expires`
+    paused: str | None = None  # an operator's pause, in words (polictl pause)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class StatusReport:
     beat: BeatReport | None = None
     ignored_env: tuple[str, ...] = ()  # Celery's own variables set here: named, not used
     dead_letters: tuple[tuple[str, int], ...] = ()  # (task, count): polictl dead list
+    schedule_problems: tuple[str, ...] = ()  # missed, failed, over time (polictl.runs)
 
     @property
     def problems(self) -> list[str]:
@@ -71,7 +74,7 @@ class StatusReport:
         beat = self.beat
         if beat and beat.holder and not beat.matches_disk:
             found.append("beat runs other files than those on disk (polictl logs beat)")
-        return found
+        return found + list(self.schedule_problems)
 
     @property
     def by_host(self) -> bool:
@@ -112,6 +115,7 @@ def collect(platform: Platform, layout: Layout) -> StatusReport:
         beat,
         tuple(message for _, message in ignored(os.environ, platform.env_reads)),
         dead_letters=letters,
+        schedule_problems=tuple(schedule_problems(platform, beat)),
     )
 
 
@@ -130,6 +134,7 @@ def schedules(platform: Platform, beat: BeatReport | None = None) -> tuple[Sched
             s.next_runs(1)[0] if s.enabled else None,
             beat.last_run(s.name) if beat else None,
             beat.expired.get(s.name, 0) if beat else 0,
+            beat.paused(s.name) if beat else None,
         )
         for s in platform.schedules
     )

@@ -35,7 +35,11 @@ CONTROL_USER = "poli"
 
 
 def local_platform(
-    platform: Platform, layout: Layout, groups: tuple[str, ...] | None = None, flower: bool = True
+    platform: Platform,
+    layout: Layout,
+    groups: tuple[str, ...] | None = None,
+    flower: bool = True,
+    console: bool = True,
 ) -> Platform:
     """The platform as the local stack runs it: this user, this venv, paths under the data dir.
 
@@ -48,6 +52,7 @@ def local_platform(
                 f"the local stack cannot run from a path with {problem}: {str(path)!r}",
                 hint="move the project (or POLI_DATA_DIR) to a plain directory name",
             )
+    web = platform.deploy
     deploy = dataclasses.replace(
         platform.deploy,
         user="",
@@ -57,7 +62,8 @@ def local_platform(
         log_dir=str(layout.logs),
         state_dir=str(layout.data),
         environment_file=str(layout.environment_file),
-        flower=dataclasses.replace(platform.deploy.flower, enabled=flower),
+        flower=dataclasses.replace(web.flower, enabled=flower),
+        console=dataclasses.replace(web.console, enabled=console and web.console.enabled),
     )
     workers = tuple(w for w in platform.workers if groups is None or w.name in groups)
     return dataclasses.replace(platform, deploy=deploy, workers=workers)
@@ -147,7 +153,7 @@ def write_config(platform: Platform, layout: Layout, beat: bool = True) -> Path:
     layout.supervisord_log.touch(mode=0o640)  # supervisord opens it before its umask applies
     layout.supervisord_log.chmod(0o640)
     environment = layout.environment()
-    if platform.deploy.flower.enabled:
+    if platform.deploy.flower.enabled or platform.deploy.console.enabled:
         environment |= web_login(layout).environment()  # the file is 0600
     env = "".join(f"{key}={shlex.quote(value)}\n" for key, value in environment.items())
     atomic.write_text(layout.environment_file, env, mode=0o600)

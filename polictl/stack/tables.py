@@ -62,6 +62,8 @@ def print_status(report: StatusReport, con: Console | None = None) -> None:
     schedules = _table(con, "Schedules", "SCHEDULE", "TASK", "QUEUE", *last, "NEXT RUN")
     for s in report.schedules:
         when = s.next_run.isoformat() if s.next_run else "[dim]disabled[/]"
+        if s.paused:
+            when = f"[yellow]{s.paused}[/]"
         ran = (s.last_run or "-", str(s.expired)) if report.beat else ()
         schedules.add_row(s.name, s.task, s.queue, *ran, when)
     con.print(schedules)

@@ -69,7 +69,8 @@ def test_keys_left_out_take_the_schemas_defaults(tmp_path):
     deploy = dataclasses.asdict(platform.deploy)
     expected = schema_defaults("queues.schema.json", "properties", "deploy")
     flower = schema_defaults("queues.schema.json", "properties", "deploy", "properties", "flower")
-    assert {k: deploy[k] for k in expected} == {**expected, "flower": flower}
+    console = schema_defaults("queues.schema.json", "properties", "deploy", "properties", "console")
+    assert {k: deploy[k] for k in expected} == {**expected, "flower": flower, "console": console}
     policy = platform.task("system.echo").retry
     expected = schema_defaults(
         "tasks.schema.json", "properties", "retry_policies", "additionalProperties"

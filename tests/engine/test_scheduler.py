@@ -14,6 +14,7 @@ import redis
 from engine.config import load
 from engine.runtime.app.build import build_app
 from engine.runtime.beat import scheduler as scheduler_module
+from engine.runtime.beat.pause import PAUSE, pause, resume
 from engine.runtime.beat.scheduler import PoliScheduler
 from engine.runtime.beat.store import LOCK
 
@@ -122,6 +123,27 @@ def test_a_retimed_schedule_counts_from_the_edit(config_dir, redis_url, clock):
     clock.now += timedelta(days=1)
     running.tick()
     assert sent(redis_url) == ["2027-05-04T10:00:00+00:00"]
+
+
+def test_a_paused_schedule_is_skipped_until_resumed(config_dir, redis_url, clock):
+    running = beat(config_dir)
+    running.tick()
+    client = redis.Redis.from_url(redis_url)
+    record = pause(client, "daily", 3600, "ops", now=clock.now)
+    assert record.describe() == (
+        "paused by ops at 2027-05-03T08:59:59+00:00 until 2027-05-03T09:59:59+00:00"
+    )
+    assert 3590 < client.ttl(PAUSE + "daily") <= 3600  # it ends by itself
+    clock.now = datetime(2027, 5, 3, 9, 0, 0, 4000, tzinfo=UTC)
+    running.tick()
+    assert sent(redis_url) == []  # skipped, not sent later
+    assert running.next["daily"] == datetime(2027, 5, 4, 9, tzinfo=UTC)
+    assert resume(client, "daily") and not resume(client, "daily")
+    clock.now = datetime(2027, 5, 4, 9, 0, 0, 4000, tzinfo=UTC)
+    running.tick()
+    assert sent(redis_url) == ["2027-05-04T09:00:00+00:00"]
+    with pytest.raises(ValueError, match="a pause lasts from 1s to 7 days"):
+        pause(client, "daily", 8 * 86400, "ops")
 
 
 def test_a_failed_send_does_not_lose_the_run(config_dir, redis_url, clock, monkeypatch):

@@ -43,6 +43,7 @@ def test_each_host_runs_what_is_placed_there_with_its_replicas() -> None:
         "host-b/poli.target",
         "host-b/tmpfiles.d/poli.conf",
         "host-c/poli-beat.service",
+        "host-c/poli-console.service",  # beside Flower
         "host-c/poli-flower.service",
         "host-c/poli-worker-shared@.service",
         "host-c/poli.target",
@@ -54,6 +55,7 @@ def test_each_host_runs_what_is_placed_there_with_its_replicas() -> None:
         "Wants=poli-worker-shared@2.service",  # shared: 2 on host-c
         "Wants=poli-beat.service",
         "Wants=poli-flower.service",
+        "Wants=poli-console.service",
     ]
     conf = all_host_files("supervisor", load_case("hosts"))
     assert (

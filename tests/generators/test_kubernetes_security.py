@@ -82,7 +82,7 @@ def test_every_container_is_locked_down(case: str) -> None:
             assert container["livenessProbe"], name
 
 
-def test_secrets_by_key_and_the_web_login_for_flower_only() -> None:
+def test_secrets_by_key_and_the_web_login_for_the_web_uis_only() -> None:
     found = pods(render_kubernetes(load_case("cluster")))
     refs = {
         name: {
@@ -97,6 +97,7 @@ def test_secrets_by_key_and_the_web_login_for_flower_only() -> None:
     assert refs["poli-beat"] == config
     assert refs["poli-worker-alerts"] == config
     assert refs["poli-flower"] == {**config, "POLI_WEB_USER": True, "POLI_WEB_PASSWORD": False}
+    assert refs["poli-console"] == refs["poli-flower"]
 
 
 def test_memory_limit_is_the_limit_unless_declared() -> None:
@@ -108,6 +109,7 @@ def test_memory_limit_is_the_limit_unless_declared() -> None:
         "poli-worker-reports-solo": {"memory": "1Gi"},  # the schema's default
         "poli-beat": {"memory": "1Gi"},
         "poli-flower": {"memory": "1Gi"},
+        "poli-console": {"memory": "1Gi"},  # Flower's resources
     }
 
 

@@ -33,7 +33,7 @@ def test_embedded_broker_program_takes_binary_port_and_priority():
     )
     assert section["priority"] == "5"
     assert (
-        "\nprograms=worker-default,worker-slow,beat\n"
+        "\nprograms=worker-default,worker-slow,beat,console\n"
         in render_supervisor(platform, local)["poli.conf"]
     )
 
@@ -48,6 +48,7 @@ def test_log_names_follow_replicas_one_file_per_process():
         f"worker_{group.name}_01": f"/var/log/poli/celery_worker_{group.name}_01.log",
         f"worker_{group.name}_02": f"/var/log/poli/celery_worker_{group.name}_02.log",
         "beat": "/var/log/poli/celery_beat.log",  # the case declares no Flower
+        "console": "/var/log/poli/poli_console.log",
     }
     text = render_supervisor(twice)["poli.conf"]
     assert f"stdout_logfile=/var/log/poli/celery_worker_{group.name}_%(process_num)02d.log" in text

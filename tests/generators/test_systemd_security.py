@@ -58,7 +58,7 @@ def test_each_unit_kind_rates_at_most_2(kind: str, tmp_path: Path) -> None:
 def test_every_rendered_unit_rates_at_most_2(tmp_path: Path) -> None:
     unit_dir, files = rendered(load_case("full", broker_url="embedded"), tmp_path)
     units = [name for name in files if name.endswith(".service")]
-    assert len(units) == 6
+    assert len(units) == 7  # workers, beat, Flower, the console, Redis
     assert {unit: exposure(unit_dir, unit) for unit in units} == {
         unit: min(exposure(unit_dir, unit), LIMIT) for unit in units
     }

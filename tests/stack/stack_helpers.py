@@ -44,13 +44,19 @@ class Stack:
         return stack_pids(self.data_dir.resolve())
 
 
-def small_config(target: Path, flower_port: int) -> Path:
-    """The repo's own YAML, shrunk for a 2-core CI machine: concurrency 1, Flower on a free port."""
+def small_config(target: Path, flower_port: int, console_port: int = 0) -> Path:
+    """The repo's own YAML, shrunk for a 2-core CI machine: concurrency 1, Flower (and the
+    console) on free ports."""
     target.mkdir(parents=True)
     for name in CONFIG_FILES:
         shutil.copy(ROOT / name, target / name)
     queues = (target / "queues.yaml").read_text()
     queues = re.sub(r"concurrency: \d+", "concurrency: 1", queues)
-    queues = re.sub(r"port: \d+", f"port: {flower_port}", queues)
+    if not console_port:
+        from engine.runtime.embedded import free_port
+
+        console_port = free_port()
+    queues = queues.replace("port: 5556", f"port: {console_port}")
+    queues = queues.replace("port: 5555", f"port: {flower_port}")
     (target / "queues.yaml").write_text(queues)
     return target

@@ -16,11 +16,15 @@ def platform():
     return load(ROOT, env={"POLI_BROKER_URL": "redis://127.0.0.1:1/0"}).platform
 
 
+GROUPS = ("default", "alerts", "reports", "system")
+
+
 @pytest.mark.parametrize(
     ("names", "flower", "chosen"),
     [
-        ((), False, Choice(("default", "alerts", "reports", "system"), beat=True, flower=False)),
-        ((), True, Choice(("default", "alerts", "reports", "system"), beat=True, flower=True)),
+        ((), False, Choice(GROUPS, beat=True, flower=False, console=True)),
+        ((), True, Choice(GROUPS, beat=True, flower=True, console=True)),
+        (("console",), False, Choice((), beat=False, flower=False, console=True)),
         (("beat",), False, Choice((), beat=True, flower=False)),
         (("flower",), False, Choice((), beat=False, flower=True)),
         (("system", "default"), False, Choice(("default", "system"), beat=False, flower=False)),
@@ -50,3 +54,19 @@ def test_up_beat_and_up_flower_start_only_those(stack: Stack) -> None:
     started = stack.polictl("up", "--detach", "flower", "--timeout", "60")
     assert started.returncode == 0, started.stdout + started.stderr
     assert sorted(p.name for p in stack.supervisor().programs()) == ["flower", "redis"]
+
+
+def test_up_console_runs_it_behind_the_operator_login(stack: Stack) -> None:
+    from waiting import http_status as status
+    from waiting import wait_for
+
+    started = stack.polictl("up", "--detach", "console", "--timeout", "60")
+    assert started.returncode == 0, started.stdout + started.stderr
+    line = next(x for x in started.stdout.splitlines() if x.startswith("  console: "))
+    url = line.split()[1]
+    password_file = (stack.data_dir / "web-password").resolve()
+    assert f"login admin, password in {password_file}" in started.stdout  # shared with Flower
+    assert sorted(p.name for p in stack.supervisor().programs()) == ["console", "redis"]
+    assert wait_for(lambda: status(url + "healthz") == 200, 60, interval=0.5)
+    assert status(url + "schedules") == 401
+    assert status(url + "schedules", ("admin", password_file.read_text().strip())) == 200

@@ -14,6 +14,7 @@ from engine.durations import parse_duration, parse_size
 from engine.model import (
     Beat,
     Broker,
+    Console,
     Deploy,
     Flower,
     Host,
@@ -127,7 +128,13 @@ def _worker(name: str, spec: dict[str, Any], tasks: tuple[Task, ...]) -> WorkerG
 
 
 def _deploy(values: dict[str, Any]) -> Deploy:
-    return Deploy(**{**values, "flower": Flower(**effective("flower", values["flower"]))})
+    return Deploy(
+        **{
+            **values,
+            "flower": Flower(**effective("flower", values["flower"])),
+            "console": Console(**effective("console", values["console"])),
+        }
+    )
 
 
 def _policy(name: str, values: dict[str, Any]) -> RetryPolicy:

@@ -16,9 +16,16 @@ from engine.model.broker import broker_kind
 from engine.runtime import heartbeat
 from engine.runtime.app import expiry
 from engine.runtime.app.yaml_only import YamlOnlyLoader, yaml_only
+from engine.runtime.beat import runs as schedule_runs
 from engine.runtime.beat.schedule import build_beat_schedule
 from engine.runtime.broker import broker_url
-from engine.runtime.delivery.reliability import ReliableTask, install, reliability_settings
+from engine.runtime.delivery.reliability import (
+    ReliableTask,
+    broker_client,
+    install,
+    keeps_state,
+    reliability_settings,
+)
 from engine.runtime.tasks.checked import PoliCelery
 from engine.runtime.tasks.declared import register
 
@@ -119,4 +126,5 @@ def build_app(platform: Platform, main: str = "poli") -> PoliCelery:
         register(app, task, task_options(task))
     install(app)
     expiry.install(app)
+    schedule_runs.install(lambda app: broker_client(app) if keeps_state(app) else None)
     return app

@@ -22,6 +22,7 @@ from engine.diagnostics import format_text
 from engine.model import Platform, Schedule
 from engine.model.schedule_times import fire_after, plan
 from engine.runtime import heartbeat
+from engine.runtime.beat.pause import held_back
 from engine.runtime.beat.store import BeatStore, describe_holder, open_store
 
 logger = logging.getLogger("poli.beat")
@@ -141,24 +142,23 @@ class PoliScheduler(Scheduler):
 
     def _send_due(self) -> None:
         now = utcnow()
-        fired = False
-        for name, due in list(self.next.items()):
-            if due is None or due > now:
-                continue
+        due_now = [n for n, due in self.next.items() if due is not None and due <= now]
+        fired, held = False, held_back(self.store, due_now)
+        for name in due_now:
             schedule, previous = self.schedules[name], self.last[name]
             decision = plan(schedule, previous, now)
             self.last[name], self.next[name] = decision.latest, decision.next
-            if decision.send is not None and self._claim(name, schedule, decision.send):
+            if decision.send is not None and name in held:  # an operator's pause: skip it
+                logger.info("beat: %s skipped its run at %s: %s", name, decision.send, held[name])
+            elif decision.send is not None and self._claim(name, schedule, decision.send):
                 if self._send(schedule, decision.send):
                     fired = True
                 else:
                     self._undo(name, schedule, decision.send, previous)
             elif decision.send is None:
+                missed = decision.latest.isoformat()
                 logger.info(
-                    "beat: %s missed its run at %s (catchup: %s)",
-                    name,
-                    decision.latest.isoformat(),
-                    schedule.catchup,
+                    "beat: %s missed its run at %s (catchup: %s)", name, missed, schedule.catchup
                 )
         if fired:
             self._publish()

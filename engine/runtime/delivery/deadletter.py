@@ -143,6 +143,23 @@ class DeadLetterStore:
         raw = self.client.hmget(self.records, ids) if ids else []
         return [DeadLetter.from_json(r) for r in raw if r is not None]
 
+    def newest(
+        self, limit: int, task: str | None = None, since: float | None = None
+    ) -> tuple[list[DeadLetter], int]:
+        """The newest `limit` letters (of `task`, failed at or after `since`) and how many
+        match in all: a page of a large store reads only the letters it shows."""
+        low = since if since is not None else "-inf"
+        if task is None:
+            total = int(self.client.zcount(self.index, low, "+inf"))
+            ids = _names(self.client.zrevrangebyscore(self.index, "+inf", low, start=0, num=limit))
+        else:
+            every = _names(self.client.zrevrangebyscore(self.index, "+inf", low))
+            names = self.client.hmget(self.tasks, every) if every else []
+            matching = [i for i, name in zip(every, names, strict=True) if _text(name) == task]
+            total, ids = len(matching), matching[:limit]
+        raw = self.client.hmget(self.records, ids) if ids else []
+        return [DeadLetter.from_json(r) for r in raw if r is not None], total
+
     def get(self, id_or_prefix: str) -> DeadLetter | None:
         """The letter with this id, or the one whose id starts with it (AmbiguousId if several)."""
         raw = self.client.hget(self.records, id_or_prefix)
