@@ -281,3 +281,22 @@ def test_storage_warnings_are_quiet_when_redis_will_not_say() -> None:
             raise redis.ResponseError("unknown command 'CONFIG'")
 
     assert storage_warnings(NoConfig()) == []
+
+
+def test_newest_reads_one_page_newest_first_with_the_total(client) -> None:
+    """The console's page of a large store: the newest `limit`, of a task and an age."""
+    store = DeadLetterStore(client, 10**9, 100)
+    for i in range(6):
+        task = "reports.export" if i % 2 else "alerts.process"
+        store.add(letter(f"L{i}", NOW + i, task=task))
+    page, total = store.newest(2)
+    assert ([x.id for x in page], total) == (["L5", "L4"], 6)
+    page, total = store.newest(2, task="reports.export")
+    assert ([x.id for x in page], total) == (["L5", "L3"], 3)
+    page, total = store.newest(10, task="alerts.process", since=NOW + 2)
+    assert ([x.id for x in page], total) == (["L4", "L2"], 2)
+    page, total = store.newest(10, since=NOW + 5)
+    assert ([x.id for x in page], total) == (["L5"], 1)
+    assert store.newest(3, task="nothing.here") == ([], 0)
+    assert store.newest(0) == ([], 6)
+    assert DeadLetterStore(client, 1, 1, prefix="empty:").newest(5) == ([], 0)

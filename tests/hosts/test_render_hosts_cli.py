@@ -53,6 +53,7 @@ def test_one_host_goes_to_deploy_format_host_by_default(tmp_path: Path) -> None:
     written = sorted(p.name for p in (config / "deploy" / "systemd" / "host-c").iterdir())
     assert written == [
         "poli-beat.service",
+        "poli-console.service",
         "poli-flower.service",
         "poli-worker-shared@.service",
         "poli.target",
