@@ -44,10 +44,21 @@ class MountAttr(ctypes.Structure):
     _fields_ = [(n, ctypes.c_uint64) for n in ("set", "clear", "propagation", "userns_fd")]
 
 
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+
+
+def _in_tmp(path: str) -> bool:
+    return path.startswith(("/tmp/", "/var/tmp/", "/dev/shm/"))
+
+
 def read_only_but(writable: list[str]) -> None:
     """ProtectSystem=strict, PrivateTmp=yes (fresh /tmp, /var/tmp, /dev/shm), ReadWritePaths=."""
     check(LIBC.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "private mounts")
     held = [os.open(path, os.O_PATH) for path in writable]  # may be hidden by the new /tmp
+    # The code the units run (this checkout and its venv) stays visible, read-only, even when
+    # it lives under /tmp (a CI clone): a deployment's code never does, a test's may.
+    kept = [p for p in dict.fromkeys((REPOSITORY, os.path.realpath(sys.prefix))) if _in_tmp(p)]
+    kept_fds = [os.open(path, os.O_PATH) for path in kept]
     attr = MountAttr(MOUNT_ATTR_RDONLY, 0, 0, 0)
     check(
         LIBC.syscall(SYS_MOUNT_SETATTR, AT_FDCWD, b"/", AT_RECURSIVE, ctypes.byref(attr), 32),
@@ -55,6 +66,10 @@ def read_only_but(writable: list[str]) -> None:
     )
     for tmp in (b"/tmp", b"/var/tmp", b"/dev/shm"):  # /dev/shm: PrivateDevices= has its own
         check(LIBC.mount(b"tmpfs", tmp, b"tmpfs", 0, b"mode=1777"), f"private {tmp!r}")
+    for path, fd in zip(kept, kept_fds, strict=True):
+        os.makedirs(path, exist_ok=True)
+        check(LIBC.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None), f"keep {path}")  # fmt: skip
+        os.close(fd)
     for path, fd in zip(writable, held, strict=True):
         os.makedirs(path, exist_ok=True)
         raw, source = path.encode(), f"/proc/self/fd/{fd}".encode()

@@ -34,7 +34,8 @@ PROBE = """
 import mmap, os, sys
 open(sys.argv[1] + "/written", "w").close()
 print(oct(os.stat(sys.argv[1] + "/written").st_mode & 0o777))
-print(sorted(os.listdir("/tmp")) == [sys.argv[1].split("/")[2]] or os.listdir("/tmp"))
+kept = {p.split("/")[2] for p in sys.argv[1:2] + sys.argv[3:] if p.startswith("/tmp/")}
+print(sorted(os.listdir("/tmp")) == sorted(kept) or os.listdir("/tmp"))  # a fresh /tmp
 for attempt in (
     lambda: open(sys.argv[2] + "/not-written", "w"),
     lambda: mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC),
@@ -54,7 +55,9 @@ def directives(unit: str, key: str) -> list[str]:
 
 def test_the_sandbox_restricts(tmp_path: Path) -> None:
     (tmp_path / "rw").mkdir()
-    command = [sys.executable, "-c", PROBE, str(tmp_path / "rw"), str(CONFIGS)]
+    # what /tmp may show: the writable dir, and this checkout with its venv (kept read-only)
+    kept = [sandbox.REPOSITORY, os.path.realpath(sys.prefix)]
+    command = [sys.executable, "-c", PROBE, str(tmp_path / "rw"), str(CONFIGS), *kept]
     result = subprocess.run(
         sandbox.command([str(tmp_path / "rw")], command), capture_output=True, text=True
     )
