@@ -29,7 +29,9 @@ def queue_of(app, task: str) -> str:
     return app.amqp.router.route({}, task)["queue"].name
 
 
-@pytest.mark.parametrize("shape", ["error-tracker", "product-analytics", "e-commerce"])
+@pytest.mark.parametrize(
+    "shape", ["error-tracker", "product-analytics", "e-commerce", "bi-tool", "ci-results"]
+)
 def test_the_shape_validates_as_written(shape: str) -> None:
     result = CliRunner().invoke(cli, ["-C", str(PROJECTS / shape), "validate"])
     assert (result.exit_code, result.output) == (0, "config is valid\n")
@@ -109,3 +111,62 @@ def test_e_commerce_default_queue_expiring_tasks_and_webhook_retries() -> None:
     app.close()
     development = load(PROJECTS / "e-commerce", "development", env={})
     assert development.platform is not None and development.platform.eager
+
+
+def test_bi_tool_annotations_beat_and_the_fair_worker() -> None:
+    platform, app = platform_and_app("bi-tool")
+    assert {queue_of(app, t.name) for t in platform.tasks} == {"celery"}
+    sql = app.tasks["sql_lab.get_sql_results"]
+    assert (sql.rate_limit, sql.time_limit, sql.soft_time_limit, sql.acks_late) == (
+        "100/s",
+        21600,
+        21540,
+        False,
+    )
+    email = app.tasks["email_reports.send"]
+    assert (email.rate_limit, email.time_limit, email.soft_time_limit) == ("1/s", 150, 120)
+    assert email.ignore_result is True and sql.ignore_result is False
+    minute = datetime(2027, 5, 3, 9, 0, 30, tzinfo=UTC)
+    scheduler, prune = platform.schedules
+    assert scheduler.next_runs(2, minute) == [
+        datetime(2027, 5, 3, 9, 1, tzinfo=UTC),
+        datetime(2027, 5, 3, 9, 2, tzinfo=UTC),
+    ]
+    assert prune.next_runs(1, minute) == [datetime(2027, 5, 4, 0, 10, tzinfo=UTC)]
+    (group,) = platform.workers
+    args = worker_args(group, "default-1@host")
+    assert args[args.index("--concurrency") + 1] == "4" and "--optimization=fair" in args
+    assert args[args.index("--prefetch-multiplier") + 1] == "1"
+    assert app.conf.result_backend == "redis://127.0.0.1:6379/1"
+    app.close()
+
+
+def test_ci_results_routes_recycled_workers_and_errors_never_retried() -> None:
+    platform, app = platform_and_app("ci-results")
+    routes = {
+        "app.tasks.upload.Upload": "uploads",
+        "app.tasks.notify.Notify": "notify",
+        "app.tasks.archive.ArchiveReport": "archive",
+        "app.cron.healthcheck.HealthCheckTask": "healthcheck",
+    }
+    assert {task: queue_of(app, task) for task in routes} == routes
+    upload = app.tasks["app.tasks.upload.UploadProcessor"]
+    assert (upload.time_limit, upload.soft_time_limit, upload.max_retries) == (1200, 1080, 5)
+    notify = app.tasks["app.tasks.notify.Notify"]
+    assert (notify.time_limit, notify.soft_time_limit, notify.rate_limit) == (480, 400, "60/m")
+    import citasks
+
+    assert notify.autoretry_for == (ConnectionError, TimeoutError)
+    assert notify.dont_autoretry_for == (citasks.ReportMalformed,)
+    assert app.conf.broker_transport_options["visibility_timeout"] == 900
+    health, webhooks = platform.schedules
+    assert (health.name, health.every, health.expires) == ("health check task", 10, 10)
+    offset = webhooks.jitter_offset
+    assert 0 <= offset < 600
+    assert webhooks.next_runs(1, datetime(2027, 5, 3, 8, 0, tzinfo=UTC)) == [
+        datetime(2027, 5, 4, 7, offset // 60, offset % 60, tzinfo=UTC)
+    ]
+    uploads = next(w for w in platform.workers if w.name == "uploads")
+    assert (uploads.max_tasks_per_child, uploads.prefetch_multiplier) == (1000, 1)
+    assert platform.stop_timeout(uploads) == 1200 + 30  # the longest hard limit + the margin
+    app.close()
