@@ -57,10 +57,20 @@ def _quoted(match: re.Match[str]) -> str:
     return f"{match['lead']}{quote}{MASK}{quote}"
 
 
+# Every secret form above holds `@` or one of these words: a text with neither (most log
+# lines a worker writes, one or two per task) is returned after a few substring scans, not
+# six regular expressions (a case-insensitive regex alternation costs ~8 µs a line here).
+_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "credential", "bearer", "basic")
+
+
 def mask_secrets(text: str) -> str:
     """`text` with every secret the rule above names replaced by ***."""
-    text = _URL.sub(_url, text)
-    text = _BARE.sub(rf"\g<lead>{MASK}@", text)
+    if "@" in text:
+        text = _URL.sub(_url, text)
+        text = _BARE.sub(rf"\g<lead>{MASK}@", text)
+    lowered = text.lower()
+    if not any(word in lowered for word in _WORDS):
+        return text
     text = _QUERY.sub(rf"\g<lead>{MASK}", text)
     text = _AUTH.sub(rf"\g<lead>{MASK}", text)
     text = _QUOTED_KEY.sub(_quoted, text)

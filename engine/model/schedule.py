@@ -3,13 +3,13 @@ timing is the one time rule of engine.model.schedule_times."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.durations import parse_duration
-from engine.model import schedule_times
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 # `catchup: skip` still sends a run at most this late (a restart, a handover), like
 # sidekiq-cron's grace; older misses are skipped.
@@ -38,6 +38,8 @@ class Schedule:
         every beat on every host and the preview agree, and a restart keeps it."""
         if self.jitter < 1:
             return 0
+        import hashlib  # only for a jittered schedule: every process start imports the model
+
         digest = hashlib.sha256(self.name.encode()).digest()
         return int.from_bytes(digest[:8], "big") % int(self.jitter)
 
@@ -56,7 +58,11 @@ class Schedule:
         return parse_duration(self.catchup)
 
     def next_runs(self, count: int, now: datetime | None = None) -> list[datetime]:
+        from engine.model import schedule_times  # the time rule: when times are asked, not at start
+
         return schedule_times.next_runs(self, count, now)
 
     def describe(self) -> str:
+        from engine.model import schedule_times
+
         return schedule_times.describe(self)
