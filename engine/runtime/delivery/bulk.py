@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from kombu import Producer
 from kombu.utils.uuid import uuid
 
-from engine.runtime.tasks.checked import check_inputs
+from engine.runtime.tasks.checked import CHECKED, check_inputs
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -94,8 +94,12 @@ def _send(
     """One call as `apply_async` sends it (the task's own options), else as `send_task`."""
     registered = app.tasks.get(task)
     if registered is not None:
-        return registered.apply_async(args, kwargs, producer=producer, add_to_parent=False)
-    return app.send_task(task, args, kwargs, producer=producer, add_to_parent=False)
+        return registered.apply_async(
+            args, kwargs, producer=producer, add_to_parent=False, **{CHECKED: True}
+        )
+    return app.send_task(
+        task, args, kwargs, producer=producer, add_to_parent=False, **{CHECKED: True}
+    )
 
 
 def _plain(app: Celery) -> bool:
