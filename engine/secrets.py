@@ -78,8 +78,9 @@ def mask_secrets(text: str) -> str:
 
 
 def is_secret_key(key: str) -> bool:
-    """Whether a key (or the last part of a dotted path) names a secret."""
-    return bool(SECRET_KEY.search(key.rsplit(".", 1)[-1]))
+    """Whether a key (or the last part of a dotted path) names a secret: SECRET_KEY is
+    anchored at the end and its words hold no `.`, so the whole path reads the same."""
+    return bool(SECRET_KEY.search(key))
 
 
 def mask_value(key: str, value: Any) -> Any:

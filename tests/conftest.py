@@ -29,6 +29,15 @@ def pytest_configure(config: pytest.Config) -> None:
     skip_policy.register(config)  # POLI_STRICT_SKIPS=1: an unlisted skip fails the session
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `make mutation` only: the property tests (hypothesis, tens of seconds each) run
+    after the example tests, which kill most mutants in milliseconds (mutmut runs pytest -x)."""
+    if "MUTANT_UNDER_TEST" in os.environ:
+        items.sort(
+            key=lambda item: getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+        )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_engine_caches() -> None:
     """Under `make mutation` only: mutmut forks each mutant from a process that ran the

@@ -23,6 +23,7 @@ from engine.model import Schedule
 from engine.model.schedule_times import (
     cron_rule,
     fire_after,
+    latest_at_or_before,
     never_fires,
     next_runs,
     plan,
@@ -223,6 +224,34 @@ def test_a_long_outage_of_an_interval_schedule_sends_once():
     decision = plan(every(1), utc(2027, 1, 1), utc(2027, 1, 1, 0, 0, 30, 500000))
     assert decision.send == utc(2027, 1, 1, 0, 0, 30)
     assert decision.next == utc(2027, 1, 1, 0, 0, 31)
+
+
+def test_the_latest_run_of_a_jittered_interval_is_on_its_shifted_grid():
+    """every: 10m with jitter: each run at :00, :10, ... plus the same offset (0 < it < 5m)."""
+    probe = every(600, jitter=300, name="grid")
+    shift = timedelta(seconds=probe.jitter_offset)
+    assert timedelta(0) < shift < timedelta(minutes=5)
+    latest = utc(2027, 1, 1, 0, 50) + shift  # 01:00 + shift is still ahead
+    assert latest_at_or_before(probe, utc(2027, 1, 1, 1), utc(2027, 1, 1)) == latest
+    assert latest_at_or_before(probe, latest, utc(2027, 1, 1)) == latest  # now is inclusive
+    assert latest_at_or_before(probe, utc(2027, 1, 1, 1), latest) is None  # since is not
+    before = latest - timedelta(microseconds=1)
+    assert latest_at_or_before(probe, utc(2027, 1, 1, 1), before) == latest
+
+
+def test_the_latest_cron_run_counts_now_and_not_since():
+    daily = cron("0 9 * * *")
+    since, now = utc(2027, 5, 4, 9), utc(2027, 5, 5, 9)
+    assert latest_at_or_before(daily, now, since) == now  # the only run in (since, now]
+    assert latest_at_or_before(daily, now - timedelta(seconds=1), since) is None
+    assert latest_at_or_before(daily, utc(2027, 5, 5, 8), since) is None  # not the run at since
+
+
+def test_a_years_long_outage_of_a_minutely_schedule_is_answered_at_once():
+    """The last run is found in a window back from now, not by walking the years since."""
+    minutely = cron("* * * * *")
+    now = utc(2027, 5, 5, 9, 30, 45)
+    assert latest_at_or_before(minutely, now, utc(2019, 1, 1)) == utc(2027, 5, 5, 9, 30)
 
 
 # --- preview and beat agree (property) -------------------------------------------------
