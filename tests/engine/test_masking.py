@@ -111,6 +111,11 @@ def test_a_dead_letter_keeps_urls_and_masks_by_key_only() -> None:
         # a quoted key with an unquoted value (YAML flow style, a Python repr of a number)
         ('{"password": 12345, "n": 1}', '{"password": ***, "n": 1}'),
         ("{'token': Xy9-z}", "{'token': ***}"),
+        # a line holding every word of the shortcut is still read by each rule
+        (
+            "api_key=S3cretPW (pass, pwd, secret, token, auth, credential, bearer, basic)",
+            "api_key=*** (pass, pwd, secret, token, auth, credential, bearer, basic)",
+        ),
         # an empty userinfo hides nothing
         ("redis://@broker.example:6379/0", "redis://@broker.example:6379/0"),
         ('{"api_key": "X\\"y"}', '{"api_key": "***"}'),  # an escaped quote inside

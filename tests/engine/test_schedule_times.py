@@ -147,6 +147,7 @@ def test_every_runs_on_a_grid_from_the_epoch():
 
 def test_an_impossible_date_never_fires():
     assert fire_after(cron("0 0 30 2 *"), utc(2027, 1, 1)) is None
+    assert next_runs(cron("0 0 30 2 *"), 3, utc(2027, 1, 1)) == []
 
 
 def test_a_day_of_month_that_never_occurs_still_ors_with_the_day_of_week():
@@ -189,6 +190,7 @@ LAST = utc(2027, 5, 3, 9)  # a daily 09:00 run sent on Monday
     ("catchup", "now", "sent"),
     [
         ("once", utc(2027, 5, 5, 12), utc(2027, 5, 5, 9)),  # two missed: the latest, once
+        ("once", utc(2027, 5, 5, 9), utc(2027, 5, 5, 9)),  # the second one due this instant
         ("skip", utc(2027, 5, 5, 12), None),
         ("skip", utc(2027, 5, 5, 9, 0, 30), utc(2027, 5, 5, 9)),  # late, not missed (grace 60s)
         ("10m", utc(2027, 5, 5, 9, 10), utc(2027, 5, 5, 9)),
@@ -204,6 +206,15 @@ def test_catchup(catchup, now, sent):
 def test_nothing_is_due_before_its_time():
     decision = plan(cron("0 9 * * *"), LAST, utc(2027, 5, 4, 8, 59, 59))
     assert (decision.send, decision.latest, decision.next) == (None, LAST, utc(2027, 5, 4, 9))
+
+
+def test_a_run_is_due_at_its_exact_time():
+    decision = plan(cron("0 9 * * *"), LAST, utc(2027, 5, 4, 9))
+    assert (decision.send, decision.latest, decision.next) == (
+        utc(2027, 5, 4, 9),
+        utc(2027, 5, 4, 9),
+        utc(2027, 5, 5, 9),
+    )
 
 
 @pytest.mark.parametrize(
@@ -252,6 +263,8 @@ def test_a_years_long_outage_of_a_minutely_schedule_is_answered_at_once():
     minutely = cron("* * * * *")
     now = utc(2027, 5, 5, 9, 30, 45)
     assert latest_at_or_before(minutely, now, utc(2019, 1, 1)) == utc(2027, 5, 5, 9, 30)
+    on_the_minute = utc(2027, 5, 5, 9, 31)
+    assert latest_at_or_before(minutely, on_the_minute, utc(2019, 1, 1)) == on_the_minute
 
 
 # --- preview and beat agree (property) -------------------------------------------------
