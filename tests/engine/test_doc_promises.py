@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
+import pytest
 import redis
 from click.testing import CliRunner
+from kombu.exceptions import ContentDisallowed
+from kombu.serialization import loads, prepare_accept_content
 
+from engine.config import load
+from engine.runtime.app.build import build_app
 from polictl.main import cli
 
 MINIMAL = Path(__file__).resolve().parent.parent / "configs" / "minimal"
@@ -36,3 +42,40 @@ def test_a_pause_lasts_a_week_at_most_and_ends_by_itself(redis_url):
     assert WEEK - 60 < client.ttl(key) <= WEEK  # Redis drops it when the week is over
     assert pause(redis_url, "90s").exit_code == 0
     assert 30 < client.ttl(key) <= 90
+
+
+class Planted:
+    """A pickle that, once loaded, writes a file: what a forged message could run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.write_text, (self.path, "ran"))
+
+
+def test_a_worker_never_unpickles_what_comes_from_the_broker(tmp_path):
+    """docs/performance.md: serializers json, "never pickle from the broker"."""
+    result = load(MINIMAL, env={"POLI_BROKER_URL": DOWN})
+    app = build_app(result.platform)
+    try:
+        accept = prepare_accept_content(app.conf.accept_content)  # as the worker's consumer
+        forged = pickle.dumps(Planted(tmp_path / "planted"))
+        with pytest.raises(ContentDisallowed):
+            loads(forged, "application/x-python-serialize", "binary", accept=accept)
+        assert not (tmp_path / "planted").exists()
+        assert loads(b"[1]", "application/json", "utf-8", accept=accept) == [1]
+    finally:
+        app.close()
+    # and the YAML cannot let pickle back in
+    config = tmp_path / "config"
+    config.mkdir()
+    for name in ("tasks.yaml", "schedules.yaml", "testhandlers.py"):
+        (config / name).write_text((MINIMAL / name).read_text())
+    queues = (MINIMAL / "queues.yaml").read_text()
+    (config / "queues.yaml").write_text("celery:\n  accept_content: [json, pickle]\n" + queues)
+    refused = load(config, env={"POLI_BROKER_URL": DOWN})
+    assert refused.platform is None
+    assert [(d.line, d.message) for d in refused.diagnostics] == [
+        (2, "celery.accept_content: poli owns this Celery setting")
+    ]
