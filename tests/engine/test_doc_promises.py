@@ -79,3 +79,22 @@ def test_a_worker_never_unpickles_what_comes_from_the_broker(tmp_path):
     assert [(d.line, d.message) for d in refused.diagnostics] == [
         (2, "celery.accept_content: poli owns this Celery setting")
     ]
+
+
+def test_the_config_stage_gives_a_model_or_errors_never_both(tmp_path, monkeypatch):
+    """docs/architecture.md: engine/config turns the files "into a model or a list of
+    diagnostics, never both" (warnings ride along with a model; an error means no model)."""
+    from test_bad_configs import CASES, CONFIGS, make_case
+
+    monkeypatch.delenv("POLI_TEST_SURELY_UNSET", raising=False)
+    seen = set()
+    for case in CASES:
+        expected = (CONFIGS / "bad" / case / "expected.txt").read_text()
+        result = load(make_case(case, tmp_path))
+        severities = {d.severity for d in result.diagnostics}
+        if "error:" in expected:
+            assert result.platform is None and "error" in severities, case
+        else:
+            assert result.platform is not None and severities <= {"warning"}, case
+        seen.add("error:" in expected)
+    assert seen == {True, False}  # both kinds are in the corpus
