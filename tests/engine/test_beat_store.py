@@ -29,6 +29,13 @@ def client(redis_url: str):
     client.close()
 
 
+def test_the_lock_lapses_lock_ttl_after_it_was_taken_not_later(client) -> None:
+    """A standby takes over within lock_ttl x 7/6 of the holder's death (docs/scheduling.md):
+    the lock must not outlive lock_ttl."""
+    assert BeatStore(client).acquire(100)
+    assert 99_000 < client.pttl(LOCK) <= 100_000
+
+
 def test_the_holder_is_named_and_its_token_stays_private(client) -> None:
     store = BeatStore(client)
     before = datetime.now(UTC).replace(microsecond=0)
