@@ -136,9 +136,9 @@ def main() -> int:
         return 0
     if run.returncode:
         print(run.stdout, run.stderr, sep="\n", file=sys.stderr)
-    for name in left:
-        print(f"\n{name}: {status_by_name.get(name, 'not run')}")
-        print(mutmut("show", name).stdout)
+    for name in left:  # as `mutmut show` prints it: `# NAME: status`, then the diff
+        shown = mutmut("show", name)
+        print(shown.stdout if shown.returncode == 0 else f"# {name}: {status_by_name.get(name)}")
     print(f"{len(left)} sampled mutants not killed: {HINT}", file=sys.stderr)
     return 1
 
