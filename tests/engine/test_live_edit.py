@@ -89,3 +89,18 @@ def test_a_scheduled_task_given_another_handler_is_refused_where_the_handler_is(
         "tasks.yaml:8:17: error: schedule 'tick' needs task 'system.echo' to run "
         "testhandlers:flaky, the running workers run testhandlers:echo: " + RESTART
     ]
+
+
+def test_polictl_shows_a_refusal_only_for_the_files_on_disk():
+    from polictl.beat_report import BeatReport
+
+    holder = {"host": "web-2", "pid": 42, "since": "2030-01-01T00:00:00+00:00"}
+    rejected = {"config_hash": "b" * 64, "reason": "schedules.yaml:4:41: schedule 'probe' needs"}
+    status = {"config_hash": "a" * 64, "generation": 1, "rejected": rejected}
+    refused_here = BeatReport("b" * 64, holder=holder, status=status)
+    assert refused_here.lines()[-1] == (
+        "beat: refused the files on disk (bbbbbbbbbbbb): schedules.yaml:4:41: schedule 'probe' needs"
+    )
+    edited_since = BeatReport("c" * 64, holder=holder, status=status)  # not what beat refused
+    assert edited_since.refusal is None
+    assert edited_since.lines()[-1].startswith("beat: the files on disk differ (cccccccccccc)")
