@@ -98,3 +98,28 @@ def test_an_outage_longer_than_result_retry_loses_the_result_not_the_work(
         assert broker.hlen("unacked") == 0 and broker.llen("default") == 0  # acknowledged
     starts = [row[1] for row in journal(book) if row[0] == "start"]
     assert starts == [task_id, after.id]  # the work was not redone
+
+
+@pytest.mark.parametrize(
+    ("url", "backend"),
+    [
+        ("redis://127.0.0.1:1/0", "PoliRedisBackend"),
+        ("rediss://127.0.0.1:1/0?ssl_cert_reqs=required", "PoliRedisBackend"),
+        ("redis+socket:///tmp/poli-none.sock", "PoliRedisBackend"),  # the embedded broker's
+        ("sentinel://127.0.0.1:1/0", "PoliSentinelBackend"),
+    ],
+)
+def test_every_redis_result_backend_is_polis(tmp_path, url, backend):
+    """Celery picks the backend class by the URL's scheme, through the loader poli sets."""
+    config = shutil.copytree(CONFIG, tmp_path / "config")
+    queues = config / "queues.yaml"
+    queues.write_text(queues.read_text().replace("result_backend: broker", f"result_backend: '{url}'"))  # fmt: skip
+    if url.startswith("sentinel"):
+        queues.write_text(queues.read_text().replace("broker:\n", "broker:\n  transport_options: {master_name: m}\n"))  # fmt: skip
+    result = load(config, env={"POLI_BROKER_URL": "redis://127.0.0.1:1/0"})
+    assert result.platform is not None, result.diagnostics
+    app = build_app(result.platform)
+    try:
+        assert type(app.backend).__name__ == backend
+    finally:
+        app.close()
