@@ -12,7 +12,10 @@ import redis
 from celery_process import celery_beat
 from test_beat_processes import MINIMAL, count, polictl, wait_for
 
-RESTART = "restart beat and the workers (polictl up, or systemctl restart poli.target)"
+RESTART = (
+    "restart beat and the workers (polictl down, then up; or render, then systemctl restart "
+    "poli.target)"
+)
 PROBE = "  probe: {task: system.echo, every: 1s, queue: fresh, args: [probe]}\n"
 
 

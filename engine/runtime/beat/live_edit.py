@@ -5,7 +5,7 @@ never change while they run:
 
 - the queues it declares (`task_queues`, with `task_create_missing_queues` off): a send to
   any other queue fails with QueueNotFound;
-- the tasks it registers, each with the handler it imported: a worker drops a task name it
+- the tasks it registers, each with the handler it imported: a worker dead-letters a task it
   does not have, and runs the handler it imported, whatever tasks.yaml says now;
 - which queues each worker group consumes (its `-Q`, on its command line); `validate` makes
   every declared queue consumed, so a queue the running app declares has a running consumer.
@@ -27,7 +27,10 @@ from engine.diagnostics import ERROR, Diagnostic, format_text
 from engine.model import Platform
 
 logger = logging.getLogger("poli.beat")
-RESTART = "restart beat and the workers (polictl up, or systemctl restart poli.target)"
+RESTART = (
+    "restart beat and the workers (polictl down, then up; or render, then systemctl restart "
+    "poli.target)"
+)
 
 
 def refused(running: Platform, edited: LoadResult, generation: int) -> str | None:
