@@ -47,7 +47,8 @@ def test_an_edit_needing_a_restart_is_refused_and_the_last_config_keeps_firing(
         add(config_dir / "queues.yaml", "  system:", "  fresh: {description: New}\n")
         add(config_dir / "queues.yaml", "  system: {queues", "  fresh: {queues: [fresh]}\n")
         add(config_dir / "schedules.yaml", "  nightly:", PROBE)
-        wait_for(lambda: refusals(log), 10, "the refusal", log)
+        took = wait_for(lambda: refusals(log), 10, "the refusal", log)
+        print(f"refusal: logged {took:.2f}s after the edit")
         assert refusals(log)[0].endswith(
             "beat: refused the edit; still running generation 1: schedules.yaml:4:41: schedule "
             f"'probe' needs queue 'fresh', which the running beat and workers do not declare: "
