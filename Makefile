@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test lint docs format validate run bench golden mutation clean
+.PHONY: install test lint docs format validate run bench golden mutation mutation-sample clean
 
 install: $(VENV)/.installed
 
@@ -66,6 +66,11 @@ mutation: $(MVENV)/.installed
 	rm -rf mutants
 	$(MVENV)/bin/mutmut run --max-children 2
 	$(MVENV)/bin/python tests/mutation_report.py --fail-under $(MUTATION_FLOOR)
+
+# CI: a fixed sample of each listed module's mutants (tests/mutation_sample.py); all killed
+mutation-sample: $(MVENV)/.installed
+	rm -rf mutants
+	$(MVENV)/bin/python tests/mutation_sample.py
 
 clean:
 	rm -rf $(VENV) $(MVENV) var site mutants .pytest_cache .ruff_cache .hypothesis

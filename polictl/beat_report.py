@@ -26,6 +26,12 @@ class BeatReport:
     def matches_disk(self) -> bool:
         return self.status.get("config_hash") == self.disk_hash
 
+    @property
+    def refusal(self) -> str | None:
+        """Why the running beat refused the files on disk, when it did (it says so in its log)."""
+        rejected = self.status.get("rejected") or {}
+        return rejected.get("reason") if rejected.get("config_hash") == self.disk_hash else None
+
     def last_run(self, name: str) -> str | None:
         return self.last.get(name, {}).get("due")
 
@@ -46,6 +52,8 @@ class BeatReport:
         loaded = self.status.get("config_hash", "")[:12] or "?"
         if self.matches_disk:
             files = "beat: the files on disk match it"
+        elif self.refusal:
+            files = f"beat: refused the files on disk ({self.disk_hash[:12]}): {self.refusal}"
         else:
             files = (
                 f"beat: the files on disk differ ({self.disk_hash[:12]}): invalid, or not yet read"

@@ -73,7 +73,8 @@ class StatusReport:
             ]
         beat = self.beat
         if beat and beat.holder and not beat.matches_disk:
-            found.append("beat runs other files than those on disk (polictl logs beat)")
+            why = f": {beat.refusal}" if beat.refusal else " (polictl logs beat)"
+            found.append(f"beat runs other files than those on disk{why}")
         return found + list(self.schedule_problems)
 
     @property

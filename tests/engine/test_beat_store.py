@@ -29,6 +29,13 @@ def client(redis_url: str):
     client.close()
 
 
+def test_the_lock_lapses_lock_ttl_after_it_was_taken_not_later(client) -> None:
+    """A standby takes over within lock_ttl x 7/6 of the holder's death (docs/scheduling.md):
+    the lock must not outlive lock_ttl."""
+    assert BeatStore(client).acquire(100)
+    assert 99_000 < client.pttl(LOCK) <= 100_000
+
+
 def test_the_holder_is_named_and_its_token_stays_private(client) -> None:
     store = BeatStore(client)
     before = datetime.now(UTC).replace(microsecond=0)
@@ -229,3 +236,34 @@ def test_with_an_amqp_broker_beat_keeps_its_lock_in_the_redis_of_pois_state(redi
             assert redis.Redis.from_url(redis_url).exists(expected) == 1
         finally:
             app.close()
+
+
+def test_a_beat_whose_broker_is_down_gives_up_after_celerys_retry_count() -> None:
+    """`celery: {broker_connection_max_retries: N}` bounds how long a starting beat waits for
+    its broker before it fails (and its supervisor restarts it), instead of hanging."""
+    import threading
+
+    from kombu.exceptions import OperationalError
+
+    from engine.runtime.app.build import build_app
+
+    result = load(MINIMAL, env={"POLI_BROKER_URL": "redis://127.0.0.1:1/0"})
+    assert result.platform is not None, result.diagnostics
+    app = build_app(result.platform)
+    app.conf.broker_connection_max_retries = 1
+    outcome: list[Exception] = []
+
+    def start() -> None:
+        try:
+            beat_store.open_store(app)
+        except Exception as exc:  # what the thread ended with, checked below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=start, daemon=True)
+    try:
+        thread.start()
+        thread.join(30)
+        assert not thread.is_alive(), "still retrying after 30 s"
+        assert len(outcome) == 1 and isinstance(outcome[0], OperationalError), outcome
+    finally:
+        app.close()

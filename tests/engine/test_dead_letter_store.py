@@ -213,6 +213,8 @@ def test_a_replay_claims_a_stored_letter_once_until_released(client) -> None:
     store.release("one")
     assert client.exists("t:poli:dead:replaying:one") == 0
     assert store.claim("one")
+    # docs/reliability.md: "the claim expiring after 60 s" (a crashed replay frees it)
+    assert 50 < client.ttl("t:poli:dead:replaying:one") <= 60
 
 
 def test_replays_of_one_letter_share_one_task_id() -> None:
@@ -300,3 +302,6 @@ def test_newest_reads_one_page_newest_first_with_the_total(client) -> None:
     assert store.newest(3, task="nothing.here") == ([], 0)
     assert store.newest(0) == ([], 6)
     assert DeadLetterStore(client, 1, 1, prefix="empty:").newest(5) == ([], 0)
+    # the console's task filter on an empty store, or on an age nothing reaches
+    assert DeadLetterStore(client, 1, 1, prefix="empty:").newest(5, task="a.b") == ([], 0)
+    assert store.newest(5, task="alerts.process", since=NOW + 99) == ([], 0)

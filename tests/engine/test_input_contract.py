@@ -184,3 +184,25 @@ def test_check_call_is_the_one_check_every_send_path_uses() -> None:
         check_call(bound, "t", ["a", 1, 2], {}, bind=True)
     with pytest.raises(ImportProblem):
         check_call("no_such_module_here:f", "t", [], {})
+
+
+def test_a_task_object_is_checked_against_its_function_not_the_task_class() -> None:
+    """tasks.yaml may name a `@shared_task` or `@app.task` object as the handler: its
+    arguments are those of the function it wraps (a bound one's `self` not counted)."""
+    from celery import Celery
+
+    app = Celery("contract-test", set_as_current=False)
+
+    def add(x: int, y: int) -> int:
+        return x + y
+
+    def scaled(self, n: int) -> int:
+        return n
+
+    plain, bound = app.task(add), app.task(bind=True)(scaled)
+    contract = InputContract("m:add", plain)
+    assert str(contract.signature) == "(x: int, y: int)"
+    assert [m.message for m in contract.misfits([1], {})] == ["missing a required argument: 'y'"]
+    assert contract.misfits([1, 2], {}) == []
+    assert str(InputContract("m:scaled", bound).signature) == "(n: int)"
+    app.close()

@@ -19,6 +19,7 @@ from engine.runtime.app.yaml_only import YamlOnlyLoader, yaml_only
 from engine.runtime.beat import runs as schedule_runs
 from engine.runtime.beat.schedule import build_beat_schedule
 from engine.runtime.broker import broker_url
+from engine.runtime.delivery import results
 from engine.runtime.delivery.reliability import (
     ReliableTask,
     broker_client,
@@ -120,6 +121,8 @@ def build_app(platform: Platform, main: str = "poli") -> PoliCelery:
         PoliCelery(main, loader=YamlOnlyLoader, set_as_current=True, task_cls=ReliableTask)
     )
     app.use_platform(platform)
+    # a result the backend could not take is given up, not made a failure (delivery/results.py)
+    app.loader.override_backends = results.BACKENDS
     app.conf.update(celery_settings(platform))
     heartbeat.install(app)  # `worker --heartbeat-file`, for liveness probes
     for task in platform.tasks:

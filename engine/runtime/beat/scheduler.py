@@ -18,10 +18,10 @@ from celery.beat import Scheduler
 
 from engine.config import load
 from engine.config.fingerprint import config_hash
-from engine.diagnostics import format_text
 from engine.model import Platform, Schedule
 from engine.model.schedule_times import fire_after, plan
 from engine.runtime import heartbeat
+from engine.runtime.beat.live_edit import refused
 from engine.runtime.beat.pause import held_back
 from engine.runtime.beat.store import BeatStore, describe_holder, open_store
 
@@ -46,6 +46,7 @@ class PoliScheduler(Scheduler):
         self.store: BeatStore | None = None
         self.active = False
         self.loaded_hash = self.rejected_hash = ""
+        self.rejected: dict[str, str] = {}  # the files on disk it refused: hash, reason
         self.generation = 0
         self.loaded_at = utcnow()
         self._lock_at = self._check_at = 0.0  # monotonic: next lock renewal/attempt, file check
@@ -231,15 +232,13 @@ class PoliScheduler(Scheduler):
         if digest in (self.loaded_hash, self.rejected_hash):
             return
         result = load(platform.config_dir, platform.environment)
-        if result.platform is None:
-            self.rejected_hash = digest
-            logger.error(
-                "beat: the edited config is invalid; still running generation %d:\n%s",
-                self.generation,
-                format_text(result.diagnostics),
-            )
+        reason = refused(self.app.platform, result, self.generation)  # the app's: as started
+        if reason is None:
+            self._apply(result.platform, digest)
             return
-        self._apply(result.platform, digest)
+        self.rejected_hash, self.rejected = digest, {"config_hash": digest, "reason": reason}
+        if self.active:
+            self._publish()
 
     def _apply(self, platform: Platform, digest: str) -> None:
         new = {s.name: s for s in platform.enabled_schedules}
@@ -248,7 +247,7 @@ class PoliScheduler(Scheduler):
         removed = sorted(set(old) - set(new))
         changed = sorted(n for n in set(new) & set(old) if new[n] != old[n])
         self.platform, self.schedules = platform, new
-        self.loaded_hash, self.rejected_hash = digest, ""
+        self.loaded_hash, self.rejected_hash, self.rejected = digest, "", {}
         self.generation += 1
         self.loaded_at = utcnow()
         for name in removed:
@@ -287,6 +286,7 @@ class PoliScheduler(Scheduler):
             "generation": self.generation,
             "loaded_at": self.loaded_at.isoformat(timespec="seconds"),
             "next": {n: d.isoformat() if d else None for n, d in self.next.items()},
+            **({"rejected": self.rejected} if self.rejected else {}),
         }
         try:
             self.store.publish(status)
