@@ -2,13 +2,14 @@
 
 The same measure as bench/targets.py's Redis "end to end" (N no-op tasks sent with
 `apply_async` while one worker of concurrency 2 runs them; tasks/s from the first send to
-the last task done), on the machine's RabbitMQ (127.0.0.1:5672, guest): poli's smallest
-config with its shipped defaults (results, and so poli's own state, in a redis-server the
-bench starts) against Celery's first-steps app (`Celery("x", broker=URL)`, all defaults).
+the last task done), on the machine's RabbitMQ (127.0.0.1:5672, guest), two pairs:
+- poli's smallest config with its shipped defaults, its own state in a redis-server the bench
+  starts (`broker.state_url`; no results: what `result_backend: broker` means on amqp://),
+  against Celery's first-steps app (`Celery("x", broker=URL)`, all defaults);
+- the same two storing results in that Redis (`result_backend:`; `backend=` for Celery).
 Each case has a vhost of its own, created for the run and deleted after. Rounds alternate
-(ABBA); medians and spreads go to the targets JSON under "rabbitmq".
-
-`python bench/rabbit.py --rounds 6` runs this part alone (what a fix is measured with).
+(ABBA); medians, spreads and the ratio of each round go to bench/results/rabbitmq-<time>.json,
+which bench/report.py turns into the RabbitMQ table of docs/performance-results.md.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -154,8 +157,8 @@ def rows(results: dict) -> list[tuple[str, ...]]:
                 f"{base['median']:.0f}",
                 f"{mine['median'] / base['median']:.2f}×",
                 f"{rabbit['rounds']} ({mine['min']:.0f}–{mine['max']:.0f}; "
-                f"{base['min']:.0f}–{base['max']:.0f}; ratio per round "
-                f"{ratio['min']:.2f}–{ratio['max']:.2f})",
+                f"{base['min']:.0f}–{base['max']:.0f}; ratio per round: median "
+                f"{ratio['median']:.2f}, {ratio['min']:.2f}–{ratio['max']:.2f})",
                 "≥ 1.00×",
             )
         )
@@ -172,19 +175,42 @@ def rows(results: dict) -> list[tuple[str, ...]]:
     return table
 
 
+def table(results: dict) -> str:
+    header = ("Target", "poli (median)", "reference (median)", "ratio", "runs (spread)", "goal")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows(results)])
+
+
+def newest(results: Path) -> Path | None:
+    runs = sorted(results.glob("rabbitmq-*.json"))  # names are UTC stamps: sorted = by time
+    return runs[-1] if runs else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--output", type=Path, default=BENCH / "results")
     args = parser.parse_args(argv)
+    if not available():
+        print("RabbitMQ part skipped: no rabbitmqctl answers here (.ci/run starts RabbitMQ)")
+        return 0
+    began = time.perf_counter()
+    results: dict = {"started": datetime.now(UTC).isoformat(timespec="seconds")}
+    print(f"RabbitMQ end to end: {args.n} tasks x {args.rounds} rounds ...", flush=True)
     with tempfile.TemporaryDirectory(prefix="poli-rabbit-") as name:
         server = RedisServer(Path(name) / "redis")
         server.start()
         try:
-            results = bench_rabbitmq(Path(name), server.url, args.n, args.rounds)
+            results["rabbitmq"] = bench_rabbitmq(Path(name), server.url, args.n, args.rounds)
         finally:
             server.stop()
-    print(json.dumps(results, indent=2))
+    results["seconds"] = time.perf_counter() - began
+    args.output.mkdir(parents=True, exist_ok=True)
+    path = args.output / f"rabbitmq-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print(f"\n{results['seconds']:.0f} s; JSON: {path}")
     return 0
 
 
