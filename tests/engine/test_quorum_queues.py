@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import test_amqp_broker
@@ -61,6 +62,12 @@ def test_a_worker_consumes_a_quorum_queue_and_runs_a_task(amqp_url, redis_url, t
         with celery_worker(app, config, amqp_url, ["default"], log):
             sent = app.send_task("default.echo", args=["through a quorum queue"])
             assert sent.get(timeout=60)["value"] == "through a quorum queue"
+            # a countdown (what retry backoff sends) goes through Celery's native delayed
+            # delivery, which needs the topic exchange: it arrives, and not before its time
+            started = time.monotonic()
+            later = app.send_task("default.echo", args=["later"], countdown=2)
+            assert later.get(timeout=60)["value"] == "later"
+            assert time.monotonic() - started >= 2
             assert queue_types(amqp_url)["default"] == "quorum"
         assert "Global QoS is disabled" in log.read_text()  # Celery's quorum handling is on
         checked = check_queues(config, amqp_url)
