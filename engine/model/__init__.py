@@ -95,7 +95,7 @@ class Queue:
     name: str
     description: str
     min_hosts: int  # redundancy asked for in a multi-host deployment
-    type: str = "classic"  # RabbitMQ's queue type: classic or quorum (amqp:// only)
+    type: str  # RabbitMQ's queue type: classic or quorum (amqp:// only)
 
     @property
     def quorum(self) -> bool:
