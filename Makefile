@@ -43,6 +43,7 @@ run: install
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/targets.py
+	$(BIN)/python bench/rabbit.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/report.py
 

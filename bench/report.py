@@ -1,7 +1,8 @@
 """docs/performance-results.md, generated from what `make bench` wrote: never retyped.
 
 - the targets table from the newest bench/results/targets-*.json (bench/targets.py's own
-  `table()`, the one it prints);
+  `table()`, the one it prints), and the RabbitMQ one from the newest rabbitmq-*.json
+  (bench/rabbit.py's);
 - poli against plain Celery from bench/RESULTS.md and the load test from bench/LOAD.md,
   which bench/run.py and bench/load.py write as tables.
 
@@ -22,7 +23,9 @@ PAGE = ROOT / "docs" / "performance-results.md"
 
 sys.path.insert(0, str(BENCH))
 
-from targets import table as targets_table  # noqa: E402 - bench/ is on the path just above
+from rabbit import newest as newest_rabbitmq  # noqa: E402 - bench/ is on the path just above
+from rabbit import table as rabbitmq_table  # noqa: E402
+from targets import table as targets_table  # noqa: E402
 
 
 def newest_targets(results: Path) -> Path:
@@ -67,6 +70,7 @@ def render(bench: Path = BENCH) -> str:
             "",
             targets_table(results),
             "",
+            *_rabbitmq_section(bench),
             "## Load test",
             "",
             f"Written by `bench/load.py` (`bench/LOAD.md`): {load_title}.",
@@ -75,6 +79,24 @@ def render(bench: Path = BENCH) -> str:
             "",
         ]
     )
+
+
+def _rabbitmq_section(bench: Path) -> list[str]:
+    """The RabbitMQ targets from the newest bench/results/rabbitmq-*.json (none: no section)."""
+    path = newest_rabbitmq(bench / "results")
+    if path is None:
+        return []
+    results = json.loads(path.read_text())
+    relative = path.relative_to(bench.parent).as_posix()
+    return [
+        "## Targets on RabbitMQ",
+        "",
+        f"Written by `bench/rabbit.py`: run started {results['started']}, "
+        f"{results['seconds']:.0f} s; from `{relative}`.",
+        "",
+        rabbitmq_table(results),
+        "",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "ping": ("polictl.broker.commands:ping", "Round-trip a probe through every queue."),
     "logs": ("polictl.stack.commands:logs", "Show (or follow) a program's log."),
     "purge": ("polictl.broker.purge:purge", "Empty a queue, or every queue with --all."),
+    "check-queues": (
+        "polictl.broker.queue_types:check_queues_cmd",
+        "Compare the declared queue types with the running RabbitMQ's.",
+    ),
     "run": ("polictl.broker.commands:run", "Send a declared task through its route."),
     "dead": ("polictl.dead:dead", "Tasks that failed for good: list, show, replay, purge."),
     "pause": ("polictl.pauses:pause_cmd", "Hold a schedule back for a while (it resumes itself)."),

@@ -95,6 +95,11 @@ class Queue:
     name: str
     description: str
     min_hosts: int  # redundancy asked for in a multi-host deployment
+    type: str  # RabbitMQ's queue type: classic or quorum (amqp:// only)
+
+    @property
+    def quorum(self) -> bool:
+        return self.type == "quorum"
 
 
 @dataclass(frozen=True)

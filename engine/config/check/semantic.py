@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config.check import broker, celery_passthrough, deploy
+from engine.config.check import broker, celery_passthrough, deploy, queue_types
 from engine.config.check import hosts as placement
 from engine.config.check.handlers import check_base, check_handler, declared_values
 from engine.config.check.kubernetes import check_kubernetes
@@ -201,6 +201,7 @@ def check(docs: dict[str, Document]) -> list[Diagnostic]:
     return (
         checker.run()
         + broker.check(docs["queues"])
+        + queue_types.check(docs["queues"])
         + deploy.check(docs["queues"])
         + check_kubernetes(docs["queues"])
         + hosts

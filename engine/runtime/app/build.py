@@ -12,6 +12,7 @@ from kombu import Exchange, Queue
 
 from engine.imports import ensure_on_path, resolve_exception
 from engine.model import DEFAULT_QUEUE, Platform, Task
+from engine.model import Queue as PoliQueue
 from engine.model.broker import broker_kind
 from engine.runtime import heartbeat
 from engine.runtime.app import expiry
@@ -44,6 +45,16 @@ def _result_transport_options(platform: Platform) -> dict[str, Any]:
     return options
 
 
+def kombu_queue(queue: PoliQueue) -> Queue:
+    """A declared queue; a quorum one with `x-queue-type` and a topic exchange, which
+    Celery's native delayed delivery (countdowns, retry backoff on quorum queues) needs."""
+    if queue.quorum:
+        exchange = Exchange(queue.name, type="topic")
+        return Queue(queue.name, exchange, routing_key=queue.name,
+                     queue_arguments={"x-queue-type": "quorum"})  # fmt: skip
+    return Queue(queue.name, Exchange(queue.name), routing_key=queue.name)
+
+
 def celery_settings(platform: Platform) -> dict[str, Any]:
     exact_routes = {t.name: {"queue": t.queue} for t in platform.tasks}
     glob_routes = [{r.match: {"queue": r.queue}} for r in platform.routes]
@@ -59,9 +70,7 @@ def celery_settings(platform: Platform) -> dict[str, Any]:
         "broker_transport_options": platform.broker_transport_options,
         "result_backend_transport_options": _result_transport_options(platform),
         "result_expires": platform.broker.result_expires,
-        "task_queues": [
-            Queue(q.name, Exchange(q.name), routing_key=q.name) for q in platform.queues
-        ],
+        "task_queues": [kombu_queue(q) for q in platform.queues],
         "task_default_queue": DEFAULT_QUEUE,
         "task_create_missing_queues": False,
         "task_routes": [exact_routes, *glob_routes],
