@@ -1,4 +1,4 @@
-"""poli's Redis result backend (engine.runtime.tasks.results) on a real redis-server: a
+"""poli's Redis result backend (engine.runtime.delivery.results) on a real redis-server: a
 result costs one round trip (Celery's costs a GET more), and a stored SUCCESS is still never
 overwritten (a redelivered run whose first run's ack was lost cannot turn it into a failure)."""
 

@@ -126,16 +126,6 @@ class PoliCelery(Celery):
             check_inputs(self, name, args, kwargs)
         return super().send_task(name, args, kwargs, **options)
 
-    def _get_backend(self) -> Any:
-        """Celery's result backend for the URL, its Redis one storing a result in one round
-        trip (engine.runtime.tasks.results)."""
-        from celery.app.backends import by_url
-
-        from engine.runtime.tasks.results import backend_class
-
-        backend, url = by_url(self.backend_cls or self.conf.result_backend, self.loader)
-        return backend_class(backend)(app=self, url=url)
-
 
 @signals.worker_init.connect(weak=False)
 def _build_checks_before_forking(sender: Any = None, **_: Any) -> None:
