@@ -30,6 +30,7 @@ from kombu.utils.encoding import bytes_to_str
 from kombu.utils.json import dumps, loads
 from kombu.utils.uuid import uuid
 
+from engine.runtime.delivery.fetch import AtomicFetch
 from engine.runtime.delivery.unacked import Unacked
 
 
@@ -37,6 +38,9 @@ class QoS(kombu_redis.QoS):
     """kombu's Redis QoS, its unacked records in engine.runtime.delivery.unacked."""
 
     def append(self, message: Any, delivery_tag: str) -> None:
+        if self.channel.fetch_recorded:  # FETCH wrote the record (engine.runtime.delivery.fetch)
+            virtual.QoS.append(self, message, delivery_tag)
+            return
         delivery = message.delivery_info
         payload = dumps([message._raw, delivery["exchange"], delivery["routing_key"]])
         self.channel.unacked.append(delivery_tag, payload)
@@ -56,7 +60,7 @@ class QoS(kombu_redis.QoS):
                 pass
 
 
-class PoliChannel:
+class PoliChannel(AtomicFetch):
     """What poli's channels add to kombu's (mixed into its Redis and Sentinel channels)."""
 
     QoS = QoS
@@ -107,9 +111,19 @@ class SentinelChannel(PoliChannel, kombu_redis.SentinelChannel):
     """The same for a Redis behind Sentinel."""
 
 
-class Transport(kombu_redis.Transport):
+class PoliTransport:
+    """Keeps the worker's event loop (hub) for the fetch's waits (engine.runtime.delivery.fetch)."""
+
+    fetch_hub: Any = None
+
+    def register_with_event_loop(self, connection: Any, loop: Any) -> None:
+        self.fetch_hub = loop
+        super().register_with_event_loop(connection, loop)  # type: ignore[misc]
+
+
+class Transport(PoliTransport, kombu_redis.Transport):
     Channel = Channel
 
 
-class SentinelTransport(kombu_redis.SentinelTransport):
+class SentinelTransport(PoliTransport, kombu_redis.SentinelTransport):
     Channel = SentinelChannel

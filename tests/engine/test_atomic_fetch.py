@@ -1,0 +1,123 @@
+"""The atomic fetch (engine/runtime/delivery/fetch.py): a message leaves its queue and is
+recorded as unacked in one script, so no kill can fall between the two (issue 22).
+
+Shown with real processes on the session's real Redis: a kombu consumer on poli's transport
+is killed -9 the moment its fetch's reply is read, before kombu or Celery sees the message
+(the point where kombu's BRPOP-then-record lost it), and the sweep gives the message back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+from kombu import Connection, Queue
+from kombu.utils.json import loads
+
+from engine.runtime.delivery.fetch import FETCH_POLL_MAX
+from engine.runtime.delivery.transport import Transport
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+# Dies at the first delivery: after the fetch's reply is read, before anything else runs.
+CONSUMER = """
+import os, signal, sys
+from kombu import Connection, Queue
+from engine.runtime.delivery.transport import Transport
+connection = Connection(sys.argv[1], transport=Transport)
+connection.transport._deliver = lambda message, queue: os.kill(os.getpid(), signal.SIGKILL)
+with connection.Consumer(Queue("jobs"), callbacks=[lambda body, message: None]):
+    print("consuming", flush=True)
+    while True:
+        try:
+            connection.drain_events(timeout=1)
+        except TimeoutError:
+            pass
+"""
+
+
+def connection(url: str, **options: float) -> Connection:
+    return Connection(url, transport=Transport, transport_options=options)
+
+
+def publish(url: str, *bodies: object) -> None:
+    with connection(url) as conn:
+        producer = conn.Producer()
+        for body in bodies:
+            producer.publish(body, routing_key="jobs", declare=[Queue("jobs")])
+
+
+def receive(conn: Connection, queue: Queue, no_ack: bool = False, within: float = 15) -> list:
+    got: list = []
+    with conn.Consumer(queue, callbacks=[lambda body, m: got.append((body, m))], no_ack=no_ack):
+        deadline = time.monotonic() + within
+        while not got and time.monotonic() < deadline:
+            try:
+                conn.drain_events(timeout=0.5)
+            except TimeoutError:
+                pass
+    return got
+
+
+def test_a_consumer_killed_right_after_its_fetch_loses_nothing(redis_url):
+    publish(redis_url, {"n": 1})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", CONSUMER, redis_url], cwd=ROOT, env=env, stdout=subprocess.PIPE
+    )
+    try:
+        assert process.wait(30) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+    client = redis.Redis.from_url(redis_url)
+    assert client.llen("jobs") == 0  # fetched: off its queue, and recorded
+    assert client.zcard("unacked_index") == 1 and client.hlen("unacked") == 1
+    with connection(redis_url, visibility_timeout=1) as conn:  # the sweep gives it back
+        got = receive(conn, Queue("jobs"))
+        assert [body for body, _ in got] == [{"n": 1}]
+        assert got[0][1].delivery_info["redelivered"] is True
+        got[0][1].ack()
+    assert client.hlen("unacked") == 0 and client.zcard("unacked_index") == 0
+
+
+def test_the_record_holds_the_queued_bytes_and_goes_with_the_ack(redis_url):
+    publish(redis_url, {"n": 2, "text": "caf\u00e9 / \u2603"})
+    client = redis.Redis.from_url(redis_url)
+    queued = client.lindex("jobs", 0)
+    with connection(redis_url) as conn:
+        [(body, message)] = receive(conn, Queue("jobs"))
+        [(tag, record)] = client.hgetall("unacked").items()
+        assert tag.decode() == message.delivery_tag
+        assert record == b"[" + queued + b', "", "jobs"]'  # the payload, not re-encoded
+        assert loads(record)[0] == loads(queued) and body["text"] == "caf\u00e9 / \u2603"
+        message.ack()
+    assert client.hlen("unacked") == 0 and client.zcard("unacked_index") == 0
+
+
+def test_a_consumer_without_acks_leaves_no_record(redis_url):
+    publish(redis_url, {"n": 3})
+    with connection(redis_url) as conn:
+        assert [body for body, _ in receive(conn, Queue("jobs"), no_ack=True)] == [{"n": 3}]
+    client = redis.Redis.from_url(redis_url)
+    assert client.hlen("unacked") == 0 and client.zcard("unacked_index") == 0
+
+
+def test_an_idle_consumer_polls_gently_and_wakes_for_the_first_message(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    publish(redis_url, {"n": 0})
+    with connection(redis_url) as conn:
+        receive(conn, Queue("jobs"))[0][1].ack()  # the script is loaded, the backoff reset
+        before = client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
+        idle = 2.0
+        assert receive(conn, Queue("jobs"), within=idle) == []
+        fetches = client.info("commandstats")["cmdstat_evalsha"]["calls"] - before
+        assert fetches <= idle / FETCH_POLL_MAX + 20  # the backoff's first steps, then its cap
+        publish(redis_url, {"n": 4})
+        sent = time.monotonic()
+        [(body, message)] = receive(conn, Queue("jobs"))
+        assert body == {"n": 4} and time.monotonic() - sent < FETCH_POLL_MAX + 0.5
+        message.ack()
