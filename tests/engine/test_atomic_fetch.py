@@ -17,6 +17,7 @@ from pathlib import Path
 import redis
 from kombu import Connection, Queue
 from kombu.utils.json import loads
+from redis_server import RedisServer
 
 from engine.runtime.delivery.fetch import FETCH_POLL_MAX
 from engine.runtime.delivery.transport import Transport
@@ -53,13 +54,18 @@ def publish(url: str, *bodies: object) -> None:
 def receive(conn: Connection, queue: Queue, no_ack: bool = False, within: float = 15) -> list:
     got: list = []
     with conn.Consumer(queue, callbacks=[lambda body, m: got.append((body, m))], no_ack=no_ack):
-        deadline = time.monotonic() + within
-        while not got and time.monotonic() < deadline:
-            try:
-                conn.drain_events(timeout=0.5)
-            except TimeoutError:
-                pass
+        drain(conn, got, within)
     return got
+
+
+def drain(conn: Connection, got: list, within: float) -> None:
+    """kombu's blocking consumer loop (no event loop) until something arrives, bounded."""
+    deadline = time.monotonic() + within
+    while not got and time.monotonic() < deadline:
+        try:
+            conn.drain_events(timeout=0.5)
+        except TimeoutError:
+            pass
 
 
 def test_a_consumer_killed_right_after_its_fetch_loses_nothing(redis_url):
@@ -121,3 +127,31 @@ def test_an_idle_consumer_polls_gently_and_wakes_for_the_first_message(redis_url
         [(body, message)] = receive(conn, Queue("jobs"))
         assert body == {"n": 4} and time.monotonic() - sent < FETCH_POLL_MAX + 0.5
         message.ack()
+
+
+def test_a_redis_out_of_memory_keeps_the_message_in_its_queue(tmp_path, caplog):
+    """The record is written before the pop: a refused write takes nothing (kombu's BRPOP
+    took the message, then its record was refused, and the message was gone)."""
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    try:
+        url = f"{server.url}/0"
+        publish(url, {"n": 5})
+        client = redis.Redis.from_url(url)
+        got: list = []
+        with (
+            connection(url) as conn,
+            conn.Consumer(Queue("jobs"), callbacks=[lambda body, m: got.append((body, m))]),
+        ):
+            client.config_set("maxmemory-policy", "noeviction")
+            client.config_set("maxmemory", 1)  # every write that may grow is refused
+            drain(conn, got, within=2)
+            assert got == [] and client.llen("jobs") == 1 and client.hlen("unacked") == 0
+            assert caplog.text.count("Redis refused to hand out a message") == 1
+            client.config_set("maxmemory", 0)
+            drain(conn, got, within=15)
+            [(body, message)] = got
+            assert body == {"n": 5} and client.hlen("unacked") == 1
+            message.ack()
+    finally:
+        server.stop()

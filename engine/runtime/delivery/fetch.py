@@ -1,8 +1,8 @@
 """The atomic fetch: a message leaves its queue and is recorded as unacked in one step.
 
 kombu's Redis channel fetches with `BRPOP` and records the message as unacked in a second
-command, from the worker: a worker killed -9 between the two lost the message (4 in 13
-kills of the load test, issue 22). Here the channel sends, where kombu sends `BRPOP`, one
+command, from the worker: a worker killed -9 between the two lost the message (7 in 20
+kills of the load test on main at 70b5658, issue 22). Here the channel sends, where kombu sends `BRPOP`, one
 `EVALSHA` of FETCH: for the queue keys in kombu's order (priority steps, then its
 round-robin queue order) it pops the first message found and, in the same script, scores
 it in the unacked index by the server's clock and writes its record, the payload bytes as
@@ -10,10 +10,9 @@ they were in the queue (built by concatenation, never re-encoded). A worker that
 point after the script ran leaves a record the sweep returns.
 
 A script cannot block, so when every queue is empty it returns nil and the channel waits
-before asking again: 1 ms, doubling up to `fetch_poll_max` (transport option, default
-FETCH_POLL_MAX), back to no wait on the first message. With an event loop (a worker) the wait
-is a hub timer, so the loop sleeps; without one (`drain_events`) it is a sleep before the
-next send. Idle, a consumer asks 1/FETCH_POLL_MAX times a second; the first message after
+before asking again: 1 ms, doubling up to FETCH_POLL_MAX, back to no wait on the first
+message. With an event loop (a worker) the wait is a hub timer, so the loop sleeps; without
+one (`drain_events`) it is a sleep before the next send. Idle, a consumer asks 1/FETCH_POLL_MAX times a second; the first message after
 an idle spell waits at most FETCH_POLL_MAX more than with `BRPOP` (docs/reliability.md).
 
 One round trip per message instead of kombu's two (`BRPOP`, then the record).
@@ -21,6 +20,7 @@ One round trip per message instead of kombu's two (`BRPOP`, then the record).
 
 from __future__ import annotations
 
+import logging
 import time
 from queue import Empty  # kombu's
 from typing import Any
@@ -30,22 +30,28 @@ from kombu.utils.json import loads
 
 from engine.runtime.delivery.unacked import NOW
 
+logger = logging.getLogger("poli.reliability")
+
 FETCH_POLL_FIRST = 0.001  # s, the first wait after an empty fetch; doubled after each
 FETCH_POLL_MAX = 0.05  # s, the longest (idle: 20 fetches a second per consumer)
 
 # KEYS: unacked index, unacked hash, queue lists...; ARGV: per queue list, '1' to record what
 # it gives (a consumer with acks), '0' not (no_ack). Returns {queue key, payload, recorded}.
+# The record is written before the pop: a server out of memory refuses the record's writes,
+# and the script stops with the message still in its queue.
 FETCH = (
-    "for i = 3, #KEYS do local m = redis.call('RPOP', KEYS[i]) if m then "
-    "if ARGV[i - 2] ~= '1' then return {KEYS[i], m, 0} end "
+    "for i = 3, #KEYS do local m = redis.call('LINDEX', KEYS[i], -1) if m then "
+    "local recorded = 0 if ARGV[i - 2] == '1' then "
     "local ok, msg = pcall(cjson.decode, m) "
     "local p = ok and type(msg) == 'table' and msg['properties'] "
     "local info = type(p) == 'table' and p['delivery_info'] "
-    "if type(info) ~= 'table' or type(p['delivery_tag']) ~= 'string' then "
-    "return {KEYS[i], m, 0} end " + NOW + "redis.call('ZADD', KEYS[1], now, p['delivery_tag']) "
+    "if type(info) == 'table' and type(p['delivery_tag']) == 'string' then "
+    + NOW
+    + "redis.call('ZADD', KEYS[1], now, p['delivery_tag']) "
     "redis.call('HSET', KEYS[2], p['delivery_tag'], '[' .. m .. ', ' .. "
     "cjson.encode(info['exchange']) .. ', ' .. cjson.encode(info['routing_key']) .. ']') "
-    "return {KEYS[i], m, 1} end end return nil"
+    "recorded = 1 end end "
+    "redis.call('RPOP', KEYS[i]) return {KEYS[i], m, recorded} end end return nil"
 )
 
 
@@ -59,6 +65,7 @@ class AtomicFetch:
     _fetch_wait = 0.0  # s, the current wait after an empty fetch (0: none)
     _fetch_not_before = 0.0  # monotonic time of the next fetch
     _fetch_timer_at = 0.0  # monotonic time the pending hub timer fires
+    _fetch_refusals = 0  # refusals in a row (logged once)
     fetch_recorded = False  # set while the message FETCH recorded is being delivered
 
     def _brpop_start(self, timeout: Any = None) -> None:
@@ -88,12 +95,15 @@ class AtomicFetch:
             except redis.exceptions.NoScriptError:  # the server lost its scripts: load again
                 self._fetch_sha = None
                 raise Empty() from None
+            except redis.exceptions.ResponseError as error:  # e.g. out of memory: nothing taken
+                self._fetch_refused(error)
+                raise Empty() from None
             except self.connection_errors:
                 self.client.connection.disconnect()  # kombu's: the next poll reconnects
                 raise
+            self._fetch_refusals = 0
             if not reply:
-                self._fetch_wait = min(max(self._fetch_wait * 2, FETCH_POLL_FIRST), self._poll_max)
-                self._fetch_not_before = time.monotonic() + self._fetch_wait
+                self._fetch_later(min(max(self._fetch_wait * 2, FETCH_POLL_FIRST), FETCH_POLL_MAX))
                 if getattr(self.connection, "fetch_hub", None) is None:
                     # kombu sweeps here when BRPOP times out; a worker's hub has a timer for it
                     self.connection.cycle.maybe_restore_messages()
@@ -125,10 +135,16 @@ class AtomicFetch:
             hub.call_later(delay, _wake)  # bounds the hub's poll: its next tick fetches
         return False
 
-    @property
-    def _poll_max(self) -> float:
-        options = self.connection.client.transport_options
-        return float(options.get("fetch_poll_max", FETCH_POLL_MAX))
+    def _fetch_later(self, wait: float) -> None:
+        self._fetch_wait = wait
+        self._fetch_not_before = time.monotonic() + wait
+
+    def _fetch_refused(self, error: Exception) -> None:
+        """Redis refused the script (nothing was taken): say so once, ask again in a second."""
+        if not self._fetch_refusals:
+            logger.warning("Redis refused to hand out a message (retrying every 1 s): %s", error)
+        self._fetch_refusals += 1
+        self._fetch_later(1.0)
 
     @property
     def _noack_queues(self) -> set[str]:
@@ -138,8 +154,6 @@ class AtomicFetch:
         no_ack = kwargs["no_ack"] if "no_ack" in kwargs else bool(args and args[0])
         (self._noack_queues.add if no_ack else self._noack_queues.discard)(queue)
         return super().basic_consume(queue, *args, **kwargs)  # type: ignore[misc]
-
-
 
 
 def _wake() -> None:

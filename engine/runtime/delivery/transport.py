@@ -1,6 +1,6 @@
 """kombu's Redis transport with poli's unacked records and one client per channel.
 
-Two changes to kombu's Redis channel, nothing else (the same messages, keys and pools):
+Three changes to kombu's Redis channel, nothing else (the same messages, keys and pools):
 
 - Its short commands (publish, record as unacked, ack) share one redis-py client.
   kombu builds a fresh `redis.Redis` for each (`conn_or_acquire`), and redis-py fills a
@@ -10,11 +10,14 @@ Two changes to kombu's Redis channel, nothing else (the same messages, keys and 
 - Its unacked records are kept by the Redis server's clock and restored only when still
   expired (engine.runtime.delivery.unacked, Lua), and a message swept back gets a new
   delivery tag, so the late ack of a worker that held it cannot delete the next one's record.
+- Its fetch takes a message and records it as unacked in one Lua script, not `BRPOP` and
+  then a second write a kill could fall between (engine.runtime.delivery.fetch).
 
 Celery takes it by name through `broker_transport` (engine.runtime.app.build) for redis://,
-rediss:// and sentinel:// brokers. The embedded broker (redis+socket://, whose `+` makes
-kombu pick its own transport by name) keeps kombu's: it runs on one host, so every clock
-that scores its messages is the same clock.
+rediss:// and sentinel:// brokers. The embedded broker (redis+socket://) keeps kombu's:
+kombu takes the transport from the `+` of the URL itself, over `broker_transport`, so giving
+it this one needs a URL scheme of poli's own that every reader of the broker URL would have
+to know (docs/reliability.md: the fetch window is still open there).
 """
 
 from __future__ import annotations
