@@ -45,7 +45,7 @@ def parameters(function) -> list[str]:
         ),
         (kombu_redis.MultiChannelPoller.maybe_restore_messages, ["self"]),
         (kombu_redis.Transport.register_with_event_loop, ["self", "connection", "loop"]),
-        (Hub.call_later, ["self", "delay", "callback", "*args"]),
+        (Hub.call_at, ["self", "when", "callback", "*args"]),
     ],
     ids=lambda value: getattr(value, "__qualname__", None),
 )

@@ -64,14 +64,15 @@ class AtomicFetch:
     _fetch_keys: list[str] = []
     _fetch_wait = 0.0  # s, the current wait after an empty fetch (0: none)
     _fetch_not_before = 0.0  # monotonic time of the next fetch
-    _fetch_timer_at = 0.0  # monotonic time the pending hub timer fires
     _fetch_refusals = 0  # refusals in a row (logged once)
     fetch_recorded = False  # set while the message FETCH recorded is being delivered
 
     def _brpop_start(self, timeout: Any = None) -> None:
         delay = self._fetch_not_before - time.monotonic()
-        if delay > 0 and not self._fetch_sleep(delay):
-            return  # the hub's timer wakes the loop, and kombu calls this again
+        if delay > 0:
+            if self._fetch_hub is not None:
+                return  # its timer (_fetch_later) wakes the loop, and kombu calls this again
+            time.sleep(delay)  # drain_events: no loop to wake
         queues = self._queue_cycle.consume(len(self.active_queues))
         if not queues:
             return
@@ -104,7 +105,7 @@ class AtomicFetch:
             self._fetch_refusals = 0
             if not reply:
                 self._fetch_later(min(max(self._fetch_wait * 2, FETCH_POLL_FIRST), FETCH_POLL_MAX))
-                if getattr(self.connection, "fetch_hub", None) is None:
+                if self._fetch_hub is None:
                     # kombu sweeps here when BRPOP times out; a worker's hub has a timer for it
                     self.connection.cycle.maybe_restore_messages()
                 raise Empty()
@@ -123,21 +124,18 @@ class AtomicFetch:
             self._in_poll = None
             self._flush_brpop_reauth()
 
-    def _fetch_sleep(self, delay: float) -> bool:
-        """Wait `delay` before the next fetch: True when waited (no event loop), False when a
-        hub timer will wake the loop instead."""
-        hub = getattr(self.connection, "fetch_hub", None)
-        if hub is None:
-            time.sleep(delay)
-            return True
-        if self._fetch_timer_at < time.monotonic():  # none pending (a fired one is past)
-            self._fetch_timer_at = self._fetch_not_before
-            hub.call_later(delay, _wake)  # bounds the hub's poll: its next tick fetches
-        return False
+    @property
+    def _fetch_hub(self) -> Any:
+        return getattr(self.connection, "fetch_hub", None)
 
     def _fetch_later(self, wait: float) -> None:
+        """Fetch again `wait` from now. With a hub, a timer then: set here, while the reply is
+        handled, so the loop's next poll already waits no longer than it (a timer set in
+        `_brpop_start`, a tick callback, would only bound the poll after this one)."""
         self._fetch_wait = wait
         self._fetch_not_before = time.monotonic() + wait
+        if self._fetch_hub is not None:
+            self._fetch_hub.call_at(self._fetch_not_before, _wake)
 
     def _fetch_refused(self, error: Exception) -> None:
         """Redis refused the script (nothing was taken): say so once, ask again in a second."""
