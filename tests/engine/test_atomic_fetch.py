@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import redis
+from celery_process import built_app, celery_worker
 from kombu import Connection, Queue
 from kombu.utils.json import loads
 from redis_server import RedisServer
@@ -23,6 +24,7 @@ from engine.runtime.delivery.fetch import FETCH_POLL_MAX
 from engine.runtime.delivery.transport import Transport
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+MINIMAL = ROOT / "tests" / "configs" / "minimal"
 # Dies at the first delivery: after the fetch's reply is read, before anything else runs.
 CONSUMER = """
 import os, signal, sys
@@ -155,3 +157,28 @@ def test_a_redis_out_of_memory_keeps_the_message_in_its_queue(tmp_path, caplog):
             message.ack()
     finally:
         server.stop()
+
+
+def test_an_idle_worker_asks_on_its_event_loop_timer(redis_url, tmp_path):
+    """A real worker (prefork, kombu's event loop) with empty queues asks about once every
+    FETCH_POLL_MAX: not a busy loop, and not once a second (a wait timer set from the loop's
+    tick callback bounded only the poll after next: the first task after an idle spell then
+    waited up to a second)."""
+    client = redis.Redis.from_url(redis_url)
+    with built_app(MINIMAL, redis_url) as app:
+        with celery_worker(app, MINIMAL, redis_url, ["default"], tmp_path / "w.log"):
+            assert app.send_task("default.echo", args=[1]).get(timeout=30)["value"] == 1
+            assert seconds_for_fetches(client, 30) >= 30 * FETCH_POLL_MAX * 0.6  # no busy loop
+            assert seconds_for_fetches(client, 30) <= 30 * FETCH_POLL_MAX * 3  # not 1 a second
+
+
+def seconds_for_fetches(client: redis.Redis, count: int, bound: float = 15) -> float:
+    """How long the server takes to see `count` more fetches (a poll, bounded)."""
+
+    def fetches() -> int:
+        return client.info("commandstats")["cmdstat_evalsha"]["calls"]
+
+    start, first = time.monotonic(), fetches()
+    while fetches() - first < count and time.monotonic() - start < bound:
+        time.sleep(0.01)
+    return time.monotonic() - start

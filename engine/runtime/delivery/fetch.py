@@ -61,9 +61,9 @@ class AtomicFetch:
     is pending, read when the connection is readable)."""
 
     _fetch_sha: str | None = None
-    _fetch_keys: list[str] = []
     _fetch_wait = 0.0  # s, the current wait after an empty fetch (0: none)
     _fetch_not_before = 0.0  # monotonic time of the next fetch
+    _fetch_swept_at = 0.0  # monotonic time of the last sweep without a hub
     _fetch_refusals = 0  # refusals in a row (logged once)
     fetch_recorded = False  # set while the message FETCH recorded is being delivered
 
@@ -76,11 +76,10 @@ class AtomicFetch:
         queues = self._queue_cycle.consume(len(self.active_queues))
         if not queues:
             return
-        noack = self._noack_queues
-        self._fetch_keys = [self._q_for_pri(q, pri) for pri in self.priority_steps for q in queues]
-        flags = ["0" if key.rsplit(self.sep, 1)[0] in noack else "1" for key in self._fetch_keys]
+        lists = [self._q_for_pri(q, pri) for pri in self.priority_steps for q in queues]
+        flags = ["0" if key.rsplit(self.sep, 1)[0] in self._noack_queues else "1" for key in lists]
         prefix = self.global_keyprefix or ""
-        keys = [self.unacked.index, self.unacked.hash, *(prefix + k for k in self._fetch_keys)]
+        keys = [self.unacked.index, self.unacked.hash, *(prefix + key for key in lists)]
         if self._fetch_sha is None:
             self._fetch_sha = self.unacked.client.script_load(FETCH)
         self._in_poll = self.client.connection
@@ -105,8 +104,9 @@ class AtomicFetch:
             self._fetch_refusals = 0
             if not reply:
                 self._fetch_later(min(max(self._fetch_wait * 2, FETCH_POLL_FIRST), FETCH_POLL_MAX))
-                if self._fetch_hub is None:
-                    # kombu sweeps here when BRPOP times out; a worker's hub has a timer for it
+                if self._fetch_hub is None and time.monotonic() - self._fetch_swept_at >= 1:
+                    # kombu sweeps when its BRPOP times out (each second); a hub has a timer
+                    self._fetch_swept_at = time.monotonic()
                     self.connection.cycle.maybe_restore_messages()
                 raise Empty()
             self._fetch_wait = self._fetch_not_before = 0.0
