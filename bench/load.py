@@ -114,6 +114,9 @@ def broker(kind: str, redis_url: str) -> Iterator[tuple[str, dict[str, str]]]:
     if kind == "redis":
         yield redis_url, {"BENCH_COUNTS_URL": redis_url}
         return
+    if subprocess.run([RABBITMQCTL, "status"], capture_output=True, timeout=30).returncode:
+        subprocess.run(["rabbitmq-server", "-detached"], check=False, timeout=30)  # as .ci/run
+        _rabbitmqctl("await_startup", "--timeout", "60")
     vhost = f"poli-load-{uuid.uuid4().hex[:8]}"
     _rabbitmqctl("add_vhost", vhost)
     try:
@@ -125,7 +128,7 @@ def broker(kind: str, redis_url: str) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 def _rabbitmqctl(*args: str) -> None:
-    subprocess.run([RABBITMQCTL, *args], capture_output=True, check=True, timeout=60)
+    subprocess.run([RABBITMQCTL, *args], capture_output=True, check=True, timeout=90)
 
 
 def counts(client) -> tuple[int, int, dict[str, int]]:
