@@ -3,8 +3,9 @@
 - the targets table from the newest bench/results/targets-*.json (bench/targets.py's own
   `table()`, the one it prints), and the RabbitMQ one from the newest rabbitmq-*.json
   (bench/rabbit.py's);
-- poli against plain Celery from bench/RESULTS.md and the load test from bench/LOAD.md,
-  which bench/run.py and bench/load.py write as tables.
+- poli against plain Celery from bench/RESULTS.md, which bench/run.py writes as a table;
+- the load test from bench/LOAD.md, which bench/load.py renders from the newest
+  bench/results/load-*.json (`--check` also checks it is that rendering).
 
 `python bench/report.py` writes the page; `--check` exits 1 when the committed page is not
 what the committed results give (`make docs` runs it; so does tests/docs/).
@@ -23,7 +24,8 @@ PAGE = ROOT / "docs" / "performance-results.md"
 
 sys.path.insert(0, str(BENCH))
 
-from rabbit import newest as newest_rabbitmq  # noqa: E402 - bench/ is on the path just above
+import load  # noqa: E402 - bench/ is on the path just above
+from rabbit import newest as newest_rabbitmq  # noqa: E402
 from rabbit import table as rabbitmq_table  # noqa: E402
 from targets import table as targets_table  # noqa: E402
 
@@ -41,11 +43,17 @@ def _body(markdown: str) -> tuple[str, str]:
     return title.removeprefix("# ").strip(), rest.strip()
 
 
+def load_is_rendered(bench: Path = BENCH) -> bool:
+    """Whether bench/LOAD.md is what bench/load.py renders from its newest results file."""
+    results = json.loads(load.newest(bench / "results").read_text())
+    return (bench / "LOAD.md").read_text() == load.markdown(results)
+
+
 def render(bench: Path = BENCH) -> str:
     targets = newest_targets(bench / "results")
     results = json.loads(targets.read_text())
     _, versus = _body((bench / "RESULTS.md").read_text())
-    load_title, load = _body((bench / "LOAD.md").read_text())
+    load_title, load_table = _body((bench / "LOAD.md").read_text())
     relative = targets.relative_to(bench.parent).as_posix()
     return "\n".join(
         [
@@ -75,7 +83,7 @@ def render(bench: Path = BENCH) -> str:
             "",
             f"Written by `bench/load.py` (`bench/LOAD.md`): {load_title}.",
             "",
-            load,
+            load_table,
             "",
         ]
     )
@@ -107,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         if not PAGE.exists() or PAGE.read_text() != text:
             print(f"{PAGE.relative_to(ROOT)} is stale: run `python bench/report.py`")
+            return 1
+        if not load_is_rendered():
+            print("bench/LOAD.md is not its results file's: run `python bench/load.py --render`")
             return 1
         return 0
     PAGE.write_text(text)

@@ -11,7 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-import report  # noqa: E402 - bench/ is on the path just above
+import load  # noqa: E402 - bench/ is on the path just above
+import report  # noqa: E402
 
 
 def test_the_committed_page_is_what_the_committed_results_give():
@@ -32,6 +33,19 @@ def test_the_check_fails_when_a_result_changes(tmp_path: Path):
     assert page != report.render()
     assert "3.5× faster" in page  # the loop's 2.84 s over twice send_many's 0.41 s
     assert "targets-29991231T000000Z.json" in page
+
+
+def test_the_load_page_is_its_newest_results_file(tmp_path: Path):
+    bench = tmp_path / "bench"
+    shutil.copytree(ROOT / "bench" / "results", bench / "results")
+    shutil.copy(ROOT / "bench" / "LOAD.md", bench / "LOAD.md")
+    assert report.load_is_rendered(bench)
+    results = json.loads(load.newest(bench / "results").read_text())
+    results["runs"][0]["lost"] = 1
+    (bench / "results" / "load-29991231T000000Z.json").write_text(json.dumps(results))
+    assert not report.load_is_rendered(bench)
+    (bench / "LOAD.md").write_text(load.markdown(results))
+    assert report.load_is_rendered(bench) and "| lost | 1 |" in (bench / "LOAD.md").read_text()
 
 
 def test_make_docs_runs_the_check():

@@ -9,6 +9,7 @@ import inspect
 
 import pytest
 from celery.worker import components, state
+from kombu.asynchronous import Hub
 from kombu.transport import redis as kombu_redis
 from kombu.transport import virtual
 
@@ -32,6 +33,19 @@ def parameters(function) -> list[str]:
         (kombu_redis.Channel._get_message_priority, ["self", "message", "reverse=False"]),
         (kombu_redis.Channel._q_for_pri, ["self", "queue", "pri"]),
         (kombu_redis.Channel.close, ["self"]),
+        # the atomic fetch (engine/runtime/delivery/fetch.py) replaces these two, which
+        # MultiChannelPoller calls (start when the channel may consume, read when readable)
+        (kombu_redis.Channel._brpop_start, ["self", "timeout=None"]),
+        (kombu_redis.Channel._brpop_read, ["self", "**options"]),
+        (kombu_redis.Channel._flush_brpop_reauth, ["self"]),
+        (kombu_redis.Channel.basic_consume, ["self", "queue", "*args", "**kwargs"]),
+        (
+            virtual.Channel.basic_consume,
+            ["self", "queue", "no_ack", "callback", "consumer_tag", "**kwargs"],
+        ),
+        (kombu_redis.MultiChannelPoller.maybe_restore_messages, ["self"]),
+        (kombu_redis.Transport.register_with_event_loop, ["self", "connection", "loop"]),
+        (Hub.call_at, ["self", "when", "callback", "*args"]),
     ],
     ids=lambda value: getattr(value, "__qualname__", None),
 )
@@ -53,6 +67,23 @@ def test_the_attributes_and_options_poli_reads_are_there():
         kombu_redis.Channel,
     )
     assert transport.Transport.Channel.QoS is transport.QoS
+
+
+def test_the_fetch_reads_what_kombu_polls_with(redis_url):
+    """kombu's poller calls `handlers['BRPOP']` when the fetch's connection is readable, and
+    keeps `_in_poll`, `_brpop_sent_at` and `_queue_cycle` as the fetch sets them."""
+    from kombu import Connection
+
+    with Connection(redis_url, transport=transport.Transport) as connection:
+        channel = connection.default_channel
+        assert channel.handlers["BRPOP"].__func__ is transport.Channel._brpop_read
+        assert channel.handlers["BRPOP"].__func__ is not kombu_redis.Channel._brpop_read
+        assert (channel._in_poll, channel._brpop_sent_at) == (False, None)
+        assert channel.priority_steps[0] == 0 and channel._q_for_pri("q", 0) == "q"
+        assert channel._q_for_pri("q", 3) == "q" + channel.sep + "3"
+        assert callable(channel._queue_cycle.consume) and callable(channel._queue_cycle.rotate)
+        assert callable(connection.transport._deliver)
+        assert isinstance(connection.transport.cycle, kombu_redis.MultiChannelPoller)
 
 
 def test_a_qos_keeps_what_it_delivered_until_acked():

@@ -1,6 +1,6 @@
 """kombu's Redis transport with poli's unacked records and one client per channel.
 
-Two changes to kombu's Redis channel, nothing else (the same messages, keys and pools):
+Three changes to kombu's Redis channel, nothing else (the same messages, keys and pools):
 
 - Its short commands (publish, record as unacked, ack) share one redis-py client.
   kombu builds a fresh `redis.Redis` for each (`conn_or_acquire`), and redis-py fills a
@@ -10,11 +10,14 @@ Two changes to kombu's Redis channel, nothing else (the same messages, keys and 
 - Its unacked records are kept by the Redis server's clock and restored only when still
   expired (engine.runtime.delivery.unacked, Lua), and a message swept back gets a new
   delivery tag, so the late ack of a worker that held it cannot delete the next one's record.
+- Its fetch takes a message and records it as unacked in one Lua script, not `BRPOP` and
+  then a second write a kill could fall between (engine.runtime.delivery.fetch).
 
 Celery takes it by name through `broker_transport` (engine.runtime.app.build) for redis://,
-rediss:// and sentinel:// brokers. The embedded broker (redis+socket://, whose `+` makes
-kombu pick its own transport by name) keeps kombu's: it runs on one host, so every clock
-that scores its messages is the same clock.
+rediss:// and sentinel:// brokers. The embedded broker (redis+socket://) keeps kombu's:
+kombu takes the transport from the `+` of the URL itself, over `broker_transport`, so giving
+it this one needs a URL scheme of poli's own that every reader of the broker URL would have
+to know (docs/reliability.md: the fetch window is still open there).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from kombu.utils.encoding import bytes_to_str
 from kombu.utils.json import dumps, loads
 from kombu.utils.uuid import uuid
 
+from engine.runtime.delivery.fetch import AtomicFetch
 from engine.runtime.delivery.unacked import Unacked
 
 
@@ -37,6 +41,9 @@ class QoS(kombu_redis.QoS):
     """kombu's Redis QoS, its unacked records in engine.runtime.delivery.unacked."""
 
     def append(self, message: Any, delivery_tag: str) -> None:
+        if self.channel.fetch_recorded:  # FETCH wrote the record (engine.runtime.delivery.fetch)
+            virtual.QoS.append(self, message, delivery_tag)
+            return
         delivery = message.delivery_info
         payload = dumps([message._raw, delivery["exchange"], delivery["routing_key"]])
         self.channel.unacked.append(delivery_tag, payload)
@@ -56,7 +63,7 @@ class QoS(kombu_redis.QoS):
                 pass
 
 
-class PoliChannel:
+class PoliChannel(AtomicFetch):
     """What poli's channels add to kombu's (mixed into its Redis and Sentinel channels)."""
 
     QoS = QoS
@@ -107,9 +114,19 @@ class SentinelChannel(PoliChannel, kombu_redis.SentinelChannel):
     """The same for a Redis behind Sentinel."""
 
 
-class Transport(kombu_redis.Transport):
+class PoliTransport:
+    """Keeps the worker's event loop (hub) for the fetch's waits (engine.runtime.delivery.fetch)."""
+
+    fetch_hub: Any = None
+
+    def register_with_event_loop(self, connection: Any, loop: Any) -> None:
+        self.fetch_hub = loop
+        super().register_with_event_loop(connection, loop)  # type: ignore[misc]
+
+
+class Transport(PoliTransport, kombu_redis.Transport):
     Channel = Channel
 
 
-class SentinelTransport(kombu_redis.SentinelTransport):
+class SentinelTransport(PoliTransport, kombu_redis.SentinelTransport):
     Channel = SentinelChannel

@@ -16,21 +16,21 @@ from __future__ import annotations
 
 from typing import Any
 
-_NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) + tonumber(t[2]) / 1000000\n"
+NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) + tonumber(t[2]) / 1000000\n"
 
 # KEYS: index, hash; ARGV: tag, payload
 APPEND = (
-    _NOW + "redis.call('ZADD', KEYS[1], now, ARGV[1]) redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])"
+    NOW + "redis.call('ZADD', KEYS[1], now, ARGV[1]) redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])"
 )
 # KEYS: index; ARGV: tags. XX: an acked (removed) tag is not added back
 REFRESH = (
-    _NOW + "local changed = 0 for i = 1, #ARGV do "
+    NOW + "local changed = 0 for i = 1, #ARGV do "
     "changed = changed + redis.call('ZADD', KEYS[1], 'XX', 'CH', now, ARGV[i]) end "
     "return changed"
 )
 # KEYS: index, hash; ARGV: visibility timeout, how many (-1: all). Returns tag, payload, ...
 DUE = (
-    _NOW + "local tags = redis.call('ZRANGE', KEYS[1], '-inf', now - tonumber(ARGV[1]), "
+    NOW + "local tags = redis.call('ZRANGE', KEYS[1], '-inf', now - tonumber(ARGV[1]), "
     "'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2])) local out = {} "
     "for _, tag in ipairs(tags) do out[#out + 1] = tag "
     "out[#out + 1] = redis.call('HGET', KEYS[2], tag) end return out"
@@ -39,7 +39,7 @@ DUE = (
 # Only a message still expired by the server's clock now is moved back (0 otherwise).
 RESTORE = (
     "local score = redis.call('ZSCORE', KEYS[1], ARGV[1]) if not score then return 0 end "
-    + _NOW
+    + NOW
     + "if tonumber(score) > now - tonumber(ARGV[2]) then return 0 end "
     "redis.call('ZREM', KEYS[1], ARGV[1]) redis.call('HDEL', KEYS[2], ARGV[1]) "
     "local push = ARGV[4] == '1' and 'LPUSH' or 'RPUSH' "
