@@ -148,6 +148,7 @@ def test_an_away_redis_is_retried_and_reported_once_then_once_back(tmp_path, cap
         assert refresher.unacked is None
         messages = [r.getMessage() for r in caplog.records]
         assert messages == ["could not refresh held messages"]
+        assert caplog.records[0].exc_info[0] is redis.ConnectionError  # the log says why
         server.start()
         caplog.clear()
         client = redis.Redis.from_url(server.url + "/0")
@@ -176,6 +177,12 @@ def test_an_away_redis_is_retried_and_reported_once_then_once_back(tmp_path, cap
         server.stop()
 
 
+def next_refresh(client: redis.Redis, within: float) -> float:
+    """When every aged record had a fresh score again (monotonic), polled every 20 ms."""
+    assert wait_for(lambda: min(scores(client).values()) > OLD, within, 0.02)
+    return time.monotonic()
+
+
 def test_the_step_refreshes_each_interval_and_ends_when_the_drained_worker_holds_nothing(
     redis_url,
 ):
@@ -189,24 +196,40 @@ def test_the_step_refreshes_each_interval_and_ends_when_the_drained_worker_holds
         step.start(parent)
         assert step.thread is not None and step.thread.name == "poli-held-messages"
         assert step.thread.daemon
-        assert wait_for(lambda: min(scores(client).values()) > OLD, interval + 10, 0.05)
-        assert time.monotonic() - started >= interval * 0.9  # not before the first interval
-        age_all(client)  # and again, each interval
-        assert wait_for(lambda: min(scores(client).values()) > OLD, interval + 10, 0.05)
+        first = next_refresh(client, interval + 10)
+        age_all(client)
+        second = next_refresh(client, interval + 10)
+        # not before the first interval, then each interval (not continuously)
+        assert first - started >= interval * 0.9
+        assert second - first >= interval * 0.7
         step.stop(parent)  # a warm shutdown: the worker still holds both messages
         age_all(client)
-        assert wait_for(lambda: min(scores(client).values()) > OLD, interval + 10, 0.05)
+        woken = next_refresh(client, interval + 10)  # stop wakes it: a refresh at once
+        age_all(client)
+        after = next_refresh(client, interval + 10)
+        assert after - woken >= interval * 0.7  # and on each interval while it drains
         assert step.thread.is_alive()
         for message in messages:
             message.ack()
         assert wait_for(lambda: not step.thread.is_alive(), interval + 10, 0.05)
 
 
+def test_a_worker_holding_nothing_keeps_its_refresher_until_it_stops(redis_url):
+    with built_app(CONFIG, redis_url) as app, consumer_holding(app, 0) as (parent, _):
+        step = HeldMessages(parent)
+        step.start(parent)
+        assert step.thread is not None
+        ended = wait_for(lambda: not step.thread.is_alive(), 2 * app.platform.refresh_interval)
+        assert not ended  # idle between tasks is no shutdown
+        step.stop(parent)
+        step.thread.join(timeout=10)
+        assert not step.thread.is_alive()
+
+
 def test_a_warm_shutdown_with_nothing_held_ends_the_thread_at_once(redis_url):
     # redeliver_within 2m: refresh every 22.5 s; stop must not wait for the next one
     with built_app(CONFIG, redis_url) as app, consumer_holding(app, 0) as (parent, _):
-        platform = platform_on(redis_url, POLI_REDELIVER_WITHIN="2m")
-        app.platform = platform
+        app.platform = platform_on(redis_url, POLI_REDELIVER_WITHIN="2m")
         step = HeldMessages(parent)
         step.start(parent)
         assert step.thread is not None
@@ -219,6 +242,9 @@ def test_a_refresh_lands_within_the_reconnect_bound_once_redis_is_back(tmp_path,
     server = RedisServer(tmp_path / "redis")
     url = server.url + "/0"
     with built_app(CONFIG, url) as app:
+        # redeliver_within 30s: refresh every 5.5 s, far more than a retry after a failure
+        app.platform = platform_on(url, POLI_REDELIVER_WITHIN="30s")
+        assert app.platform.refresh_interval == 5.5
         parent = SimpleNamespace(app=app, consumer=None)
         from celery.worker import state
 
