@@ -49,8 +49,8 @@ workers:
 TASKS = """tasks:
   plain.first: {handler: "derivedhandlers:nothing", time_limit: 5m}
   plain.untimed: {handler: "derivedhandlers:nothing"}
-  slow.report: {handler: "derivedhandlers:nothing", time_limit: 1h}
   slow.export: {handler: "derivedhandlers:nothing", time_limit: 20m}
+  slow.report: {handler: "derivedhandlers:nothing", time_limit: 1h}
 """
 SCHEDULES = """timezone: UTC
 schedules:
@@ -127,6 +127,7 @@ def test_the_embedded_brokers_urls_and_deployed_layout():
     assert loopback_url(6390, "s3cret") == "redis://:s3cret@127.0.0.1:6390/0"
     assert deployed_redis_dir("/var/lib/poli/") == "/var/lib/poli/redis"
     assert deployed_redis_dir("/var/lib/poli") == "/var/lib/poli/redis"
+    assert deployed_redis_dir("/srv/X//") == "/srv/X/redis"  # only slashes are trimmed
     assert deployed_socket_path("/var/lib/poli") == "/var/lib/poli/redis/redis.sock"
     # "/redis/redis.sock" is 17 bytes: a state_dir of 90 is the longest whose socket fits
     assert longest_state_dir() == 90
@@ -146,6 +147,7 @@ def test_the_embedded_brokers_redis_server_arguments():
         *["--dir", "/d/redis/", *common[2:]],
         *["--port", "6390", "--bind", "127.0.0.1"],
     ]
+    assert server_args("/d/X/", port=6390)[0] == "/d/X/auth.conf"
 
 
 @pytest.mark.parametrize(
@@ -223,8 +225,8 @@ def test_stop_timeouts_cover_the_longest_task_routed_to_each_group(tmp_path):
     groups = {g.name: g for g in platform.workers}
     assert platform.task("slow.export").queue == "slow"
     assert [t.name for t in platform.tasks_for_group(groups["slow"])] == [
-        "slow.report",
         "slow.export",
+        "slow.report",
     ]
     assert platform.longest_task(groups["default"]).name == "plain.first"
     assert platform.stop_timeout(groups["default"]) == 300 + 30
