@@ -90,6 +90,20 @@ def test_held_tags_are_the_channels_unacked_deliveries(redis_url):
         assert held_tags(parent) == []
 
 
+def test_held_tags_count_every_channel_of_the_consumers_connection(redis_url):
+    with built_app(CONFIG, redis_url) as app, consumer_holding(app, 1) as (parent, messages):
+        other = parent.consumer.connection.channel()  # e.g. a second consumer's channel
+        queue = Queue("system", routing_key="system")(other)
+        queue.declare()
+        with app.producer_or_acquire() as producer:
+            producer.publish({"n": "other"}, routing_key="system", serializer="json")
+        second = queue.get(no_ack=False)
+        assert second is not None
+        assert held_tags(parent) == sorted([messages[0].delivery_tag, second.delivery_tag])
+        second.ack()
+        other.close()
+
+
 def test_held_tags_of_a_worker_without_a_consumer_connection_are_none():
     assert held_tags(SimpleNamespace(consumer=None)) == []
     assert held_tags(SimpleNamespace(consumer=SimpleNamespace(connection=None))) == []
@@ -196,22 +210,22 @@ def test_the_step_refreshes_each_interval_and_ends_when_the_drained_worker_holds
         step.start(parent)
         assert step.thread is not None and step.thread.name == "poli-held-messages"
         assert step.thread.daemon
-        first = next_refresh(client, interval + 10)
+        first = next_refresh(client, interval + 4)
         age_all(client)
-        second = next_refresh(client, interval + 10)
+        second = next_refresh(client, interval + 4)
         # not before the first interval, then each interval (not continuously)
         assert first - started >= interval * 0.9
         assert second - first >= interval * 0.7
         step.stop(parent)  # a warm shutdown: the worker still holds both messages
         age_all(client)
-        woken = next_refresh(client, interval + 10)  # stop wakes it: a refresh at once
+        woken = next_refresh(client, interval + 4)  # stop wakes it: a refresh at once
         age_all(client)
-        after = next_refresh(client, interval + 10)
+        after = next_refresh(client, interval + 4)
         assert after - woken >= interval * 0.7  # and on each interval while it drains
         assert step.thread.is_alive()
         for message in messages:
             message.ack()
-        assert wait_for(lambda: not step.thread.is_alive(), interval + 10, 0.05)
+        assert wait_for(lambda: not step.thread.is_alive(), interval + 4, 0.05)
 
 
 def test_a_worker_holding_nothing_keeps_its_refresher_until_it_stops(redis_url):
@@ -222,7 +236,7 @@ def test_a_worker_holding_nothing_keeps_its_refresher_until_it_stops(redis_url):
         ended = wait_for(lambda: not step.thread.is_alive(), 2 * app.platform.refresh_interval)
         assert not ended  # idle between tasks is no shutdown
         step.stop(parent)
-        step.thread.join(timeout=10)
+        step.thread.join(timeout=5)
         assert not step.thread.is_alive()
 
 
@@ -234,7 +248,7 @@ def test_a_warm_shutdown_with_nothing_held_ends_the_thread_at_once(redis_url):
         step.start(parent)
         assert step.thread is not None
         step.stop(parent)
-        step.thread.join(timeout=10)
+        step.thread.join(timeout=5)
         assert not step.thread.is_alive()
 
 
@@ -255,17 +269,17 @@ def test_a_refresh_lands_within_the_reconnect_bound_once_redis_is_back(tmp_path,
             step.start(parent)
             assert step.thread is not None
             failed = "could not refresh held messages"
-            assert wait_for(lambda: failed in [r.getMessage() for r in caplog.records], 30, 0.05)
+            assert wait_for(lambda: failed in [r.getMessage() for r in caplog.records], 10, 0.05)
             server.start()
             client = redis.Redis.from_url(url)
             client.zadd("unacked_index", {"t1": OLD})
             back = time.monotonic()
-            assert wait_for(lambda: scores(client)["t1"] > OLD, 30, 0.05)
+            assert wait_for(lambda: scores(client)["t1"] > OLD, 10, 0.05)
             # the retry comes REFRESH_RETRY after a failure, not a whole interval later
             assert time.monotonic() - back < REFRESH_RECONNECT_BOUND + 1.0
             state.active_requests.discard(request)
             step.stop(parent)
-            step.thread.join(timeout=10)
+            step.thread.join(timeout=5)
             assert not step.thread.is_alive()
         finally:
             state.active_requests.discard(request)
