@@ -8,6 +8,8 @@ acknowledged are not brought back, and a warm shutdown keeps refreshing until no
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +24,7 @@ from redis_server import RedisServer
 from waiting import wait_for
 
 from engine.config import load
-from engine.model.reliability import REFRESH_RECONNECT_BOUND
+from engine.model.reliability import REFRESH_RECONNECT_BOUND, REFRESH_TIMEOUT
 from engine.runtime.delivery.held_messages import HeldMessages, Refresher, held_tags
 
 CONFIG = Path(__file__).resolve().parent.parent / "configs" / "reliability"
@@ -189,6 +191,24 @@ def test_an_away_redis_is_retried_and_reported_once_then_once_back(tmp_path, cap
     finally:
         refresher.close()
         server.stop()
+
+
+def test_a_redis_that_never_answers_does_not_stall_the_refresher():
+    """A half-open connection (the peer accepts, then says nothing): the attempt gives up
+    after REFRESH_TIMEOUT instead of blocking the refresher for good."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        refresher = Refresher(platform_on(f"redis://127.0.0.1:{port}/0"), {})
+        outcome: list[bool] = []
+        attempt = threading.Thread(target=lambda: outcome.append(refresher.refresh(["t1"])))
+        started = time.monotonic()
+        attempt.start()
+        attempt.join(timeout=REFRESH_TIMEOUT + 4)
+        assert outcome == [False], "the refresher still waits on a Redis that never answers"
+        assert time.monotonic() - started >= REFRESH_TIMEOUT * 0.9
+        refresher.close()
 
 
 def next_refresh(client: redis.Redis, within: float) -> float:
