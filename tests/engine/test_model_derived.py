@@ -88,6 +88,7 @@ def platform_of(tmp_path: Path, extra: str = "", broker_extra: str = "") -> Plat
         ("sqs://", "other", False),
         ("Embedded", "other", False),
         ("redis", "redis", True),  # no "://": the whole text is read as the scheme
+        ("redis://:pa://ss@h:6379/0", "redis", True),  # "://" again in a raw password
     ],
 )
 def test_the_kind_of_a_broker_url(url, kind, redis):
@@ -148,6 +149,15 @@ def test_the_embedded_brokers_redis_server_arguments():
         *["--port", "6390", "--bind", "127.0.0.1"],
     ]
     assert server_args("/d/X/", port=6390)[0] == "/d/X/auth.conf"
+
+
+def test_results_on_the_broker_go_where_the_broker_is_reached_if_it_is_a_redis():
+    def broker(url: str) -> Broker:
+        return Broker(url, "broker", result_expires=1, transport_options=(), state_url=None)
+
+    assert broker("embedded").result_backend_for("unix:///d/r.sock") == "unix:///d/r.sock"
+    assert broker("rediss://h/0").result_backend_for("rediss://h/0") == "rediss://h/0"
+    assert broker("pyamqp://h//").result_backend_for("pyamqp://h//") is None
 
 
 @pytest.mark.parametrize(
