@@ -41,7 +41,7 @@ def broker_kind(url: str) -> BrokerKind:
     (`a;b`) are of their first member's kind."""
     if url == EMBEDDED_BROKER:
         return "embedded"
-    scheme = url.split(";", 1)[0].strip().split("://", 1)[0].lower()
+    scheme = url.strip().split("://", 1)[0].lower()  # a list's first "://" is its first member's
     return SCHEMES.get(scheme, "other")
 
 

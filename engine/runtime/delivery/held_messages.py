@@ -105,7 +105,8 @@ class Refresher:
 
     def _connect(self) -> Unacked:
         client = redis_client(self.platform, timeout=REFRESH_TIMEOUT)
-        if not self.checked:  # once, at worker start, off the worker's main thread
+        if not self.checked:  # once, off the worker's main thread, when Redis first answers
+            client.ping()  # away: raises, and the check waits for the next attempt
             self.checked = True
             for warning in storage_warnings(client):
                 logger.warning(warning)
