@@ -6,6 +6,7 @@ message or a wrong position fails the test.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,16 @@ from polictl.main import cli
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 CASES = sorted(p.name for p in (CONFIGS / "bad").iterdir() if p.is_dir())
+
+
+def listed_codes() -> dict[str, list[str]]:
+    """`tests/configs/bad/codes.txt`: `case: code code ...`, the codes in output order."""
+    lines = (CONFIGS / "bad" / "codes.txt").read_text().splitlines()
+    pairs = [line.split(":", 1) for line in lines if line and not line.startswith("#")]
+    return {case: codes.split() for case, codes in pairs}
+
+
+CODES = listed_codes()
 
 
 def make_case(case: str, tmp_path: Path) -> Path:
@@ -45,3 +56,11 @@ def test_bad_config_is_reported_at_its_position(case, tmp_path, monkeypatch):
     has_error = "error:" in expected
     assert result.exit_code == (1 if has_error else 0)
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("case", sorted(CODES))
+def test_bad_config_json_gives_each_problem_its_code(case, tmp_path, monkeypatch):
+    """`--format json` gives each problem the code tools filter on (`polictl validate`)."""
+    monkeypatch.delenv("POLI_TEST_SURELY_UNSET", raising=False)
+    result = validate(make_case(case, tmp_path), "--format", "json")
+    assert [problem["code"] for problem in json.loads(result.output)] == CODES[case]

@@ -56,6 +56,11 @@ def test_declared_values_are_read(tmp_path: Path) -> None:
             "  hint: at least 8s: workers must refresh the tasks they hold in time",
         ),
         (
+            "reliability: {redeliver_within: 7s}\n",
+            "queues.yaml:12:33: error: reliability.redeliver_within: 7s is too short\n"
+            "  hint: at least 8s: workers must refresh the tasks they hold in time",
+        ),
+        (
             "reliability: {max_delivery: 2}\n",
             "queues.yaml:12:15: error: reliability: unknown key 'max_delivery'\n"
             "  hint: did you mean 'max_deliveries'?",
@@ -70,3 +75,18 @@ def test_declared_values_are_read(tmp_path: Path) -> None:
 def test_mistakes_are_reported_where_they_are(tmp_path: Path, section: str, expected: str) -> None:
     [problem] = load(config_with(tmp_path, section), env=ENV).diagnostics
     assert problem.format() == expected
+
+
+def test_the_shortest_accepted_values_are_accepted(tmp_path: Path) -> None:
+    """8s to redeliver within and a 5s visibility timeout: the least each check accepts."""
+    config = config_with(tmp_path, "reliability: {redeliver_within: 8s}\n")
+    queues = (config / "queues.yaml").read_text()
+    broker = "  result_backend: broker\n"
+    declared = broker + "  transport_options: {visibility_timeout: 5s}\n"
+    (config / "queues.yaml").write_text(queues.replace(broker, declared))
+    result = load(config, env=ENV)
+    assert result.diagnostics == []
+    assert (result.platform.reliability.redeliver_within, result.platform.visibility_timeout) == (
+        8,
+        5,
+    )
