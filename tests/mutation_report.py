@@ -24,7 +24,11 @@ def module_of(mutant: str) -> str:
 def listed_modules() -> list[str]:
     """The modules `only_mutate` names, as dotted names (`engine.runtime.beat.store`)."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
-    return [path.removesuffix(".py").replace("/", ".") for path in config["only_mutate"]]
+    # a package's own module is named for the package: engine/model/__init__.py -> engine.model
+    return [
+        path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        for path in config["only_mutate"]
+    ]
 
 
 def tally(lines: list[str]) -> dict[str, Counter]:
