@@ -107,7 +107,9 @@ SHORT_LIMITS = {"time_limit": 3, "soft_time_limit": 1}
 
 
 def register(name: str, queue: str, handler, **options) -> None:
-    app.task(name=name, queue=queue, **{**COMMON, **options})(handler)
+    """`queue` is where task_routes above sends `name` (poli routes, it sets no task.queue)."""
+    assert app.conf.task_routes[0][name] == {"queue": queue}
+    app.task(name=name, **{**COMMON, **options})(handler)
 
 
 register("default.echo", "default", testhandlers.echo, **DEFAULT_LIMITS, **QUICK_RETRY)

@@ -20,7 +20,6 @@ from engine.runtime.app.yaml_only import YamlOnlyLoader, yaml_only
 from engine.runtime.beat import runs as schedule_runs
 from engine.runtime.beat.schedule import build_beat_schedule
 from engine.runtime.broker import broker_url
-from engine.runtime.delivery import results
 from engine.runtime.delivery.reliability import (
     ReliableTask,
     broker_client,
@@ -43,6 +42,15 @@ def _result_transport_options(platform: Platform) -> dict[str, Any]:
     if platform.broker.master_name:  # a Sentinel result backend finds its master by name
         options["master_name"] = platform.broker.master_name
     return options
+
+
+_RESULTS = "engine.runtime.delivery.results"
+# Celery's backend aliases (celery/app/backends.py) that poli's own classes take over
+RESULT_BACKENDS = {
+    "redis": f"{_RESULTS}:PoliRedisBackend",
+    "rediss": f"{_RESULTS}:PoliRedisBackend",
+    "sentinel": f"{_RESULTS}:PoliSentinelBackend",
+}
 
 
 def kombu_queue(queue: PoliQueue) -> Queue:
@@ -130,8 +138,9 @@ def build_app(platform: Platform, main: str = "poli") -> PoliCelery:
         PoliCelery(main, loader=YamlOnlyLoader, set_as_current=True, task_cls=ReliableTask)
     )
     app.use_platform(platform)
-    # a result the backend could not take is given up, not made a failure (delivery/results.py)
-    app.loader.override_backends = results.BACKENDS
+    # Redis results in one round trip, and given up (not made a failure) past result_retry;
+    # by name, so Celery imports the backend (and redis-py) only when it first needs it
+    app.loader.override_backends = RESULT_BACKENDS
     app.conf.update(celery_settings(platform))
     heartbeat.install(app)  # `worker --heartbeat-file`, for liveness probes
     for task in platform.tasks:

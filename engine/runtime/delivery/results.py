@@ -111,11 +111,3 @@ class PoliRedisBackend(_GivesUp, _OneTrip, RedisBackend):
 
 class PoliSentinelBackend(_GivesUp, SentinelBackend):
     pass
-
-
-# Celery's backend aliases (celery/app/backends.py), as the app's loader overrides them
-BACKENDS = {
-    "redis": f"{__name__}:PoliRedisBackend",
-    "rediss": f"{__name__}:PoliRedisBackend",
-    "sentinel": f"{__name__}:PoliSentinelBackend",
-}
