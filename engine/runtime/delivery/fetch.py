@@ -25,6 +25,7 @@ import time
 from queue import Empty  # kombu's
 from typing import Any
 
+import redis  # kombu's Redis transport, which imports this module, has it loaded already
 from kombu.utils.encoding import bytes_to_str
 from kombu.utils.json import loads
 
@@ -87,8 +88,6 @@ class AtomicFetch:
         self.client.connection.send_command("EVALSHA", self._fetch_sha, len(keys), *keys, *flags)
 
     def _brpop_read(self, **options: Any) -> bool:
-        import redis
-
         try:
             try:
                 reply = self.client.connection.read_response()
